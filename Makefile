@@ -1,0 +1,59 @@
+# AI4S Lab: the commands a newcomer needs.
+#   make demo   create .venv, install everything, run the showcase notebooks, print report paths
+#   make test   create .venv, install test dependencies, run ruff, mypy and pytest
+#   make lab    JupyterLab on 127.0.0.1 with AI4S Lab importable
+#   make bench  run the benchmarks in bench/
+# A GPU user picks a CUDA build of torch with e.g. TORCH_SPEC="torch==2.13.0 --index-url ..."
+
+PYTHON ?= python3
+TORCH_SPEC ?= torch==2.13.0
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+PYTEST_ARGS ?=
+LAB_PORT ?= 8888
+
+.PHONY: demo test lab bench lint typecheck install clean help
+
+help:
+	@sed -n '2,6p' Makefile | sed 's/^# *//'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned: an unpinned torch would pull a multi-GB CUDA build.
+$(VENV)/.torch: | $(PY)
+	$(PIP) install "$(TORCH_SPEC)"
+	@touch $@
+
+$(VENV)/.installed-all: pyproject.toml $(VENV)/.torch
+	$(PIP) install -e ".[all]"
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-all
+	$(PIP) install -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed-all
+
+demo: $(VENV)/.installed-all
+	$(VENV)/bin/ai4s-lab showcase --notebooks notebooks --out reports
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check ai4s_lab tests bench tools
+	$(VENV)/bin/ruff format --check ai4s_lab tests bench tools
+
+typecheck: $(VENV)/.installed-test
+	$(VENV)/bin/mypy
+
+test: lint typecheck
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lab: $(VENV)/.installed-all
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $(LAB_PORT) --no-browser --notebook-dir .
+
+bench: $(VENV)/.installed-test
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) reports runs .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,193 @@
+"""The ``ai4s-lab`` command line.
+
+``ai4s-lab run NOTEBOOK [-p NAME VALUE]... [-f params.yaml] [--out DIR]``
+    run a notebook with papermill; write the executed notebook, an offline HTML report and
+    ``run.json``.
+``ai4s-lab showcase [--notebooks DIR] [--out DIR]``
+    run the showcase notebooks with their defaults (what ``make demo`` does).
+``ai4s-lab doctor``
+    say what is installed, what is missing, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ai4s_lab._version import __version__
+from ai4s_lab.errors import Ai4sError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_RUN_FAILED = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ai4s-lab`` command; returns the exit status."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        status: int = args.handler(args)
+    except Ai4sError as err:
+        print(f"ai4s-lab: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ai4s-lab: interrupted", file=sys.stderr)
+        return 130
+    return status
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ai4s-lab", description="AI4S Lab: notebooks as reproducible pipelines."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run a notebook with parameters and write its report",
+        description="Run NOTEBOOK with papermill. Values are parsed as YAML: "
+        "-p n 64 is an int, -p device cuda a string, -p sizes '[1, 2]' a list.",
+    )
+    run.add_argument("notebook", type=Path, help="the .ipynb to run")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter (repeatable)",
+    )
+    run.add_argument(
+        "-f",
+        "--parameters-file",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="YAML file of parameters (-p values win)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="run folder (default: runs/<notebook>-<time>)",
+    )
+    run.add_argument("--no-report", action="store_true", help="skip the HTML report")
+    run.add_argument("--kernel", default="python3", help="Jupyter kernel name")
+    run.add_argument(
+        "--timeout", type=float, default=None, metavar="S", help="seconds a single cell may run"
+    )
+    run.set_defaults(handler=_cmd_run)
+
+    showcase = commands.add_parser(
+        "showcase", help="run the showcase notebooks with their default parameters"
+    )
+    showcase.add_argument(
+        "--notebooks",
+        type=Path,
+        default=Path("notebooks"),
+        metavar="DIR",
+        help="folder with showcase.txt (default: notebooks)",
+    )
+    showcase.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="output folder (default: reports)",
+    )
+    showcase.set_defaults(handler=_cmd_showcase)
+
+    doctor = commands.add_parser("doctor", help="show what is installed and what is missing")
+    doctor.set_defaults(handler=_cmd_doctor)
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from ai4s_lab.pipelines.parameters import parse_cli_parameters, read_parameter_file
+    from ai4s_lab.pipelines.runner import run_notebook
+
+    values: dict[str, object] = {}
+    for file in args.parameters_file:
+        values.update(read_parameter_file(file))
+    values.update(parse_cli_parameters(args.parameter))
+    result = run_notebook(
+        args.notebook,
+        values,
+        output_dir=args.out,
+        report=not args.no_report,
+        kernel_name=args.kernel,
+        cell_timeout=args.timeout,
+        raise_on_error=False,
+    )
+    if result.ok:
+        print(f"ran {args.notebook} -> {result.output_dir}")
+        if result.report:
+            print(f"report: {result.report}")
+        return EXIT_OK
+    error = result.error or {}
+    count = error.get("execution_count")
+    cell = f"cell In [{count}]" if count is not None else "the run"
+    where = f" ({error['source']})" if error.get("source") else ""
+    print(
+        f"ai4s-lab: {args.notebook}: {cell}{where} failed with "
+        f"{error.get('ename')}: {error.get('evalue')}",
+        file=sys.stderr,
+    )
+    print(
+        f"partial outputs kept in {result.output_dir}"
+        + (f" (report: {result.report})" if result.report else ""),
+        file=sys.stderr,
+    )
+    return EXIT_RUN_FAILED
+
+
+def _cmd_showcase(args: argparse.Namespace) -> int:
+    from ai4s_lab.pipelines.runner import RunResult
+    from ai4s_lab.pipelines.showcase import run_showcase
+
+    def announce(result: RunResult) -> None:
+        mark = "ok    " if result.ok else "FAILED"
+        print(
+            f"{mark} {result.executed_notebook.name}: {result.report or result.output_dir}",
+            flush=True,
+        )
+        if not result.ok and result.error:
+            print(f"       {result.error.get('ename')}: {result.error.get('evalue')}", flush=True)
+
+    results = run_showcase(args.notebooks, args.out, on_result=announce)
+    index = args.out / "index.html"
+    print(f"\nShowcase reports: {index.resolve()}")
+    for result in results:
+        if result.report:
+            print(f"  {result.report.resolve()}")
+    return EXIT_OK if all(r.ok for r in results) else EXIT_RUN_FAILED
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from ai4s_lab.doctor import diagnose, format_report
+
+    checks = diagnose()
+    print(format_report(checks))
+    return EXIT_OK if all(c.ok or c.optional for c in checks) else EXIT_RUN_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

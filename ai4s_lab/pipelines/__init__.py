@@ -1,0 +1,36 @@
+"""Notebook pipelines: run parameterized notebooks with papermill, keep provenance, write reports.
+
+This package orchestrates; it never imports a science module (ARCHITECTURE.md rule 3).
+"""
+
+from __future__ import annotations
+
+from ai4s_lab.pipelines.manifest import RunManifest, read_manifest
+from ai4s_lab.pipelines.parameters import (
+    check_parameters,
+    notebook_parameters,
+    parse_cli_parameters,
+    parse_value,
+    read_parameter_file,
+)
+from ai4s_lab.pipelines.record import read_records, record
+from ai4s_lab.pipelines.report import export_html
+from ai4s_lab.pipelines.runner import RunResult, run_notebook
+from ai4s_lab.pipelines.showcase import run_showcase, showcase_notebooks
+
+__all__ = [
+    "RunManifest",
+    "RunResult",
+    "check_parameters",
+    "export_html",
+    "notebook_parameters",
+    "parse_cli_parameters",
+    "parse_value",
+    "read_manifest",
+    "read_parameter_file",
+    "read_records",
+    "record",
+    "run_notebook",
+    "run_showcase",
+    "showcase_notebooks",
+]

@@ -1,0 +1,271 @@
+"""Run one notebook with parameters through papermill, and keep everything it produced.
+
+A run writes, into its output folder: the executed notebook, an offline HTML report and a
+``run.json`` manifest (parameters, notebook hash, times, status, versions, device, git commit).
+A failing cell still leaves all three, with the error recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ai4s_lab.errors import DataFileError, NotebookExecutionError, ParameterError
+from ai4s_lab.pipelines.manifest import (
+    MANIFEST_NAME,
+    RunManifest,
+    file_sha256,
+    git_commit,
+    jsonable,
+    package_versions,
+    utc_now,
+)
+from ai4s_lab.pipelines.parameters import check_parameters
+from ai4s_lab.pipelines.record import read_records
+from ai4s_lab.pipelines.report import export_html
+
+__all__ = ["RunResult", "default_output_dir", "run_notebook"]
+
+logger = logging.getLogger(__name__)
+
+#: Environment of the kernel during a run: plotly inlines its library in the output (so reports
+#: show figures offline), and the notebook can find its run folder.
+KERNEL_ENV = {"PLOTLY_RENDERER": "plotly_mimetype+notebook"}
+RUN_DIR_ENV = "AI4S_RUN_DIR"
+_ENV_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a notebook run produced.
+
+    Attributes
+    ----------
+    status
+        ``"succeeded"`` or ``"failed"``.
+    output_dir
+        The run folder.
+    executed_notebook
+        The executed ``.ipynb`` (partial when the run failed).
+    report
+        The HTML report, or None when it was not requested or could not be written.
+    manifest
+        Path of ``run.json``.
+    error
+        For a failed run: ``cell_index``, ``execution_count``, ``ename``, ``evalue``, ``source``.
+    """
+
+    status: str
+    output_dir: Path
+    executed_notebook: Path
+    report: Path | None
+    manifest: Path
+    error: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether every cell ran without error."""
+        return self.status == "succeeded"
+
+
+def default_output_dir(notebook: str | Path, root: str | Path = "runs") -> Path:
+    """``runs/<notebook stem>-<YYYYmmdd-HHMMSS>``, made unique if it exists."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{Path(notebook).stem}-{stamp}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def run_notebook(
+    notebook: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    output_dir: str | Path | None = None,
+    report: bool = True,
+    assets_dir: str | Path | None = None,
+    kernel_name: str = "python3",
+    cell_timeout: float | None = None,
+    raise_on_error: bool = True,
+) -> RunResult:
+    """Execute a notebook with papermill and write its executed copy, report and manifest.
+
+    Parameters
+    ----------
+    notebook
+        Path of the ``.ipynb`` to run; it runs with its own folder as working directory, so
+        relative data paths in it keep working.
+    parameters
+        Values for the names in the notebook's ``parameters`` cell; checked before the kernel
+        starts.
+    output_dir
+        Run folder; defaults to :func:`default_output_dir`.
+    report
+        Write the offline HTML report.
+    assets_dir
+        Shared folder for the report's scripts (see :func:`~ai4s_lab.pipelines.report.export_html`).
+    kernel_name
+        Jupyter kernel to run the notebook in.
+    cell_timeout
+        Seconds one cell may run before the run fails (None: no limit).
+    raise_on_error
+        Raise :class:`~ai4s_lab.errors.NotebookExecutionError` when a cell fails (after writing
+        the partial outputs); otherwise return a result with ``status="failed"``.
+
+    Returns
+    -------
+    RunResult
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = Path(notebook)
+    if not source.is_file():
+        raise DataFileError(source, "notebook not found", hint="check the path")
+    if source.suffix != ".ipynb":
+        raise DataFileError(source, "not a notebook", hint="give a .ipynb file")
+    values = dict(parameters or {})
+    try:
+        check_parameters(source, values)
+    except ParameterError:
+        raise
+    except Exception as err:  # nbformat raises several types for a corrupt notebook
+        raise DataFileError(source, f"cannot be read as a notebook: {err}") from err
+
+    folder = Path(output_dir) if output_dir is not None else default_output_dir(source)
+    folder.mkdir(parents=True, exist_ok=True)
+    executed = folder / source.name
+    manifest = RunManifest(
+        notebook=str(source.resolve()),
+        notebook_sha256=file_sha256(source),
+        parameters=jsonable(values),
+        output_notebook=executed.name,
+        device=_device_summary(values.get("device")),
+        packages=package_versions(),
+        git_commit=git_commit(source.resolve().parent),
+    )
+    manifest.write(folder)
+
+    started = time.perf_counter()
+    error: dict[str, Any] | None = None
+    logger.info("running %s -> %s", source, folder)
+    with _kernel_environment({**KERNEL_ENV, RUN_DIR_ENV: str(folder.resolve())}):
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=values,
+                kernel_name=kernel_name,
+                cwd=str(source.resolve().parent),
+                progress_bar=False,
+                execution_timeout=cell_timeout,
+            )
+        except PapermillExecutionError as err:
+            error = {
+                "cell_index": err.cell_index,
+                "execution_count": err.exec_count,
+                "ename": err.ename,
+                "evalue": err.evalue,
+                "source": _first_line(err.source),
+            }
+        except Exception as err:  # kernel death, timeout: the run failed, outputs are kept
+            error = {
+                "cell_index": None,
+                "execution_count": None,
+                "ename": type(err).__name__,
+                "evalue": str(err).strip().splitlines()[0] if str(err).strip() else "",
+                "source": "",
+            }
+
+    if executed.exists():
+        manifest.recorded = read_records(nbformat.read(executed, as_version=4))
+    manifest.status = "failed" if error else "succeeded"
+    manifest.error = error
+    manifest.finished = utc_now()
+    manifest.duration_s = round(time.perf_counter() - started, 3)
+
+    report_path: Path | None = None
+    if report and executed.exists():
+        banner = {
+            "notebook": source.name,
+            "status": manifest.status,
+            "error": _describe(error) if error else "",
+            "parameters": manifest.parameters,
+        }
+        report_path = export_html(
+            executed, folder / f"{source.stem}.html", assets_dir=assets_dir, banner=banner
+        )
+        manifest.report = report_path.name
+    manifest.write(folder)
+
+    result = RunResult(
+        status=manifest.status,
+        output_dir=folder,
+        executed_notebook=executed,
+        report=report_path,
+        manifest=folder / MANIFEST_NAME,
+        error=error,
+    )
+    if error and raise_on_error:
+        exc = NotebookExecutionError(
+            source,
+            cell_index=error["execution_count"],
+            ename=error["ename"],
+            evalue=error["evalue"],
+            output_dir=folder,
+        )
+        exc.result = result  # type: ignore[attr-defined]
+        raise exc
+    return result
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    count = error.get("execution_count")
+    cell = f"cell In [{count}]" if count is not None else "the run"
+    source = f" ({error['source']})" if error.get("source") else ""
+    return f"{cell}{source} raised {error['ename']}: {error['evalue']}"
+
+
+def _first_line(text: str | None) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""
+
+
+def _device_summary(requested: object) -> dict[str, Any]:
+    from ai4s_lab.device import device_info
+    from ai4s_lab.errors import DeviceError
+
+    spec = requested if isinstance(requested, str) else "auto"
+    try:
+        return {"requested": spec, **device_info(spec)}
+    except DeviceError as err:
+        return {"requested": spec, "error": str(err)}
+
+
+@contextlib.contextmanager
+def _kernel_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables that the kernel process inherits, then restore them."""
+    with _ENV_LOCK:
+        saved = {key: os.environ.get(key) for key in values}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for key, old in saved.items():
+                if old is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = old

@@ -1,0 +1,115 @@
+"""Shared fixtures: paths to real data, a torch ``device`` fixture, notebooks made on the fly,
+and a headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+CHROMIUM = os.environ.get("AI4S_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository checkout."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``: real files written by others (see its MANIFEST.md)."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"the shared data folder {SHARED_DATA} is missing beside the repository")
+    return SHARED_DATA
+
+
+def _devices() -> list[Any]:
+    params: list[Any] = ["cpu"]
+    params.append(pytest.param("cuda", marks=pytest.mark.gpu))
+    return params
+
+
+@pytest.fixture(params=_devices())
+def device(request: pytest.FixtureRequest) -> str:
+    """A torch device name; the CUDA case skips itself where no GPU is present."""
+    import torch
+
+    name: str = request.param
+    if name == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    return name
+
+
+def make_notebook(path: Path, cells: list[str], parameters: str | None = None) -> Path:
+    """Write a notebook whose code cells are ``cells``; ``parameters`` becomes the tagged cell."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb_cells = []
+    if parameters is not None:
+        nb_cells.append(new_code_cell(parameters, metadata={"tags": ["parameters"]}))
+    nb_cells += [new_code_cell(source) for source in cells]
+    nb = new_notebook(cells=nb_cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (Debian's) under Playwright, with a fresh profile.
+
+    Skips where Chromium is absent, except when ``AI4S_REQUIRE_BROWSER=1`` (CI), where that is
+    a failure.
+    """
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}; apt-get install chromium"
+        if os.environ.get("AI4S_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="ai4s-chromium-")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where browser tests save screenshots (kept after the run)."""
+    folder = REPO / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder

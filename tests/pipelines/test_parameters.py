@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ai4s_lab.errors import DataFileError, ParameterError
+from ai4s_lab.pipelines.parameters import (
+    check_parameters,
+    notebook_parameters,
+    parse_cli_parameters,
+    parse_value,
+    read_parameter_file,
+)
+from tests.conftest import make_notebook
+
+PARAMS = (
+    'n = 64  # grid size\nrate = 0.5\nname = "x"\nflag = False\nsizes = [1, 2]\nanything = None'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("64", 64),
+        ("1e-3", 1e-3),
+        ("-2.5", -2.5),
+        ("true", True),
+        ("cuda", "cuda"),
+        ("'64'", "64"),
+        ("[32, 64]", [32, 64]),
+        ("{a: 1}", {"a": 1}),
+        ("null", None),
+        ("__import__('os').system('false')", "__import__('os').system('false')"),
+    ],
+)
+def test_values_are_yaml_never_python(text: str, value: object) -> None:
+    assert parse_value(text) == value
+
+
+def test_invalid_yaml_names_the_parameter() -> None:
+    with pytest.raises(ParameterError, match="parameter 'sizes'"):
+        parse_value("[1, 2", name="sizes")
+
+
+def test_cli_pairs_later_wins_and_names_are_checked() -> None:
+    assert parse_cli_parameters([("n", "1"), ("n", "2")]) == {"n": 2}
+    with pytest.raises(ParameterError, match="'grid-size'"):
+        parse_cli_parameters([("grid-size", "3")])
+
+
+def test_parameter_file(tmp_path: Path) -> None:
+    good = tmp_path / "p.yaml"
+    good.write_text("n: 128\nrate: 0.25\n")
+    assert read_parameter_file(good) == {"n": 128, "rate": 0.25}
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert read_parameter_file(empty) == {}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("- 1\n- 2\n", "expected a mapping"),
+        ("n: [1,\n", "not valid YAML"),
+        ("1abc: 2\n", "not valid parameter names"),
+    ],
+)
+def test_bad_parameter_files(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+    with pytest.raises(DataFileError, match=message) as info:
+        read_parameter_file(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_and_binary_parameter_files(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError, match="not found"):
+        read_parameter_file(tmp_path / "nope.yaml")
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\xff\xfe\x00\x81" * 10)
+    with pytest.raises(DataFileError):
+        read_parameter_file(binary)
+
+
+@pytest.fixture()
+def notebook(tmp_path: Path) -> Path:
+    return make_notebook(tmp_path / "nb.ipynb", ["print(n)"], parameters=PARAMS)
+
+
+def test_declared_parameters_are_read(notebook: Path) -> None:
+    declared = notebook_parameters(notebook)
+    assert list(declared) == ["n", "rate", "name", "flag", "sizes", "anything"]
+    assert declared["n"]["inferred_type_name"] == "int"
+    assert declared["n"]["help"] == "grid size"
+
+
+def test_good_values_pass(notebook: Path) -> None:
+    check_parameters(
+        notebook,
+        {"n": 3, "rate": 1, "name": "y", "flag": True, "sizes": [3], "anything": {"a": 1}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"nn": 3}, "has no parameter 'nn'; its parameters are: anything, flag, n, name, rate"),
+        ({"n": "abc"}, "parameter 'n' expects int \\(default 64\\), got 'abc'"),
+        ({"n": 2.5}, "parameter 'n' expects int"),
+        ({"n": True}, "parameter 'n' expects int"),
+        ({"flag": 1}, "parameter 'flag' expects bool"),
+        ({"rate": "fast"}, "parameter 'rate' expects float"),
+    ],
+)
+def test_bad_names_and_values_are_named(notebook: Path, values: dict, message: str) -> None:
+    with pytest.raises(ParameterError, match=message):
+        check_parameters(notebook, values)
+
+
+def test_notebook_without_parameters_cell(tmp_path: Path) -> None:
+    plain = make_notebook(tmp_path / "plain.ipynb", ["x = 1"])
+    check_parameters(plain, {})
+    with pytest.raises(ParameterError, match="no cell tagged 'parameters'"):
+        check_parameters(plain, {"x": 2})

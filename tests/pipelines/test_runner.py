@@ -1,0 +1,171 @@
+"""Runs of real notebooks through papermill: outputs, manifest, failures, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ai4s_lab.errors import DataFileError, NotebookExecutionError, ParameterError
+from ai4s_lab.pipelines import read_manifest, run_notebook
+from ai4s_lab.pipelines.manifest import file_sha256
+from tests.conftest import make_notebook
+
+pytestmark = pytest.mark.notebook
+
+GOOD_CELLS = [
+    "import ai4s_lab\nresult = n * scale",
+    "ai4s_lab.record('result', result)\nai4s_lab.record('label', label)",
+]
+PARAMS = "n = 2\nscale = 1.5\nlabel = 'default'"
+
+
+@pytest.fixture()
+def good_notebook(tmp_path: Path) -> Path:
+    return make_notebook(tmp_path / "src" / "good.ipynb", GOOD_CELLS, parameters=PARAMS)
+
+
+@pytest.fixture()
+def broken_notebook(tmp_path: Path) -> Path:
+    return make_notebook(
+        tmp_path / "src" / "broken.ipynb",
+        ["import ai4s_lab\nai4s_lab.record('before', 1)", "x = 1 / 0", "after = 'never'"],
+        parameters="n = 1",
+    )
+
+
+def test_successful_run_writes_notebook_report_and_manifest(
+    good_notebook: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    result = run_notebook(good_notebook, {"n": 4, "label": "sweep"}, output_dir=out)
+    assert result.ok and result.output_dir == out
+    executed = nbformat.read(result.executed_notebook, as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+    manifest = read_manifest(out)
+    assert manifest["status"] == "succeeded"
+    assert manifest["parameters"] == {"n": 4, "label": "sweep"}
+    assert manifest["recorded"] == {"result": 6.0, "label": "sweep"}
+    assert manifest["notebook_sha256"] == file_sha256(good_notebook)
+    assert manifest["packages"]["papermill"] and manifest["device"]["device"] == "cpu"
+    assert manifest["started"] <= manifest["finished"]
+    assert manifest["duration_s"] > 0
+    assert result.report is not None and result.report.exists()
+    assert (out / "assets" / "require.js").exists()
+
+
+def test_failing_cell_keeps_partial_outputs(broken_notebook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(NotebookExecutionError) as info:
+        run_notebook(broken_notebook, output_dir=out)
+    err = info.value
+    assert err.ename == "ZeroDivisionError" and "division by zero" in err.evalue
+    assert str(out) in str(err)
+    manifest = read_manifest(out)
+    assert manifest["status"] == "failed"
+    assert manifest["error"]["ename"] == "ZeroDivisionError"
+    assert manifest["error"]["source"] == "x = 1 / 0"
+    assert manifest["recorded"] == {"before": 1}  # what ran before the failure is kept
+    executed = nbformat.read(out / "broken.ipynb", as_version=4)
+    assert any(
+        o.get("ename") == "ZeroDivisionError" for c in executed.cells for o in c.get("outputs", [])
+    )
+    html = (out / "broken.html").read_text()
+    assert "ZeroDivisionError" in html and "failed" in html
+
+
+def test_bad_parameters_fail_before_any_output(good_notebook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    with pytest.raises(ParameterError, match="no parameter 'm'"):
+        run_notebook(good_notebook, {"m": 1}, output_dir=out)
+    assert not out.exists()
+
+
+def test_missing_and_corrupt_notebooks(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError, match="notebook not found"):
+        run_notebook(tmp_path / "nope.ipynb")
+    corrupt = tmp_path / "corrupt.ipynb"
+    corrupt.write_text("{not json")
+    with pytest.raises(DataFileError, match="cannot be read as a notebook"):
+        run_notebook(corrupt)
+    text = tmp_path / "script.py"
+    text.write_text("x = 1")
+    with pytest.raises(DataFileError, match="not a notebook"):
+        run_notebook(text)
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ai4s_lab.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_cli_run_with_parameters_and_file(good_notebook: Path, tmp_path: Path) -> None:
+    params = tmp_path / "p.yaml"
+    params.write_text("n: 10\nlabel: from-file\n")
+    out = tmp_path / "cli-run"
+    proc = _cli(
+        "run",
+        str(good_notebook),
+        "-f",
+        str(params),
+        "-p",
+        "scale",
+        "0.5",
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"report: {out / 'good.html'}" in proc.stdout
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["parameters"] == {"n": 10, "label": "from-file", "scale": 0.5}
+    assert manifest["recorded"]["result"] == 5.0
+
+
+def test_cli_failing_cell_exits_nonzero_and_says_where(
+    broken_notebook: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "cli-broken"
+    proc = _cli("run", str(broken_notebook), "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "cell In [3] (x = 1 / 0) failed with ZeroDivisionError: division by zero" in proc.stderr
+    assert f"partial outputs kept in {out}" in proc.stderr
+    assert json.loads((out / "run.json").read_text())["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-p", "nn", "3"],
+            "good.ipynb has no parameter 'nn'; its parameters are: label, n, scale",
+        ),
+        (["-p", "n", "many"], "parameter 'n' expects int (default 2), got 'many'"),
+    ],
+)
+def test_cli_bad_parameter_is_one_line(
+    good_notebook: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    proc = _cli("run", str(good_notebook), *args, cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_cli_doctor_and_version(tmp_path: Path) -> None:
+    doctor = _cli("doctor", cwd=tmp_path)
+    assert "torch" in doctor.stdout and "papermill" in doctor.stdout
+    assert doctor.returncode in (0, 1)
+    version = _cli("--version", cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("ai4s-lab ")
