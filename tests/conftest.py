@@ -113,3 +113,31 @@ def artifacts_dir() -> Path:
     folder = REPO / "test-artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[Any]:
+    """One JupyterLab for the test session, on 127.0.0.1 with a token (see tests/lab_helpers.py).
+
+    Depends on ``chromium`` so that it skips (or fails in CI) together with the browser.
+    """
+    from tests.lab_helpers import start_lab, stop_lab
+
+    server = start_lab(tmp_path_factory.mktemp("jupyterlab"))
+    try:
+        yield server
+    finally:
+        stop_lab(server)
+
+
+@pytest.fixture()
+def lab_page(chromium: Any, jupyter_lab: Any) -> Iterator[Any]:
+    """A fresh browser tab for a JupyterLab test; console errors are collected on ``.errors``."""
+    page = chromium.new_page()
+    page.set_default_timeout(60_000)
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    try:
+        yield page
+    finally:
+        page.close()
