@@ -5,6 +5,10 @@
     ``run.json``.
 ``ai4s-lab showcase [--notebooks DIR] [--out DIR]``
     run the showcase notebooks with their defaults (what ``make demo`` does).
+``ai4s-lab sweep NOTEBOOK --grid params.yaml | --list params.csv [--executor local|dask] ...``
+    run a notebook for many parameter sets, recorded in a SQLite catalog, with an index report.
+``ai4s-lab report DIR`` / ``ai4s-lab runs [DIR]``
+    rebuild a sweep's index.html / list the runs of a catalog.
 ``ai4s-lab doctor``
     say what is installed, what is missing, and how to fix it.
 """
@@ -115,6 +119,62 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     showcase.set_defaults(handler=_cmd_showcase)
 
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a notebook once per parameter set; record every run",
+        description="Run NOTEBOOK for every combination of a YAML grid (name: [v1, v2]) or every "
+        "row of a CSV list. Finished runs with the same inputs are skipped, so re-running an "
+        "interrupted sweep completes only what is missing.",
+    )
+    sweep.add_argument("notebook", type=Path, help="the .ipynb to run")
+    source = sweep.add_mutually_exclusive_group(required=True)
+    source.add_argument("--grid", type=Path, metavar="FILE", help="YAML grid of parameters")
+    source.add_argument("--list", type=Path, metavar="FILE", help="CSV list of parameter sets")
+    sweep.add_argument("--executor", choices=["local", "dask"], default="local")
+    sweep.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="an existing Dask scheduler (with --executor dask)",
+    )
+    sweep.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="runs at once (local) or Dask LocalCluster workers (default 2)",
+    )
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="sweep folder (default: sweeps/<notebook>)",
+    )
+    sweep.add_argument(
+        "--retries", type=int, default=0, metavar="N", help="times a failed run is tried again"
+    )
+    sweep.add_argument(
+        "--timeout", type=float, default=None, metavar="S", help="seconds a single cell may run"
+    )
+    sweep.add_argument("--force", action="store_true", help="re-run finished runs too")
+    sweep.add_argument("--name", default=None, help="sweep label in the catalog")
+    sweep.set_defaults(handler=_cmd_sweep)
+
+    report = commands.add_parser("report", help="rebuild a sweep folder's index.html")
+    report.add_argument("folder", type=Path, metavar="DIR")
+    report.set_defaults(handler=_cmd_report)
+
+    runs = commands.add_parser("runs", help="list the runs in a catalog")
+    runs.add_argument(
+        "folder",
+        type=Path,
+        nargs="?",
+        default=Path("sweeps"),
+        metavar="DIR",
+        help="a sweep folder, or a folder of sweep folders (default: sweeps)",
+    )
+    runs.set_defaults(handler=_cmd_runs)
+
     doctor = commands.add_parser("doctor", help="show what is installed and what is missing")
     doctor.set_defaults(handler=_cmd_doctor)
     return parser
@@ -179,6 +239,72 @@ def _cmd_showcase(args: argparse.Namespace) -> int:
         if result.report:
             print(f"  {result.report.resolve()}")
     return EXIT_OK if all(r.ok for r in results) else EXIT_RUN_FAILED
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from ai4s_lab.pipelines.grids import read_grid, read_list
+    from ai4s_lab.pipelines.sweep import Sweep
+
+    sets = read_grid(args.grid) if args.grid else read_list(args.list)
+    sweep = Sweep(
+        args.notebook,
+        sets,
+        output_dir=args.out,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        retries=args.retries,
+        timeout=args.timeout,
+        force=args.force,
+        name=args.name,
+    )
+    result = sweep.run()
+    print(
+        f"{len(result.runs)} runs: {len(result.runs) - len(result.failed)} succeeded, "
+        f"{len(result.failed)} failed ({result.executed} executed, {result.cached} cached)"
+    )
+    for run in result.failed:
+        error = run.get("error") or {}
+        print(
+            f"  FAILED {run['run_id'][:8]} {run['parameters']}: "
+            f"{error.get('ename')}: {error.get('evalue')}",
+            file=sys.stderr,
+        )
+    print(f"index: {result.index.resolve()}")
+    return EXIT_OK if result.ok else EXIT_RUN_FAILED
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ai4s_lab.pipelines.catalog import RunCatalog
+    from ai4s_lab.pipelines.index import write_index
+
+    catalog = RunCatalog(args.folder, create=False)
+    index = write_index(args.folder, catalog.runs(), title=f"Runs in {args.folder}")
+    print(f"index: {index.resolve()}")
+    return EXIT_OK
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from ai4s_lab.errors import DataFileError
+    from ai4s_lab.pipelines.catalog import CATALOG_NAME, RunCatalog
+
+    folder: Path = args.folder
+    catalogs = (
+        [folder]
+        if (folder / CATALOG_NAME).exists()
+        else sorted(p.parent for p in folder.glob(f"*/{CATALOG_NAME}"))
+    )
+    if not catalogs:
+        raise DataFileError(
+            folder, "no run catalog here or in its subfolders", hint="give a sweep folder"
+        )
+    for path in catalogs:
+        frame = RunCatalog(path, create=False).to_frame()
+        print(f"{path / CATALOG_NAME}: {len(frame)} runs")
+        if len(frame):
+            frame["run_id"] = frame["run_id"].str.slice(0, 8)
+            print(frame.to_string(index=False))
+    return EXIT_OK
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

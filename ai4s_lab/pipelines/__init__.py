@@ -5,6 +5,9 @@ This package orchestrates; it never imports a science module (ARCHITECTURE.md ru
 
 from __future__ import annotations
 
+from ai4s_lab.pipelines.catalog import RunCatalog
+from ai4s_lab.pipelines.grids import expand_grid, read_grid, read_list
+from ai4s_lab.pipelines.index import write_index
 from ai4s_lab.pipelines.manifest import RunManifest, read_manifest
 from ai4s_lab.pipelines.parameters import (
     check_parameters,
@@ -17,15 +20,22 @@ from ai4s_lab.pipelines.record import read_records, record
 from ai4s_lab.pipelines.report import export_html
 from ai4s_lab.pipelines.runner import RunResult, run_notebook
 from ai4s_lab.pipelines.showcase import run_showcase, showcase_notebooks
+from ai4s_lab.pipelines.sweep import Sweep, SweepResult
 
 __all__ = [
+    "RunCatalog",
     "RunManifest",
     "RunResult",
+    "Sweep",
+    "SweepResult",
     "check_parameters",
+    "expand_grid",
     "export_html",
     "notebook_parameters",
     "parse_cli_parameters",
     "parse_value",
+    "read_grid",
+    "read_list",
     "read_manifest",
     "read_parameter_file",
     "read_records",
@@ -33,4 +43,5 @@ __all__ = [
     "run_notebook",
     "run_showcase",
     "showcase_notebooks",
+    "write_index",
 ]

@@ -1,0 +1,183 @@
+"""The run catalog: one SQLite row per run, written in transactions.
+
+Only the sweep driver writes; workers return their results to it. SQLite in WAL mode with one
+transaction per change means a crash of the driver, a worker or a kernel leaves the catalog as it
+was after the last finished change: a row is either ``running`` (re-run on resume) or final.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+from ai4s_lab.errors import DataFileError
+
+__all__ = ["CATALOG_NAME", "RunCatalog"]
+
+CATALOG_NAME = "catalog.sqlite"
+SCHEMA_VERSION = 1
+_JSON_COLUMNS = ("parameters", "error", "recorded", "packages", "device", "data_files")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id      TEXT PRIMARY KEY,
+    sweep       TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    notebook    TEXT NOT NULL,
+    notebook_sha256 TEXT NOT NULL,
+    parameters  TEXT NOT NULL,
+    data_files  TEXT NOT NULL DEFAULT '{}',
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    started     TEXT,
+    finished    TEXT,
+    duration_s  REAL,
+    error       TEXT,
+    recorded    TEXT NOT NULL DEFAULT '{}',
+    output_dir  TEXT,
+    report      TEXT,
+    packages    TEXT NOT NULL DEFAULT '{}',
+    device      TEXT NOT NULL DEFAULT '{}',
+    updated     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status);
+"""
+
+
+class RunCatalog:
+    """The SQLite catalog of a sweep folder (``catalog.sqlite``).
+
+    Parameters
+    ----------
+    path
+        The database file, or the folder that holds (or will hold) ``catalog.sqlite``.
+    create
+        Create the file if it does not exist (otherwise a missing catalog is an error).
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        target = Path(path)
+        if target.is_dir() or target.suffix != ".sqlite":
+            target = target / CATALOG_NAME
+        if not target.exists() and not create:
+            raise DataFileError(
+                target, "no run catalog here", hint="give the output folder of a sweep"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.path = target
+        with closing(self._open()) as conn:
+            conn.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        return conn
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with closing(self._open()) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def add_pending(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert runs as ``pending``; runs already in the catalog keep their row."""
+        with self._connect() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO runs (run_id, sweep, position, notebook, notebook_sha256,"
+                " parameters, data_files, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+                [
+                    (
+                        row["run_id"],
+                        row["sweep"],
+                        row["position"],
+                        row["notebook"],
+                        row["notebook_sha256"],
+                        json.dumps(row["parameters"], sort_keys=True),
+                        json.dumps(row.get("data_files", {}), sort_keys=True),
+                    )
+                    for row in rows
+                ],
+            )
+
+    def mark_running(self, run_id: str, started: str) -> None:
+        """A run was handed to an executor."""
+        with self._connect() as conn:
+            conn.execute(
+                "UPDATE runs SET status = 'running', started = ?, attempts = attempts + 1,"
+                " updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE run_id = ?",
+                (started, run_id),
+            )
+
+    def finish(self, run_id: str, manifest: Mapping[str, Any], output_dir: str) -> None:
+        """Record the final state of a run from its manifest."""
+        with self._connect() as conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, started = COALESCE(?, started), finished = ?,"
+                " duration_s = ?, error = ?, recorded = ?, output_dir = ?, report = ?,"
+                " packages = ?, device = ?, updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+                " WHERE run_id = ?",
+                (
+                    manifest.get("status", "failed"),
+                    manifest.get("started"),
+                    manifest.get("finished"),
+                    manifest.get("duration_s"),
+                    json.dumps(manifest.get("error")) if manifest.get("error") else None,
+                    json.dumps(manifest.get("recorded", {})),
+                    output_dir,
+                    manifest.get("report"),
+                    json.dumps(manifest.get("packages", {})),
+                    json.dumps(manifest.get("device", {})),
+                    run_id,
+                ),
+            )
+
+    def get(self, run_id: str) -> dict[str, Any] | None:
+        """One run as a dict (JSON columns decoded), or None."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return _decode(row) if row is not None else None
+
+    def runs(self, sweep: str | None = None) -> list[dict[str, Any]]:
+        """All runs (of one sweep, if given), in sweep order."""
+        query = "SELECT * FROM runs"
+        args: tuple[Any, ...] = ()
+        if sweep is not None:
+            query += " WHERE sweep = ?"
+            args = (sweep,)
+        with self._connect() as conn:
+            rows = conn.execute(query + " ORDER BY sweep, position", args).fetchall()
+        return [_decode(row) for row in rows]
+
+    def to_frame(self, sweep: str | None = None) -> Any:
+        """The catalog as a ``pandas.DataFrame``: one row a run, parameters and recorded
+        scalars as columns (``param.NAME``, ``rec.NAME``)."""
+        import pandas as pd
+
+        records = []
+        for run in self.runs(sweep):
+            flat = {k: run[k] for k in ("run_id", "sweep", "status", "duration_s", "attempts")}
+            flat.update({f"param.{k}": v for k, v in run["parameters"].items()})
+            for name, value in run["recorded"].items():
+                if value is None or isinstance(value, (int, float, str, bool)):
+                    flat[f"rec.{name}"] = value
+            records.append(flat)
+        return pd.DataFrame.from_records(records)
+
+
+def _decode(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    for column in _JSON_COLUMNS:
+        if data.get(column) is not None:
+            data[column] = json.loads(data[column])
+    return data

@@ -1,0 +1,169 @@
+"""Where the runs of a sweep execute: in this process, a local process pool, or Dask.
+
+Every executor runs :func:`execute_task` (one notebook run, returning its manifest) and yields
+``(task, manifest)`` pairs as runs finish. A run that dies with its worker comes back as a failed
+manifest naming the reason, never as a missing run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any, Protocol
+
+from ai4s_lab._optional import import_optional
+from ai4s_lab.errors import ParameterError
+from ai4s_lab.pipelines.manifest import utc_now
+
+__all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "execute_task"]
+
+Task = Mapping[str, Any]
+
+
+def execute_task(task: Task) -> dict[str, Any]:
+    """Run one notebook as described by ``task`` and return its manifest (never raises for a
+    failing notebook)."""
+    from ai4s_lab.pipelines.manifest import read_manifest
+    from ai4s_lab.pipelines.runner import run_notebook
+
+    run_notebook(
+        task["notebook"],
+        task["parameters"],
+        output_dir=task["output_dir"],
+        assets_dir=task.get("assets_dir"),
+        cell_timeout=task.get("timeout"),
+        kernel_name=task.get("kernel_name", "python3"),
+        raise_on_error=False,
+    )
+    return read_manifest(task["output_dir"])
+
+
+def lost_run(task: Task, err: BaseException) -> dict[str, Any]:
+    """The manifest of a run whose worker failed before the run could report."""
+    manifest_path = Path(task["output_dir"]) / "run.json"
+    partial: dict[str, Any] = {}
+    if manifest_path.exists():
+        from ai4s_lab.pipelines.manifest import read_manifest
+
+        partial = read_manifest(manifest_path)
+    detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+    return {
+        **partial,
+        "status": "failed",
+        "finished": utc_now(),
+        "error": {
+            "cell_index": None,
+            "execution_count": None,
+            "ename": type(err).__name__,
+            "evalue": detail.splitlines()[-1] if detail else "",
+            "source": "",
+            "where": "executor",
+        },
+    }
+
+
+class Executor(Protocol):
+    """What a sweep needs from an executor."""
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
+        """Execute ``tasks``; yield each with its manifest as it finishes."""
+        ...
+
+    def close(self) -> None:
+        """Release workers and connections."""
+        ...
+
+
+class LocalExecutor:
+    """Runs on this machine: in this process for one worker, else in a process pool.
+
+    Parameters
+    ----------
+    workers
+        Number of notebooks running at once (each in its own kernel).
+    """
+
+    def __init__(self, workers: int = 1) -> None:
+        if workers < 1:
+            raise ParameterError(f"workers={workers} must be at least 1")
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
+        if self.workers == 1:
+            for task in tasks:
+                try:
+                    yield task, execute_task(task)
+                except Exception as err:  # the run could not even start: record why
+                    yield task, lost_run(task, err)
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        pending: dict[Future[dict[str, Any]], Task] = {
+            self._pool.submit(execute_task, task): task for task in tasks
+        }
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    yield task, future.result()
+                except Exception as err:  # e.g. BrokenProcessPool: the worker died
+                    yield task, lost_run(task, err)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """Runs on a Dask cluster: an existing one (``scheduler="tcp://HOST:PORT"``) or a
+    ``LocalCluster`` of ``workers`` single-threaded worker processes started here.
+
+    A worker that dies mid-run has its runs rescheduled by Dask on another worker; a run that
+    keeps killing workers is recorded as failed (``KilledWorker``).
+    """
+
+    def __init__(self, workers: int = 2, scheduler: str | None = None) -> None:
+        if workers < 1:
+            raise ParameterError(f"workers={workers} must be at least 1")
+        distributed = import_optional("distributed", purpose="running sweeps on Dask")
+        self._cluster = None
+        if scheduler:
+            self.client = distributed.Client(scheduler, timeout="30s")
+        else:
+            self._cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            self.client = distributed.Client(self._cluster)
+        self._distributed = distributed
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
+        futures = {
+            self.client.submit(execute_task, task, pure=False, key=f"run-{task['run_id']}"): task
+            for task in tasks
+        }
+        for future in self._distributed.as_completed(list(futures)):
+            task = futures[future]
+            try:
+                yield task, future.result()
+            except Exception as err:  # KilledWorker, lost connection, ...
+                yield task, lost_run(task, err)
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+EXECUTORS = ("local", "dask")
