@@ -30,8 +30,9 @@ def record(name: str, value: Any) -> None:
     name
         An identifier-like name, e.g. ``"rmse"``; recording a name again replaces the value.
     value
-        A JSON-ready value, a numpy scalar or array, or a ``pandas.DataFrame`` (stored as a list
-        of row records); at most about 1 MB once encoded.
+        A JSON-ready value, a numpy scalar or array, a ``pandas.DataFrame`` (stored as a list
+        of row records) or a plotly figure (stored as ``{"plotly_figure": <figure JSON>}``); at
+        most about 1 MB once encoded.
 
     Notes
     -----
@@ -92,13 +93,15 @@ def _to_json(value: Any, name: str) -> Any:
         if hasattr(value, "columns"):
             return _to_json(value.to_dict(orient="records"), name)
         return _to_json(value.to_dict(), name)
+    if module == "plotly" and hasattr(value, "to_json"):
+        return {"plotly_figure": json.loads(value.to_json())}
     if isinstance(value, Mapping):
         return {str(k): _to_json(v, name) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_to_json(v, name) for v in value]
     raise InputError(
         f"record {name!r}: cannot record a {type(value).__name__}; record numbers, strings, "
-        "lists, dicts, numpy arrays or DataFrames"
+        "lists, dicts, numpy arrays, DataFrames or plotly figures"
     )
 
 

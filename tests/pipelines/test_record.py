@@ -27,6 +27,10 @@ def test_values_become_json() -> None:
     assert _to_json(np.float32(0.5), "x") == 0.5
     assert _to_json(np.arange(3), "x") == [0, 1, 2]
     assert _to_json({"a": (1, math.inf)}, "x") == {"a": [1, "inf"]}
+    import plotly.graph_objects as go
+
+    figure = _to_json(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])), "fig")
+    assert figure["plotly_figure"]["data"][0]["y"] == [3, 4]
     with pytest.raises(InputError, match="cannot record a object"):
         _to_json(object(), "x")
 
