@@ -26,7 +26,10 @@ $(VENV)/.torch: | $(PY)
 	$(PIP) install "$(TORCH_SPEC)"
 	@touch $@
 
-$(VENV)/.installed-all: pyproject.toml $(VENV)/.torch
+# The JupyterLab extension (extensions/) is built by the package build (jlpm, Node.js >= 18).
+EXTENSION_SOURCES := $(wildcard extensions/src/*.ts extensions/style/* extensions/package.json)
+
+$(VENV)/.installed-all: pyproject.toml $(EXTENSION_SOURCES) $(VENV)/.torch
 	$(PIP) install -e ".[all]"
 	@touch $@
 
@@ -56,4 +59,5 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) reports runs .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) reports runs sweeps test-artifacts .mypy_cache .ruff_cache .pytest_cache \
+		extensions/lib extensions/node_modules ai4s_lab/labextension

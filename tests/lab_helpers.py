@@ -200,3 +200,24 @@ def canvas_colours(page: Any, selector: str = "canvas", index: int = 0) -> int:
     png = element.screenshot()
     colours = Image.open(BytesIO(png)).convert("RGB").getcolors(maxcolors=1 << 22)
     return len(colours or [])
+
+
+def open_file(
+    page: Any, server: LabServer, relpath: str, selector: str, timeout: float = 60.0
+) -> None:
+    """Open a file of the server root in JupyterLab (as a double-click does, with its default
+    viewer) and wait for ``selector`` to appear."""
+    workspace = f"test-{next(_WORKSPACES)}"
+    page.goto(f"{server.url}/lab/workspaces/{workspace}/tree/{relpath}?reset&token={server.token}")
+    page.wait_for_selector(selector, timeout=timeout * 1000)
+
+
+def goto_lab(page: Any, server: LabServer, timeout: float = 60.0) -> None:
+    """Open JupyterLab itself (a fresh workspace) and wait until the app has started."""
+    workspace = f"test-{next(_WORKSPACES)}"
+    page.goto(f"{server.url}/lab/workspaces/{workspace}?reset&token={server.token}")
+    page.wait_for_function(
+        "() => !!window.jupyterapp && window.jupyterapp.started !== undefined",
+        timeout=timeout * 1000,
+    )
+    page.evaluate("() => window.jupyterapp.started")

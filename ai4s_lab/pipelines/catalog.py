@@ -16,7 +16,7 @@ from typing import Any
 
 from ai4s_lab.errors import DataFileError
 
-__all__ = ["CATALOG_NAME", "RunCatalog"]
+__all__ = ["CATALOG_NAME", "RunCatalog", "read_catalog"]
 
 CATALOG_NAME = "catalog.sqlite"
 SCHEMA_VERSION = 1
@@ -173,6 +173,21 @@ class RunCatalog:
                     flat[f"rec.{name}"] = value
             records.append(flat)
         return pd.DataFrame.from_records(records)
+
+
+def read_catalog(path: str | Path) -> list[dict[str, Any]]:
+    """Every run of a catalog file, opened read-only (nothing is created or locked for writing).
+
+    Returns an empty list for a file that is not a run catalog.
+    """
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    try:
+        with closing(sqlite3.connect(uri, uri=True, timeout=10)) as conn:
+            conn.row_factory = sqlite3.Row
+            rows = conn.execute("SELECT * FROM runs ORDER BY sweep, position").fetchall()
+    except sqlite3.DatabaseError:
+        return []
+    return [_decode(row) for row in rows]
 
 
 def _decode(row: sqlite3.Row) -> dict[str, Any]:
