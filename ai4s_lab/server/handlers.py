@@ -21,7 +21,7 @@ __all__ = ["RunsHandler", "TemplatesHandler", "setup_handlers"]
 _MAX_RUNS = 2000
 
 
-class _Base(APIHandler):  # type: ignore[misc]
+class _Base(APIHandler):
     @property
     def root(self) -> Path:
         return Path(self.settings["ai4s_root_dir"])
@@ -48,7 +48,7 @@ class RunsHandler(_Base):
     ``run.json`` of single runs in ``DIR`` and one level down.
     """
 
-    @tornado.web.authenticated  # type: ignore[misc]
+    @tornado.web.authenticated
     def get(self) -> None:
         relative = self.get_query_argument("path", "")
         folder = self._inside(relative)
@@ -104,7 +104,7 @@ class TemplatesHandler(_Base):
     """``GET /ai4s-lab/templates``: the lab notebooks; ``POST`` ``{"name", "dir"}`` copies one
     into ``dir`` (a new name if the file exists) and answers ``{"path"}``."""
 
-    @tornado.web.authenticated  # type: ignore[misc]
+    @tornado.web.authenticated
     def get(self) -> None:
         items = [
             {"name": t.name, "title": t.title, "description": t.description}
@@ -112,7 +112,7 @@ class TemplatesHandler(_Base):
         ]
         self.finish(json.dumps({"templates": items}))
 
-    @tornado.web.authenticated  # type: ignore[misc]
+    @tornado.web.authenticated
     def post(self) -> None:
         body = self.get_json_body() or {}
         name = str(body.get("name", ""))
