@@ -15,7 +15,15 @@ import importlib
 from typing import Any
 
 # view name -> module in this package that defines it (one view family a module)
-_VIEWS: dict[str, str] = {}
+_VIEWS: dict[str, str] = {
+    "PhaseDiagramView": "phase_diagram_view",
+    "CompositionMapView": "composition_map_view",
+    "FieldView": "field_view",
+    "ProteinView": "protein_view",
+    "ContactMapView": "contact_map_view",
+    "PAEView": "contact_map_view",
+    "MoleculeGridView": "molecule_grid_view",
+}
 
 __all__ = sorted(_VIEWS)
 

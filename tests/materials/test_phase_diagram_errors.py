@@ -1,0 +1,77 @@
+"""Bad input to PhaseDiagram gives typed errors that name the entry or element."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai4s_lab.errors import InputError
+from ai4s_lab.materials import (
+    Entry,
+    FormulaError,
+    MissingReferenceError,
+    PhaseDiagram,
+)
+
+
+def _li_o() -> list[Entry]:
+    return [
+        Entry("Li", -1.9, entry_id="li"),
+        Entry("O2", -9.8, entry_id="o2"),
+        Entry("Li2O", -14.3, entry_id="li2o"),
+        Entry("Li2O2", -19.5, entry_id="li2o2"),
+        Entry("LiO2", -13.0, entry_id="lio2-high"),
+    ]
+
+
+def test_empty_list() -> None:
+    with pytest.raises(InputError, match="empty list of entries"):
+        PhaseDiagram([])
+
+
+def test_one_element_system_names_the_element_and_entry() -> None:
+    with pytest.raises(InputError, match=r"one-element system \(Li; first entry Li \(li-bcc\)\)"):
+        PhaseDiagram([Entry("Li", -1.9, entry_id="li-bcc"), Entry("Li2", -3.7, "li-fcc")])
+
+
+def test_missing_elemental_reference_names_the_element() -> None:
+    entries = [e for e in _li_o() if e.entry_id != "o2"]
+    with pytest.raises(MissingReferenceError, match=r"element 'O' has no elemental entry") as info:
+        PhaseDiagram(entries)
+    assert "zero_references=True" in str(info.value)
+    assert isinstance(info.value, ValueError)
+    # formation-energy data: implicit references at 0 eV/atom
+    pd = PhaseDiagram([Entry("Li2O", -6.0, "f1")], zero_references=True)
+    assert {e.entry_id for e in pd.stable_entries} == {
+        "f1",
+        "Li (implicit reference)",
+        "O (implicit reference)",
+    }
+
+
+def test_unknown_element_in_elements_argument() -> None:
+    with pytest.raises(FormulaError, match=r"'Ox' is not an element symbol"):
+        PhaseDiagram(_li_o(), elements=["Li", "Ox"])
+
+
+def test_not_an_entry_is_named_by_position() -> None:
+    with pytest.raises(InputError, match=r"item 2 of the entries is a tuple"):
+        PhaseDiagram([*_li_o()[:2], ("Li2O", -14.3)])
+
+
+def test_nan_energy_names_the_entry() -> None:
+    with pytest.raises(InputError, match=r"entry 'bad-calc' \(Li2O\): energy is nan"):
+        PhaseDiagram([*_li_o(), Entry("Li2O", float("nan"), entry_id="bad-calc")])
+
+
+def test_queries_outside_the_system_or_with_foreign_entries() -> None:
+    pd = PhaseDiagram(_li_o())
+    with pytest.raises(InputError, match=r"LiFeO2 contains \['Fe'\], outside this Li-O"):
+        pd.decomposition("LiFeO2")
+    stranger = Entry("Li2O", -14.0, entry_id="stranger")
+    with pytest.raises(InputError, match="stranger"):
+        pd.equilibrium_reaction_energy(stranger)
+    unstable = next(e for e in pd.entries if e.entry_id == "lio2-high")
+    with pytest.raises(InputError, match=r"LiO2 \(lio2-high\) is not stable"):
+        pd.equilibrium_reaction_energy(unstable)
+    # a new entry may lie below the present hull: a negative energy above hull
+    assert pd.e_above_hull(Entry("Li2O", -20.0)) < 0
