@@ -1,0 +1,112 @@
+"""A field on a periodic grid: a tensor of shape ``(batch, channels, *grid.shape)`` and its grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ai4s_lab.errors import InputError
+from ai4s_lab.pde.grids import PeriodicGrid
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["Field", "as_field"]
+
+
+@dataclass(frozen=True, eq=False)
+class Field:
+    """Values of one or more fields on a :class:`PeriodicGrid`, for one or many samples.
+
+    Attributes
+    ----------
+    data
+        Tensor of shape ``(batch, channels, *grid.shape)``.
+    grid
+        The grid the values live on.
+    batched
+        Whether the leading dimension is a real batch (``solve`` then keeps a ``batch`` dim in
+        its output) or a single sample.
+    """
+
+    data: torch.Tensor
+    grid: PeriodicGrid
+    batched: bool = False
+
+    def __post_init__(self) -> None:
+        expected = 2 + self.grid.ndim
+        if self.data.ndim != expected or tuple(self.data.shape[2:]) != self.grid.shape:
+            raise InputError(
+                f"Field data of shape {tuple(self.data.shape)} does not fit the grid "
+                f"{self.grid.shape}; expected (batch, channels, *{self.grid.shape})"
+            )
+
+    @property
+    def channels(self) -> int:
+        """Number of fields (e.g. 2 for Gray–Scott's ``u, v``)."""
+        return int(self.data.shape[1])
+
+    def numpy(self) -> Any:
+        """The values as a NumPy array (copied to the CPU)."""
+        return self.data.detach().cpu().numpy()
+
+
+def as_field(value: object, grid: PeriodicGrid, channels: int, *, name: str) -> Field:
+    """Coerce a tensor, array or :class:`Field` into a :class:`Field` with ``channels`` fields.
+
+    Plain arrays are read as ``(*grid)`` (one field, one sample), ``(batch, *grid)`` for one field
+    or ``(channels, *grid)`` for several, or ``(batch, channels, *grid)``; the trailing axes must
+    match ``grid.shape``.
+    """
+    import numpy as np
+    import torch
+
+    if isinstance(value, Field):
+        if value.channels != channels:
+            raise InputError(
+                f"{name} has {value.channels} field(s) but the equation needs {channels}"
+            )
+        return value
+    if hasattr(value, "values") and hasattr(value, "dims"):  # an xarray.DataArray
+        value = np.asarray(value.values)
+    try:
+        tensor = torch.as_tensor(value)
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise InputError(f"{name} of type {type(value).__name__} is not an array") from err
+    if tensor.is_complex() or tensor.dtype == torch.bool:
+        raise InputError(f"{name} has dtype {tensor.dtype}; give real numbers")
+    if not tensor.is_floating_point():
+        tensor = tensor.to(torch.float64)
+    if tensor.ndim == 0 or tensor.numel() == 0:
+        raise InputError(
+            f"{name} is empty or a scalar (shape {tuple(tensor.shape)}); give the values on a grid"
+        )
+    d = grid.ndim
+    space = tuple(tensor.shape[-d:]) if tensor.ndim >= d else ()
+    if space != grid.shape:
+        raise InputError(
+            f"{name} has shape {tuple(tensor.shape)}, whose last {d} axes do not match the grid "
+            f"{grid.shape}"
+        )
+    extra = tensor.ndim - d
+    batched = False
+    if extra == 0:
+        tensor = tensor.reshape(1, 1, *grid.shape)
+    elif extra == 1:
+        if channels == 1:
+            tensor = tensor.unsqueeze(1)
+            batched = True
+        else:
+            tensor = tensor.unsqueeze(0)
+    elif extra == 2:
+        batched = True
+    else:
+        raise InputError(
+            f"{name} has shape {tuple(tensor.shape)}: too many axes for a {d}D grid; "
+            f"use (batch, channels, *{grid.shape})"
+        )
+    if tensor.shape[1] != channels:
+        raise InputError(
+            f"{name} has {tensor.shape[1]} field(s) on axis 1 but the equation needs {channels}"
+        )
+    return Field(tensor, grid, batched)

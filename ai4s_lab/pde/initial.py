@@ -1,0 +1,174 @@
+"""Initial conditions: random smooth fields, Fourier modes, classic vortices and seeds.
+
+Every function returns a :class:`~ai4s_lab.pde.fields.Field` in float64 on the CPU; ``solve``
+moves it to the device and dtype of the run. Random fields are drawn on the CPU from a seeded
+generator, so a seed gives the same field on every device.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from ai4s_lab.errors import ParameterError
+from ai4s_lab.pde.fields import Field
+from ai4s_lab.pde.grids import PeriodicGrid
+
+__all__ = [
+    "fourier_mode",
+    "from_array",
+    "gray_scott_seed",
+    "kassam_trefethen",
+    "random_field",
+    "taylor_green",
+]
+
+
+def random_field(
+    grid: PeriodicGrid,
+    seed: int = 0,
+    *,
+    batch: int | None = None,
+    channels: int = 1,
+    amplitude: float = 1.0,
+    wavenumber: float = 4.0,
+    mean: float = 0.0,
+) -> Field:
+    """A smooth Gaussian random field with a Gaussian spectrum peaked at low wave numbers.
+
+    Fourier coefficients are independent complex normals times ``exp(-(|n|/wavenumber)²/2)``
+    (``n`` the integer mode index), the mean is removed and the field scaled to standard
+    deviation ``amplitude``, then ``mean`` is added.
+
+    Parameters
+    ----------
+    grid
+        The grid, e.g. ``eq.grid(256)``.
+    seed
+        Seed of the random generator.
+    batch
+        ``None`` for one field, or the number of independent samples (a batched run).
+    channels
+        Number of fields (e.g. 2 for the velocity of 2D Burgers).
+    amplitude
+        Standard deviation of the field (units of the field).
+    wavenumber
+        Spectral width, in mode numbers (how many wavelengths fit the domain).
+    mean
+        Spatial mean added at the end.
+    """
+    import torch
+
+    _check_grid(grid)
+    if batch is not None and (isinstance(batch, bool) or int(batch) != batch or batch < 1):
+        raise ParameterError(f"random_field: batch={batch!r} must be None or an integer >= 1")
+    if not amplitude >= 0 or not math.isfinite(amplitude):
+        raise ParameterError(f"random_field: amplitude={amplitude!r} must be finite and >= 0")
+    if not wavenumber > 0 or not math.isfinite(wavenumber):
+        raise ParameterError(f"random_field: wavenumber={wavenumber!r} must be positive")
+    count = batch or 1
+    gen = torch.Generator().manual_seed(int(seed))
+    spectrum_shape = (*grid.shape[:-1], grid.shape[-1] // 2 + 1)
+    index2 = torch.zeros(spectrum_shape, dtype=torch.float64)
+    for axis, n in enumerate(grid.shape):
+        last = axis == grid.ndim - 1
+        freq = torch.fft.rfftfreq(n, 1.0 / n) if last else torch.fft.fftfreq(n, 1.0 / n)
+        view = [1] * grid.ndim
+        view[axis] = -1
+        index2 = index2 + freq.to(torch.float64).reshape(view) ** 2
+    envelope = torch.exp(-index2 / (2 * wavenumber**2))
+    noise = torch.randn((count, channels, *spectrum_shape, 2), generator=gen, dtype=torch.float64)
+    spec = torch.complex(noise[..., 0], noise[..., 1]) * envelope
+    axes = tuple(range(-grid.ndim, 0))
+    values = torch.fft.irfftn(spec, s=grid.shape, dim=axes)
+    values = values - values.mean(dim=axes, keepdim=True)
+    std = values.std(dim=axes, keepdim=True).clamp_min(1e-300)
+    values = values / std * amplitude + mean
+    return Field(values, grid, batched=batch is not None)
+
+
+def from_array(values: object, grid: PeriodicGrid, *, channels: int = 1) -> Field:
+    """Values given as an array (NumPy, torch, xarray) on ``grid``: shape ``(*grid)``,
+    ``(batch, *grid)`` (one field), ``(channels, *grid)`` or ``(batch, channels, *grid)``."""
+    from ai4s_lab.pde.fields import as_field
+
+    _check_grid(grid)
+    return as_field(values, grid, channels, name="values")
+
+
+def fourier_mode(
+    grid: PeriodicGrid, mode: Sequence[int] | int = 1, *, amplitude: float = 1.0
+) -> Field:
+    """``amplitude · Π_i cos(2π m_i x_i / L_i)`` for integer mode numbers ``m`` (one per axis,
+    ordered like the grid's dims)."""
+    import torch
+
+    _check_grid(grid)
+    modes = (mode,) * grid.ndim if isinstance(mode, int) else tuple(mode)
+    if len(modes) != grid.ndim:
+        raise ParameterError(f"fourier_mode: mode={mode!r} needs one integer per axis")
+    values = torch.full(grid.shape, float(amplitude), dtype=torch.float64)
+    for coord, m, length in zip(grid.mesh(), modes, grid.lengths, strict=True):
+        values = values * torch.cos(2 * math.pi * m * coord / length)
+    return Field(values.reshape(1, 1, *grid.shape), grid)
+
+
+def taylor_green(grid: PeriodicGrid, k: int = 1, *, amplitude: float = 1.0) -> Field:
+    """Vorticity ``ω = 2 A k sin(kx) sin(ky)`` of the Taylor–Green vortex on ``[0, 2π)²``
+    (velocity ``u = A sin(kx) cos(ky)``, ``v = −A cos(kx) sin(ky)``), an exact solution of 2D
+    Navier–Stokes that decays as ``exp(−2νk²t)``.
+
+    References
+    ----------
+    .. [1] G. I. Taylor and A. E. Green, Proc. R. Soc. Lond. A 158 (1937) 499–521,
+       doi:10.1098/rspa.1937.0013.
+    """
+    import torch
+
+    _check_grid(grid)
+    if grid.ndim != 2:
+        raise ParameterError(f"taylor_green needs a 2D grid, got shape {grid.shape}")
+    y, x = grid.mesh()
+    sy, sx = (2 * math.pi / length for length in grid.lengths)
+    omega = 2 * amplitude * k * torch.sin(k * sx * x) * torch.sin(k * sy * y)
+    return Field(omega.reshape(1, 1, *grid.shape), grid)
+
+
+def kassam_trefethen(grid: PeriodicGrid) -> Field:
+    """``u = cos(x/16)(1 + sin(x/16))`` on ``[0, 32π)``: the Kuramoto–Sivashinsky initial
+    condition of Kassam & Trefethen (doi:10.1137/S1064827502410633)."""
+    import torch
+
+    _check_grid(grid)
+    if grid.ndim != 1:
+        raise ParameterError(f"kassam_trefethen needs a 1D grid, got shape {grid.shape}")
+    (x,) = grid.mesh()
+    scale = 32 * math.pi / grid.lengths[0]
+    u = torch.cos(x * scale / 16) * (1 + torch.sin(x * scale / 16))
+    return Field(u.reshape(1, 1, -1), grid)
+
+
+def gray_scott_seed(grid: PeriodicGrid, seed: int = 0, *, noise: float = 0.01) -> Field:
+    """Pearson's start for Gray–Scott: ``u = 1, v = 0`` everywhere except a central square
+    (a tenth of the domain wide) with ``u = 1/2, v = 1/4``, plus ``noise`` relative noise."""
+    import torch
+
+    _check_grid(grid)
+    gen = torch.Generator().manual_seed(int(seed))
+    u = torch.ones(grid.shape, dtype=torch.float64)
+    v = torch.zeros(grid.shape, dtype=torch.float64)
+    inside = torch.ones(grid.shape, dtype=torch.bool)
+    for coord, length in zip(grid.mesh(), grid.lengths, strict=True):
+        inside &= (coord - length / 2).abs() < length / 10
+    u[inside] = 0.5
+    v[inside] = 0.25
+    u = u * (1 + noise * torch.randn(grid.shape, generator=gen, dtype=torch.float64))
+    v = v * (1 + noise * torch.randn(grid.shape, generator=gen, dtype=torch.float64))
+    return Field(torch.stack([u, v]).unsqueeze(0), grid)
+
+
+def _check_grid(grid: object) -> None:
+    if not isinstance(grid, PeriodicGrid):
+        raise ParameterError(
+            f"expected a PeriodicGrid (e.g. eq.grid(128)), got {type(grid).__name__}"
+        )

@@ -1,0 +1,357 @@
+"""``solve``: integrate an evolution equation in time and return an ``xarray.Dataset``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ai4s_lab.device import resolve_device, resolve_dtype
+from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
+from ai4s_lab.pde.equations import Equation, equation
+from ai4s_lab.pde.fields import Field, as_field
+from ai4s_lab.pde.grids import PeriodicGrid
+from ai4s_lab.pde.steppers import Stepper, make_stepper
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+    import xarray as xr
+
+__all__ = ["MAX_FRAMES", "solve"]
+
+log = logging.getLogger(__name__)
+
+#: Most saved frames a run may produce.
+MAX_FRAMES = 100_000
+#: Working copies of the state an ETDRK4 step holds at once (for the memory check).
+_WORKSPACE_COPIES = 24
+#: Check the state for NaN/inf at least every this many steps inside a saved interval.
+_CHECK_EVERY = 200
+#: Up to this many values in the state, CPU runs use one thread unless ``threads`` says otherwise:
+#: on a shared 2-vCPU machine, torch's two OpenMP threads made a 512² Navier–Stokes step 8x
+#: slower and a 64² one up to 100x slower than one thread (bench/pde_bench.py, 2026-11-23).
+SINGLE_THREAD_UP_TO = 2**21
+
+Callback = Callable[[float, Mapping[str, "np.ndarray"]], Any]
+
+
+def solve(
+    eq: Equation | str,
+    initial: Field | Any,
+    t_end: float,
+    *,
+    save_every: float | None = None,
+    dt: float | None = None,
+    method: str | None = None,
+    cfl: float = 0.5,
+    adaptive: bool | None = None,
+    device: str | torch.device | None = "auto",
+    dtype: str | torch.dtype | None = None,
+    progress: bool = True,
+    callback: Callback | None = None,
+    max_value: float | None = None,
+    threads: int | None = None,
+) -> xr.Dataset:
+    """Integrate ``eq`` from ``initial`` to ``t_end`` and return the saved frames.
+
+    Parameters
+    ----------
+    eq
+        An :class:`~ai4s_lab.pde.equations.Equation`, or a registry name (``"heat"``,
+        ``"navier-stokes"``, ...) for one with default parameters.
+    initial
+        A :class:`~ai4s_lab.pde.fields.Field` (e.g. ``pde.initial.random_field(eq.grid(256))``)
+        or an array ``(*grid)``, ``(batch, *grid)``, ``(channels, *grid)`` or
+        ``(batch, channels, *grid)`` on the equation's default (square) domain.
+    t_end
+        Final time (time units of the equation), > 0.
+    save_every
+        Interval between saved frames; ``None`` saves only ``t = 0`` and ``t_end``.
+    dt
+        Time step. ``None`` picks one from the CFL number (``cfl / rate``, see
+        :meth:`Equation.rate`); the step is shortened so that each saved interval holds a whole
+        number of steps.
+    method
+        ``"etdrk4"``, ``"rk4"`` or ``"semi-implicit"`` (Cahn–Hilliard); ``None`` for the
+        equation's default.
+    cfl
+        Target CFL number, in (0, 2].
+    adaptive
+        Recompute the step from the CFL number at every saved interval (default: when ``dt`` is
+        not given). A batch shares one step, the smallest its samples need.
+    device, dtype
+        Where and in what precision to compute (see :func:`ai4s_lab.resolve_device`).
+    progress
+        Show a tqdm progress bar (on stderr).
+    callback
+        Called as ``callback(t, {field_name: ndarray})`` at every saved frame, e.g. to stream
+        frames to a live view; arrays have shape ``(*grid)`` or ``(batch, *grid)``.
+    max_value
+        Bound on ``max |field|`` past which the run counts as diverged; default
+        ``1e6 · max(1, max |initial|)``.
+    threads
+        CPU threads for this run (restored afterwards). ``None``: one thread for states of up to
+        ``SINGLE_THREAD_UP_TO`` values (2 x 1024²), torch's setting above.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per field with dims ``([batch,] t, [z,] [y,] x)``, coordinates in the
+        units of the domain, and attributes: the equation and its parameters, the method, the
+        last time step, the number of steps, the device, dtype and package versions.
+
+    Raises
+    ------
+    ParameterError
+        For a bad parameter, before anything runs.
+    InputError
+        For a malformed, empty or non-finite initial condition.
+    SolverDivergedError
+        If the solution becomes NaN/inf or grows past ``max_value``; the message names the time,
+        the step and a smaller time step to try.
+    """
+    import numpy as np
+    import torch
+    from tqdm import tqdm
+
+    # -- validate everything before computing --------------------------------------------------
+    if isinstance(eq, str):
+        eq = equation(eq)
+    if not isinstance(eq, Equation):
+        raise ParameterError(
+            f"eq={eq!r} is not an equation; use e.g. pde.NavierStokes2D(...) or a name such as "
+            "'navier-stokes'"
+        )
+    t_end = _positive_time("t_end", t_end)
+    interval = t_end if save_every is None else _positive_time("save_every", save_every)
+    if interval > t_end * (1 + 1e-12):
+        raise ParameterError(
+            f"save_every={save_every!r} is longer than t_end={t_end!r}; use save_every <= t_end"
+        )
+    n_frames = math.ceil(t_end / interval - 1e-9) + 1
+    if n_frames > MAX_FRAMES:
+        raise ParameterError(
+            f"t_end / save_every = {n_frames - 1:,} frames, more than {MAX_FRAMES:,}; "
+            "use a larger save_every"
+        )
+    if dt is not None:
+        dt = _positive_time("dt", dt)
+    if isinstance(cfl, bool) or not (isinstance(cfl, (int, float)) and 0 < cfl <= 2):
+        raise ParameterError(f"cfl={cfl!r} must be a number in (0, 2]; 0.5 is a safe choice")
+    method = method or eq.default_method
+    if max_value is not None and not (max_value > 0 and math.isfinite(max_value)):
+        raise ParameterError(f"max_value={max_value!r} must be positive and finite")
+    if callback is not None and not callable(callback):
+        raise ParameterError(f"callback={callback!r} is not callable")
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise ParameterError(f"threads={threads!r} must be None or an integer >= 1")
+
+    grid = initial.grid if isinstance(initial, Field) else _grid_for(eq, initial)
+    eq.check_grid(grid)
+    field = as_field(initial, grid, len(eq.fields), name="initial")
+    batch = int(field.data.shape[0])
+
+    dev = resolve_device(device)
+    real = resolve_dtype(dtype, dev)
+    itemsize = 4 if real == torch.float32 else 8
+    state_bytes = batch * field.channels * grid.size * itemsize
+    _check_memory(state_bytes * _WORKSPACE_COPIES, dev, "the solver's working memory")
+    _check_memory(state_bytes * n_frames, torch.device("cpu"), "the saved frames")
+
+    u0 = field.data.to(device=dev, dtype=real)
+    if not bool(torch.isfinite(u0).all()):
+        raise InputError("initial contains NaN or inf values; give finite values")
+    ops = grid.spectral(dev, real)
+    stepper = make_stepper(method, eq, ops)
+    adaptive = (eq.adaptive and dt is None) if adaptive is None else bool(adaptive)
+    peak0 = float(u0.abs().max())
+    bound = max_value if max_value is not None else 1e6 * max(1.0, peak0)
+
+    # -- integrate -------------------------------------------------------------------------------
+    times = np.minimum(np.arange(n_frames, dtype=np.float64) * interval, t_end)
+    times[-1] = t_end
+    frames = [u0.detach().cpu().numpy()]
+    _emit(callback, eq, float(times[0]), frames[0], field.batched)
+    v = ops.rfft(u0)
+    u = u0
+    steps = 0
+    previous = 0
+    h = math.nan
+    target = dt if dt is not None else _cfl_dt(u0, cfl, stepper)
+    bar = tqdm(total=t_end, disable=not progress, unit="t", desc=type(eq).__name__, leave=False)
+    saved_threads = torch.get_num_threads()
+    if dev.type == "cpu":
+        if threads is not None:
+            torch.set_num_threads(threads)
+        elif batch * field.channels * grid.size <= SINGLE_THREAD_UP_TO:
+            torch.set_num_threads(1)
+    try:
+        for i in range(1, n_frames):
+            span = float(times[i] - times[i - 1])
+            if adaptive and i > 1:
+                target = _cfl_dt(u, cfl, stepper)
+            substeps = max(1, math.ceil(span / target - 1e-9))
+            if adaptive and 0 < substeps < previous <= 2 * substeps:
+                # keep the previous, smaller step (and its cached ETDRK4 coefficients) while it is
+                # at most twice smaller than the CFL step: fewer coefficient recomputations
+                substeps = previous
+            previous = substeps
+            h = span / substeps
+            stepper.prepare(h)
+            for j in range(substeps):
+                v = stepper.step(v)
+                steps += 1
+                if (j + 1) % _CHECK_EVERY == 0 and not bool(torch.isfinite(v).all()):
+                    t_now = float(times[i - 1]) + (j + 1) * h
+                    raise _diverged(eq, t_now, steps, h, "is not finite (NaN or inf)", dt)
+            u = ops.irfft(v)
+            peak = float(u.abs().max())
+            if not math.isfinite(peak):
+                raise _diverged(eq, float(times[i]), steps, h, "is not finite (NaN or inf)", dt)
+            if peak > bound:
+                raise _diverged(
+                    eq, float(times[i]), steps, h, f"reached {peak:.3g}, past {bound:.3g}", dt
+                )
+            frame = u.detach().cpu().numpy()
+            frames.append(frame)
+            _emit(callback, eq, float(times[i]), frame, field.batched)
+            bar.update(span)
+    finally:
+        bar.close()
+        torch.set_num_threads(saved_threads)
+    log.info("%s: %d steps to t=%g on %s", type(eq).__name__, steps, t_end, dev)
+    return _dataset(eq, grid, times, frames, field.batched, method, h, steps, dev, real)
+
+
+def _positive_time(name: str, value: object) -> float:
+    if isinstance(value, bool):
+        raise ParameterError(f"{name}={value!r} must be a number")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise ParameterError(f"{name}={value!r} is not a number") from err
+    if not (number > 0 and math.isfinite(number)):
+        raise ParameterError(f"{name}={value!r} must be positive and finite")
+    return number
+
+
+def _grid_for(eq: Equation, initial: Any) -> PeriodicGrid:
+    shape = tuple(getattr(initial, "shape", ()))
+    if not shape:
+        raise InputError(
+            f"initial of type {type(initial).__name__} has no shape; give a Field from "
+            "pde.initial or an array on the grid"
+        )
+    if 0 in shape:
+        raise InputError(f"initial is empty (shape {shape}); give values on a grid")
+    dims = eq.ndim or eq.default_ndim
+    space = shape[-dims:]
+    if len(space) < dims:
+        raise InputError(
+            f"initial has shape {shape}, too few axes for a {dims}D {type(eq).__name__}"
+        )
+    return eq.grid(tuple(int(n) for n in space))
+
+
+def _check_memory(nbytes: int, device: torch.device, what: str) -> None:
+    available = _available_memory(device)
+    if available is not None and nbytes > available:
+        raise ParameterError(
+            f"{what} would need {nbytes / 2**30:.1f} GiB but {device} has "
+            f"{available / 2**30:.1f} GiB free; use a coarser grid, a smaller batch or a larger "
+            "save_every"
+        )
+
+
+def _available_memory(device: torch.device) -> int | None:
+    if device.type == "cuda":
+        import torch
+
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free)
+    if device.type == "cpu" and hasattr(os, "sysconf"):
+        try:
+            return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError):
+            return None
+    return None
+
+
+def _cfl_dt(u: torch.Tensor, cfl: float, stepper: Stepper) -> float:
+    rate = stepper.rate(u)
+    return cfl / rate if rate > 0 else math.inf
+
+
+def _diverged(
+    eq: Equation, t: float, step: int, h: float, what: str, dt: float | None
+) -> SolverDivergedError:
+    fields = "/".join(eq.fields)
+    suggestion = h / 4
+    how = "pass dt=" if dt is not None else "pass dt= (or a smaller cfl=), e.g. dt="
+    return SolverDivergedError(
+        f"{type(eq).__name__} diverged at t={t:.6g} (step {step}, dt={h:.3g}): {fields} {what}. "
+        f"Try a smaller time step: {how}{suggestion:.3g}; if that fails, use a finer grid or "
+        "more viscosity/diffusion"
+    )
+
+
+def _emit(callback: Callback | None, eq: Equation, t: float, frame: Any, batched: bool) -> None:
+    if callback is None:
+        return
+    values = {name: frame[:, c] if batched else frame[0, c] for c, name in enumerate(eq.fields)}
+    callback(t, values)
+
+
+def _dataset(
+    eq: Equation,
+    grid: PeriodicGrid,
+    times: np.ndarray,
+    frames: list[np.ndarray],
+    batched: bool,
+    method: str,
+    h: float,
+    steps: int,
+    dev: torch.device,
+    real: torch.dtype,
+) -> xr.Dataset:
+    import numpy as np
+    import torch
+    import xarray as xr
+
+    from ai4s_lab import __version__
+
+    stack = np.stack(frames, axis=1)  # (batch, t, channels, *grid)
+    dims = ("batch", "t", *grid.dims) if batched else ("t", *grid.dims)
+    data_vars = {}
+    for c, name in enumerate(eq.fields):
+        values = stack[:, :, c] if batched else stack[0, :, c]
+        data_vars[name] = (dims, values, {"long_name": name})
+    coords: dict[str, Any] = {"t": ("t", times, {"long_name": "time"})}
+    for (name, values), length in zip(grid.coords().items(), grid.lengths, strict=True):
+        # ``period``: the domain length along the axis (the grid is periodic)
+        coords[name] = (name, values, {"long_name": name, "units": "1", "period": length})
+    if batched:
+        coords["batch"] = ("batch", np.arange(stack.shape[0]))
+    params = eq.parameters()
+    attrs: dict[str, Any] = {
+        "equation": type(eq).__name__,
+        "equation_name": eq.name,
+        "parameters": json.dumps(params, sort_keys=True),
+        "method": method,
+        "dt": float(h),
+        "steps": int(steps),
+        "device": str(dev),
+        "dtype": str(real).replace("torch.", ""),
+        "ai4s_lab_version": __version__,
+        "torch_version": str(torch.__version__),
+    }
+    for key, value in params.items():
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            attrs[f"param_{key}"] = value
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)

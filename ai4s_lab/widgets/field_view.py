@@ -1,0 +1,425 @@
+"""FieldView: a 2D field, or a (t, y, x) series of them, in an anywidget canvas.
+
+Frames travel to the browser one at a time as binary float32 (or float16) buffers, never as JSON
+lists: the front end asks for a frame by setting ``index`` and the kernel answers with its bytes.
+The colour table (256 RGB entries) is computed here and sent once, so the browser and the static
+PNG fallback (:meth:`FieldView.to_png`, also put beside the widget in the display bundle so an
+offline HTML report shows the field) use the same colours. 3D fields are shown as ``z`` slices.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import struct
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ai4s_lab._optional import import_optional
+from ai4s_lab.errors import InputError, ParameterError
+from ai4s_lab.widgets._frontend import frontend_file
+
+if TYPE_CHECKING:
+    import anywidget
+    import traitlets
+else:
+    anywidget = import_optional("anywidget", purpose="the FieldView widget")
+    traitlets = import_optional("traitlets", purpose="the FieldView widget")
+
+__all__ = ["COLORMAPS", "FieldView", "colormap_lut", "render_png"]
+
+#: Colour maps: control points (position in [0, 1], RGB 0-255), linearly interpolated to 256.
+#: viridis and magma follow the matplotlib maps of van der Walt & Smith (CC0).
+COLORMAPS: dict[str, list[tuple[float, tuple[int, int, int]]]] = {
+    "viridis": [
+        (0.0, (68, 1, 84)), (0.125, (71, 44, 122)), (0.25, (59, 81, 139)),
+        (0.375, (44, 113, 142)), (0.5, (33, 144, 141)), (0.625, (39, 173, 129)),
+        (0.75, (92, 200, 99)), (0.875, (170, 220, 50)), (1.0, (253, 231, 37)),
+    ],
+    "magma": [
+        (0.0, (0, 0, 4)), (0.125, (28, 16, 68)), (0.25, (79, 18, 123)),
+        (0.375, (129, 37, 129)), (0.5, (181, 54, 122)), (0.625, (229, 80, 100)),
+        (0.75, (251, 135, 97)), (0.875, (254, 194, 135)), (1.0, (252, 253, 191)),
+    ],
+    "RdBu_r": [
+        (0.0, (5, 48, 97)), (0.125, (33, 102, 172)), (0.25, (67, 147, 195)),
+        (0.375, (146, 197, 222)), (0.5, (247, 247, 247)), (0.625, (244, 165, 130)),
+        (0.75, (214, 96, 77)), (0.875, (178, 24, 43)), (1.0, (103, 0, 31)),
+    ],
+    "gray": [(0.0, (0, 0, 0)), (1.0, (255, 255, 255))],
+}  # fmt: skip
+RANGE_MODES = ("auto", "fixed", "symmetric")
+#: Largest number of arrows per side of the velocity overlay.
+VECTOR_ARROWS = 24
+
+
+def colormap_lut(name: str) -> np.ndarray:
+    """The 256 x 3 uint8 colour table of a colour map in :data:`COLORMAPS`."""
+    if name not in COLORMAPS:
+        raise ParameterError(
+            f"colormap={name!r} is not known; use one of {', '.join(map(repr, COLORMAPS))}"
+        )
+    points = COLORMAPS[name]
+    where = np.array([p for p, _ in points])
+    rgb = np.array([c for _, c in points], dtype=np.float64)
+    grid = np.linspace(0.0, 1.0, 256)
+    table = np.stack([np.interp(grid, where, rgb[:, i]) for i in range(3)], axis=1)
+    return np.round(table).astype(np.uint8)
+
+
+def render_png(frame: np.ndarray, vmin: float, vmax: float, colormap: str = "viridis") -> bytes:
+    """A 2D array as PNG bytes (one pixel per value, row 0 at the bottom like the widget;
+    NaN drawn mid-gray). Pure NumPy + zlib: no plotting library needed."""
+    values = np.asarray(frame, dtype=np.float64)
+    if values.ndim != 2 or values.size == 0:
+        raise InputError(f"render_png needs a non-empty 2D array, got shape {values.shape}")
+    span = vmax - vmin if vmax > vmin else 1.0
+    scaled = np.clip((values - vmin) / span, 0.0, 1.0)
+    index = np.nan_to_num(scaled * 255, nan=0).astype(np.uint8)
+    rgb = colormap_lut(colormap)[index]
+    rgb[~np.isfinite(values)] = (128, 128, 128)
+    rgb = rgb[::-1]  # y grows upwards
+    height, width = values.shape
+    raw = b"".join(b"\x00" + rgb[row].tobytes() for row in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+class FieldView(anywidget.AnyWidget):
+    """An interactive view of a 2D field or a time series of 2D fields.
+
+    Parameters
+    ----------
+    data
+        An ``xarray.DataArray`` with dims ``(y, x)``, ``(t, y, x)``, ``(z, y, x)`` or
+        ``(t, z, y, x)`` (coordinates give the axes and the times), or a NumPy/torch array
+        ``(y, x)`` or ``(t, y, x)``. A ``batch`` dim must be selected first (``.isel(batch=0)``).
+    colormap
+        One of :data:`COLORMAPS`.
+    range_mode
+        ``"auto"`` (min to max over all frames), ``"symmetric"`` (±max|value|) or ``"fixed"``
+        (``vmin``/``vmax``).
+    vmin, vmax
+        The colour range for ``range_mode="fixed"``.
+    fps
+        Frames per second of the play button.
+    dtype
+        ``"float32"`` or ``"float16"`` (half the bytes per frame) for the frames sent.
+    vectors
+        Optional ``(u, v)`` velocity of the same shape as ``data``, drawn as arrows.
+    live
+        Follow the last frame as :meth:`append` adds frames (e.g. ``solve(callback=view.append)``).
+    height
+        Height of the canvas in CSS pixels.
+
+    Notes
+    -----
+    Traits the front end sets: ``index`` (frame shown), ``slice_index`` (3D), ``playing``,
+    ``profile`` (``[x0, y0, x1, y1]`` of the drawn line, in data coordinates).
+    """
+
+    _esm = frontend_file("field_view.js")
+
+    frame = traitlets.Bytes(b"").tag(sync=True)
+    frame_index = traitlets.Int(-1).tag(sync=True)
+    frame_dtype = traitlets.Unicode("float32").tag(sync=True)
+    shape = traitlets.List(traitlets.Int(), [0, 0]).tag(sync=True)
+    index = traitlets.Int(0).tag(sync=True)
+    n_frames = traitlets.Int(0).tag(sync=True)
+    times = traitlets.List(traitlets.Float(), []).tag(sync=True)
+    extent = traitlets.List(traitlets.Float(), [0.0, 1.0, 0.0, 1.0]).tag(sync=True)
+    name = traitlets.Unicode("").tag(sync=True)
+    units = traitlets.Unicode("").tag(sync=True)
+    colormap = traitlets.Unicode("viridis").tag(sync=True)
+    lut = traitlets.Bytes(b"").tag(sync=True)
+    range_mode = traitlets.Unicode("auto").tag(sync=True)
+    vmin = traitlets.Float(0.0).tag(sync=True)
+    vmax = traitlets.Float(1.0).tag(sync=True)
+    fps = traitlets.Int(10).tag(sync=True)
+    playing = traitlets.Bool(False).tag(sync=True)
+    profile = traitlets.List(traitlets.Float(), []).tag(sync=True)
+    vector_frame = traitlets.Bytes(b"").tag(sync=True)
+    vector_shape = traitlets.List(traitlets.Int(), []).tag(sync=True)
+    n_slices = traitlets.Int(1).tag(sync=True)
+    slice_index = traitlets.Int(0).tag(sync=True)
+    height = traitlets.Int(360).tag(sync=True)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        colormap: str = "viridis",
+        range_mode: str = "auto",
+        vmin: float | None = None,
+        vmax: float | None = None,
+        fps: int = 10,
+        dtype: str = "float32",
+        vectors: tuple[Any, Any] | None = None,
+        live: bool = False,
+        height: int = 360,
+    ) -> None:
+        values, times, coords, label, units = _read(data)
+        if dtype not in ("float32", "float16"):
+            raise ParameterError(f"dtype={dtype!r} must be 'float32' or 'float16'")
+        if range_mode not in RANGE_MODES:
+            raise ParameterError(
+                f"range_mode={range_mode!r} is not known; use one of {', '.join(RANGE_MODES)}"
+            )
+        if not (isinstance(fps, int) and 1 <= fps <= 60):
+            raise ParameterError(f"fps={fps!r} must be an integer from 1 to 60")
+        if range_mode == "fixed" and (vmin is None or vmax is None or not vmin < vmax):
+            raise ParameterError(
+                f"range_mode='fixed' needs vmin < vmax (got vmin={vmin!r}, vmax={vmax!r})"
+            )
+        self._values: list[np.ndarray] = list(values)  # each (z, y, x)
+        self._times: list[float] = list(times)
+        self._coords = coords
+        self._np_dtype = np.dtype(dtype)
+        self._vectors = _read_vectors(vectors, values.shape) if vectors is not None else None
+        self.live = bool(live)
+        y, x = coords["y"], coords["x"]
+        super().__init__(
+            shape=[int(values.shape[-2]), int(values.shape[-1])],
+            n_frames=len(self._values),
+            times=[float(t) for t in self._times],
+            extent=[float(x[0]), float(_upper(x)), float(y[0]), float(_upper(y))],
+            name=label,
+            units=units,
+            colormap=colormap,
+            lut=colormap_lut(colormap).tobytes(),
+            range_mode=range_mode,
+            fps=fps,
+            frame_dtype=dtype,
+            n_slices=int(values.shape[1]),
+            slice_index=int(values.shape[1]) // 2,
+            height=int(height),
+        )
+        if range_mode == "fixed" and vmin is not None and vmax is not None:
+            self.vmin, self.vmax = float(vmin), float(vmax)
+        else:
+            self._update_range()
+        self.index = len(self._values) - 1 if self.live else 0
+        self._send_frame()
+
+    # -- kernel -> browser ----------------------------------------------------------------------
+    @traitlets.observe("index", "slice_index")
+    def _on_index(self, change: Mapping[str, Any]) -> None:
+        if not 0 <= self.index < len(self._values):
+            self.index = min(max(self.index, 0), len(self._values) - 1)
+            return
+        if not 0 <= self.slice_index < self.n_slices:
+            self.slice_index = min(max(self.slice_index, 0), self.n_slices - 1)
+            return
+        self._send_frame()
+
+    @traitlets.observe("colormap")
+    def _on_colormap(self, change: Mapping[str, Any]) -> None:
+        self.lut = colormap_lut(change["new"]).tobytes()
+
+    @traitlets.observe("range_mode")
+    def _on_range_mode(self, change: Mapping[str, Any]) -> None:
+        if change["new"] not in RANGE_MODES:
+            raise ParameterError(
+                f"range_mode={change['new']!r} is not known; use one of {', '.join(RANGE_MODES)}"
+            )
+        if change["new"] != "fixed":
+            self._update_range()
+
+    def current(self) -> np.ndarray:
+        """The 2D frame shown now (``slice_index`` of a 3D field), float64."""
+        return np.asarray(self._values[self.index][self.slice_index], dtype=np.float64)
+
+    def _send_frame(self) -> None:
+        frame = np.ascontiguousarray(self.current(), dtype=self._np_dtype.newbyteorder("<"))
+        with self.hold_sync():
+            self.frame = frame.tobytes()
+            self.frame_index = self.index
+            if self._vectors is not None:
+                u, v = self._vectors
+                pair = np.stack([u[self.index][self.slice_index], v[self.index][self.slice_index]])
+                arrows = _subsample(pair)
+                self.vector_shape = list(arrows.shape)
+                self.vector_frame = arrows.astype("<f4").tobytes()
+
+    def _update_range(self) -> None:
+        finite = [v[np.isfinite(v)] for v in self._values]
+        finite = [f for f in finite if f.size]
+        if not finite:
+            low, high = 0.0, 1.0
+        else:
+            low = float(min(f.min() for f in finite))
+            high = float(max(f.max() for f in finite))
+        if self.range_mode == "symmetric":
+            bound = max(abs(low), abs(high)) or 1.0
+            low, high = -bound, bound
+        if high <= low:
+            low, high = low - 0.5, high + 0.5
+        self.vmin, self.vmax = low, high
+
+    # -- live streaming ---------------------------------------------------------------------------
+    def append(self, t: float, frame: Any) -> None:
+        """Add a frame at time ``t`` (a 2D/3D array, or the ``{name: array}`` mapping that
+        :func:`ai4s_lab.pde.solve` passes to its ``callback``); with ``live=True`` the view jumps
+        to it."""
+        if isinstance(frame, Mapping):
+            if self.name not in frame:
+                if len(frame) != 1:
+                    raise InputError(
+                        f"append got fields {sorted(frame)}; none is named {self.name!r}"
+                    )
+                frame = next(iter(frame.values()))
+            else:
+                frame = frame[self.name]
+        values = np.asarray(frame, dtype=np.float64)
+        if values.ndim == 2:
+            values = values[None]
+        if values.shape != self._values[0].shape:
+            raise InputError(
+                f"append: frame shape {values.shape} differs from the view's "
+                f"{self._values[0].shape}"
+            )
+        self._values.append(values)
+        self._times.append(float(t))
+        with self.hold_sync():
+            self.n_frames = len(self._values)
+            self.times = [*self.times, float(t)]
+            if self.range_mode != "fixed":
+                self._update_range()
+            if self.live:
+                self.index = len(self._values) - 1
+
+    # -- profile --------------------------------------------------------------------------------
+    def profile_values(self, points: int = 200) -> tuple[np.ndarray, np.ndarray]:
+        """Values of the current frame along the drawn line ``profile`` (bilinear, periodic
+        wrap not assumed), as ``(distance along the line, value)``."""
+        if len(self.profile) != 4:
+            raise InputError("no line profile: draw a line on the view or set view.profile")
+        x0, y0, x1, y1 = self.profile
+        xs, ys = self._coords["x"], self._coords["y"]
+        s = np.linspace(0.0, 1.0, points)
+        px = (x0 + s * (x1 - x0) - xs[0]) / (xs[1] - xs[0]) if len(xs) > 1 else 0 * s
+        py = (y0 + s * (y1 - y0) - ys[0]) / (ys[1] - ys[0]) if len(ys) > 1 else 0 * s
+        frame = self.current()
+        ny, nx = frame.shape
+        px = np.clip(px, 0, nx - 1)
+        py = np.clip(py, 0, ny - 1)
+        i0, j0 = np.floor(py).astype(int), np.floor(px).astype(int)
+        i1, j1 = np.minimum(i0 + 1, ny - 1), np.minimum(j0 + 1, nx - 1)
+        fy, fx = py - i0, px - j0
+        values = (
+            frame[i0, j0] * (1 - fy) * (1 - fx)
+            + frame[i0, j1] * (1 - fy) * fx
+            + frame[i1, j0] * fy * (1 - fx)
+            + frame[i1, j1] * fy * fx
+        )
+        distance = s * math.hypot(x1 - x0, y1 - y0)
+        return distance, values
+
+    # -- static fallback -------------------------------------------------------------------------
+    def to_png(self) -> bytes:
+        """The current frame as PNG bytes, in the view's colour map and range."""
+        return render_png(self.current(), self.vmin, self.vmax, self.colormap)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data = bundle[0]
+        data["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
+        return bundle
+
+
+def _upper(axis: np.ndarray) -> float:
+    """Right edge of the last cell of a uniform axis."""
+    if len(axis) < 2:
+        return float(axis[0]) + 1.0
+    return float(axis[-1] + (axis[-1] - axis[-2]))
+
+
+def _read(data: Any) -> tuple[np.ndarray, list[float], dict[str, np.ndarray], str, str]:
+    """Values as (t, z, y, x) float64, times, coordinates, name and units."""
+    if hasattr(data, "dims") and hasattr(data, "values"):
+        dims = tuple(data.dims)
+        if "batch" in dims:
+            raise InputError(
+                f"FieldView got dims {dims}; select one sample first, e.g. "
+                "ds['vorticity'].isel(batch=0)"
+            )
+        allowed = {("y", "x"), ("t", "y", "x"), ("z", "y", "x"), ("t", "z", "y", "x")}
+        if dims not in allowed:
+            raise InputError(
+                f"FieldView got dims {dims}; use (y, x), (t, y, x), (z, y, x) or (t, z, y, x)"
+            )
+        values = np.asarray(data.values, dtype=np.float64)
+        coords = {
+            d: np.asarray(data[d].values, dtype=np.float64)
+            if d in data.coords
+            else np.arange(values.shape[dims.index(d)], dtype=np.float64)
+            for d in ("y", "x")
+        }
+        times: list[float] = (
+            [float(t) for t in np.asarray(data["t"].values)]
+            if "t" in dims and "t" in data.coords
+            else [float(i) for i in range(values.shape[0])]
+            if "t" in dims
+            else [0.0]
+        )
+        if "t" not in dims:
+            values = values[None]
+        if "z" not in dims:
+            values = values[:, None]
+        label = str(data.name) if data.name is not None else "field"
+        units = str(data.attrs.get("units", ""))
+    else:
+        try:
+            values = np.asarray(
+                data.detach().cpu().numpy() if hasattr(data, "detach") else data, dtype=np.float64
+            )
+        except (TypeError, ValueError) as err:
+            raise InputError(f"FieldView got {type(data).__name__}, not an array") from err
+        if values.ndim not in (2, 3):
+            raise InputError(
+                f"FieldView got an array of shape {values.shape}; use (y, x) or (t, y, x), or an "
+                "xarray.DataArray for 3D fields"
+            )
+        if values.ndim == 2:
+            values = values[None]
+        values = values[:, None]
+        coords = {
+            "y": np.arange(values.shape[-2], dtype=np.float64),
+            "x": np.arange(values.shape[-1], dtype=np.float64),
+        }
+        times = [float(i) for i in range(values.shape[0])]
+        label, units = "field", ""
+    if values.size == 0:
+        raise InputError(f"FieldView got an empty field (shape {values.shape})")
+    return values, times, coords, label, units
+
+
+def _read_vectors(vectors: Sequence[Any], shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    if len(vectors) != 2:
+        raise InputError("vectors must be a pair (u, v) of fields shaped like the data")
+    pair = [_read(component)[0] for component in vectors]
+    for component in pair:
+        if component.shape != shape:
+            raise InputError(f"vectors of shape {component.shape} do not match the field's {shape}")
+    return pair[0], pair[1]
+
+
+def _subsample(pair: np.ndarray) -> np.ndarray:
+    ny, nx = pair.shape[-2:]
+    sy, sx = max(1, ny // VECTOR_ARROWS), max(1, nx // VECTOR_ARROWS)
+    return pair[:, sy // 2 :: sy, sx // 2 :: sx]
