@@ -141,3 +141,18 @@ def lab_page(chromium: Any, jupyter_lab: Any) -> Iterator[Any]:
         yield page
     finally:
         page.close()
+
+
+@pytest.fixture(scope="session")
+def showcase_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The showcase (what ``make demo`` runs), executed once per test session.
+
+    Returns the output folder: one subfolder per notebook (``<stem>/run.json``, the executed
+    notebook and its report), shared ``assets/`` and ``index.html``. Tests of each lab's notebook
+    read their run from here instead of running the notebook again.
+    """
+    from ai4s_lab.pipelines import run_showcase
+
+    out = tmp_path_factory.mktemp("showcase")
+    run_showcase(REPO / "notebooks", out)
+    return out

@@ -8,10 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ai4s_lab.errors import DataFileError, ParameterError
-from ai4s_lab.pipelines.parameters import parse_value
+from ai4s_lab.pipelines.parameters import load_yaml_mapping, parse_value
 
 __all__ = ["expand_grid", "read_grid", "read_list"]
 
@@ -47,28 +45,9 @@ def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
 def read_grid(path: str | Path) -> list[dict[str, Any]]:
     """Read a YAML grid file (``name: [v1, v2]`` a line) and expand it."""
     file = Path(path)
-    if not file.is_file():
-        raise DataFileError(file, "grid file not found", hint="check the path given to --grid")
-    try:
-        content = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise DataFileError(
-            file,
-            f"not valid YAML: {str(err).splitlines()[0]}",
-            line=mark.line + 1 if mark is not None else None,
-            hint="write one 'name: [value, value]' a line",
-        ) from err
-    except UnicodeDecodeError as err:
-        raise DataFileError(file, "not a text file", hint="give a YAML grid file") from err
-    if content is None:
+    content = load_yaml_mapping(file, what="grid file", option="--grid", example="name: [v1, v2]")
+    if not content:
         raise DataFileError(file, "the grid is empty", hint="write one 'name: [v1, v2]' a line")
-    if not isinstance(content, dict):
-        raise DataFileError(
-            file,
-            f"expected a mapping of parameter names to lists, found a {type(content).__name__}",
-            hint="write one 'name: [v1, v2]' a line",
-        )
     try:
         return expand_grid(content)
     except ParameterError as err:

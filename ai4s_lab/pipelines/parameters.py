@@ -20,6 +20,7 @@ from ai4s_lab.errors import DataFileError, ParameterError
 __all__ = [
     "NotebookParameter",
     "check_parameters",
+    "load_yaml_mapping",
     "notebook_parameters",
     "parse_cli_parameters",
     "parse_value",
@@ -85,11 +86,20 @@ def parse_cli_parameters(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return parsed
 
 
-def read_parameter_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML (or JSON) file that maps parameter names to values."""
+def load_yaml_mapping(path: str | Path, *, what: str, option: str, example: str) -> dict[str, Any]:
+    """Read a YAML (or JSON) file that must hold a mapping; an empty file gives ``{}``.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what, option, example
+        For messages: what the file is ("parameter file"), the command-line option that names it
+        ("-f") and an example line ("name: value").
+    """
     file = Path(path)
     if not file.is_file():
-        raise DataFileError(file, "parameter file not found", hint="check the path given to -f")
+        raise DataFileError(file, f"{what} not found", hint=f"check the path given to {option}")
     try:
         content = yaml.safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
@@ -99,15 +109,22 @@ def read_parameter_file(path: str | Path) -> dict[str, Any]:
             file, f"not valid YAML: {_first_line(err)}", line=line, hint="fix the YAML syntax"
         ) from err
     except UnicodeDecodeError as err:
-        raise DataFileError(file, "not a text file", hint="give a YAML file") from err
+        raise DataFileError(file, "not a text file", hint=f"give a YAML {what}") from err
     if content is None:
         return {}
     if not isinstance(content, dict):
         raise DataFileError(
             file,
             f"expected a mapping of parameter names to values, found a {type(content).__name__}",
-            hint="write one 'name: value' per line",
+            hint=f"write one '{example}' a line",
         )
+    return content
+
+
+def read_parameter_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML (or JSON) file that maps parameter names to values."""
+    file = Path(path)
+    content = load_yaml_mapping(file, what="parameter file", option="-f", example="name: value")
     bad = [key for key in content if not (isinstance(key, str) and key.isidentifier())]
     if bad:
         raise DataFileError(file, f"keys {bad!r} are not valid parameter names")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -10,13 +9,11 @@ import pytest
 
 @pytest.mark.notebook
 @pytest.mark.slow
-def test_playground_runs_with_defaults(repo_root: Path, tmp_path: Path) -> None:
-    from ai4s_lab.pipelines import read_manifest, run_notebook
+def test_playground_runs_with_defaults(showcase_run: Path) -> None:
+    from ai4s_lab.pipelines import read_manifest
 
-    start = time.perf_counter()
-    run_notebook(repo_root / "notebooks" / "pde_playground.ipynb", output_dir=tmp_path)
-    elapsed = time.perf_counter() - start
-    manifest = read_manifest(tmp_path)
+    manifest = read_manifest(showcase_run / "pde_playground")
+    elapsed = manifest["duration_s"]
     recorded = manifest["recorded"]
     assert manifest["status"] == "succeeded"
     assert recorded["equation"] == "navier-stokes"

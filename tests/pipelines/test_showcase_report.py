@@ -11,18 +11,31 @@ from typing import Any
 import pytest
 
 from ai4s_lab.errors import DataFileError
-from ai4s_lab.pipelines import read_manifest, run_showcase, showcase_notebooks
+from ai4s_lab.pipelines import read_manifest, showcase_notebooks
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def showcase(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("showcase")
-    results = run_showcase(repo_root / "notebooks", out)
-    failures = [f"{r.executed_notebook.name}: {r.error}" for r in results if not r.ok]
-    assert failures == []
-    return out
+def showcase(showcase_run: Path) -> Path:
+    return showcase_run
+
+
+def test_showcase_notebooks_all_succeed(showcase: Path, repo_root: Path) -> None:
+    failures = {}
+    for notebook in showcase_notebooks(repo_root / "notebooks"):
+        manifest = read_manifest(showcase / notebook.stem)
+        if manifest["status"] != "succeeded":
+            failures[notebook.name] = manifest["error"]
+    assert failures == {}
+
+
+def test_each_showcase_notebook_runs_in_under_two_minutes(showcase: Path, repo_root: Path) -> None:
+    durations = {
+        notebook.name: read_manifest(showcase / notebook.stem)["duration_s"]
+        for notebook in showcase_notebooks(repo_root / "notebooks")
+    }
+    assert {name: s for name, s in durations.items() if s >= 120} == {}
 
 
 def test_every_showcase_notebook_ran(showcase: Path, repo_root: Path) -> None:
