@@ -221,3 +221,32 @@ def goto_lab(page: Any, server: LabServer, timeout: float = 60.0) -> None:
         timeout=timeout * 1000,
     )
     page.evaluate("() => window.jupyterapp.started")
+
+
+_RUN_NEW_CELL = """async (code) => {
+    const app = window.jupyterapp;
+    const notebook = app.shell.currentWidget.content;
+    notebook.activeCellIndex = notebook.widgets.length - 1;
+    await app.commands.execute('notebook:insert-cell-below');
+    notebook.activeCell.model.sharedModel.setSource(code);
+    await app.commands.execute('notebook:run-cell');
+    return notebook.widgets.length - 1;
+}"""
+
+_CELL_STDOUT = """(index) => {
+    const cell = window.jupyterapp.shell.currentWidget.content.widgets[index];
+    return cell.model.outputs.toJSON()
+        .filter(o => o.output_type === 'stream' && o.name === 'stdout')
+        .map(o => Array.isArray(o.text) ? o.text.join('') : o.text).join('');
+}"""
+
+
+def run_in_new_cell(page: Any, code: str, timeout: float = 30.0) -> str:
+    """Append a code cell to the open notebook, run it in its kernel, and return its stdout.
+
+    The way a browser test asks the kernel what a widget event did (e.g. print a view's
+    selection as JSON after a click).
+    """
+    index = page.evaluate(_RUN_NEW_CELL, code)
+    page.wait_for_function(f"({_CELL_STDOUT})({index}).trim().length > 0", timeout=timeout * 1000)
+    return str(page.evaluate(_CELL_STDOUT, index))

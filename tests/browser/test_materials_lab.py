@@ -13,7 +13,7 @@ import pytest
 
 from ai4s_lab.materials import Entry, PhaseDiagram, example_entries, load_entries
 from tests.conftest import make_notebook
-from tests.lab_helpers import LabServer, open_notebook, run_all_cells
+from tests.lab_helpers import LabServer, open_notebook, run_all_cells, run_in_new_cell
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,23 +42,6 @@ MARKER_CENTRE = """([name, point]) => {
     const marker = group.querySelectorAll('path.point')[point];
     const box = marker.getBoundingClientRect();
     return [box.x + box.width / 2, box.y + box.height / 2];
-}"""
-
-RUN_NEW_CELL = """async (code) => {
-    const app = window.jupyterapp;
-    const notebook = app.shell.currentWidget.content;
-    notebook.activeCellIndex = notebook.widgets.length - 1;
-    await app.commands.execute('notebook:insert-cell-below');
-    notebook.activeCell.model.sharedModel.setSource(code);
-    await app.commands.execute('notebook:run-cell');
-    return notebook.widgets.length - 1;
-}"""
-
-CELL_STDOUT = """(index) => {
-    const cell = window.jupyterapp.shell.currentWidget.content.widgets[index];
-    return cell.model.outputs.toJSON()
-        .filter(o => o.output_type === 'stream' && o.name === 'stdout')
-        .map(o => Array.isArray(o.text) ? o.text.join('') : o.text).join('');
 }"""
 
 
@@ -122,9 +105,7 @@ def test_ternary_click_returns_decomposition(
     lab_page.screenshot(path=str(artifacts_dir / "materials_ternary.png"))
 
     # ... and the kernel holds the selection: ask it in a new cell.
-    cell = lab_page.evaluate(RUN_NEW_CELL, REPORT)
-    lab_page.wait_for_function(f"({CELL_STDOUT})({cell}).trim().length > 0", timeout=30_000)
-    selected = json.loads(lab_page.evaluate(CELL_STDOUT, cell))
+    selected = json.loads(run_in_new_cell(lab_page, REPORT))
     assert selected is not None, "the click did not reach the kernel"
     assert selected["index"] == index
     assert selected["reaction"] == pd.reaction(entry)
