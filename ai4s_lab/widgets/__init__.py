@@ -23,6 +23,9 @@ _VIEWS: dict[str, str] = {
     "ContactMapView": "contact_map_view",
     "PAEView": "contact_map_view",
     "MoleculeGridView": "molecule_grid_view",
+    "ConformerView": "conformer_view",
+    "TrainingView": "training_view",
+    "ComparisonView": "comparison_view",
 }
 
 __all__ = sorted(_VIEWS)

@@ -118,10 +118,7 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
     try {
       const declared = checkStructure(text, this.format);
       const tCheck = performance.now();
-      if (this._viewer === null) {
-        this._viewer = $3Dmol.createViewer(this._canvasHost, { backgroundColor: 'white' });
-      }
-      const viewer = this._viewer;
+      const viewer = this.ensureViewer();
       viewer.clear();
       const t0 = performance.now();
       const parsed = viewer.addModel(text, this.format);
@@ -163,6 +160,23 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
       const message = err instanceof Error ? err.message : String(err);
       this.showError(message);
     }
+  }
+
+  protected onAfterAttach(): void {
+    // Creating the WebGL viewer takes seconds with a software GL: start it while the file is
+    // still being fetched, not after.
+    window.setTimeout(() => {
+      if (!this.hasClass('ai4s-mod-error')) {
+        this.ensureViewer();
+      }
+    }, 0);
+  }
+
+  private ensureViewer(): any {
+    if (this._viewer === null) {
+      this._viewer = $3Dmol.createViewer(this._canvasHost, { backgroundColor: 'white' });
+    }
+    return this._viewer;
   }
 
   protected onResize(): void {

@@ -1,0 +1,94 @@
+"""2D depictions (SVG, drawn by RDKit) and the substructure a molecule shares with a query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ai4s_lab.molecules._rdkit import chem, rdkit_messages
+
+__all__ = ["mol_to_svg", "shared_substructure"]
+
+
+def mol_to_svg(
+    mol: Any,
+    *,
+    size: tuple[int, int] = (220, 160),
+    highlight_atoms: Sequence[int] | None = None,
+    legend: str = "",
+) -> str:
+    """An SVG depiction of a molecule by RDKit's ``MolDraw2DSVG``.
+
+    Parameters
+    ----------
+    mol
+        RDKit molecule or SMILES.
+    size
+        Width and height in pixels.
+    highlight_atoms
+        Atom indices to highlight (the bonds between them are highlighted too).
+    legend
+        Text under the drawing.
+
+    Returns
+    -------
+    str
+        The SVG document (no XML declaration), ready to inline in HTML.
+    """
+    from rdkit.Chem.Draw import rdMolDraw2D
+
+    Chem = chem()
+    if isinstance(mol, str):
+        mol = Chem.MolFromSmiles(mol)
+    atoms = [int(i) for i in highlight_atoms or ()]
+    chosen = set(atoms)
+    bonds = [
+        b.GetIdx()
+        for b in mol.GetBonds()
+        if b.GetBeginAtomIdx() in chosen and b.GetEndAtomIdx() in chosen
+    ]
+    drawer = rdMolDraw2D.MolDraw2DSVG(int(size[0]), int(size[1]))
+    options: Any = drawer.drawOptions()
+    options.clearBackground = False
+    with rdkit_messages():
+        rdMolDraw2D.PrepareAndDrawMolecule(
+            drawer, mol, legend=legend, highlightAtoms=atoms, highlightBonds=bonds
+        )
+    drawer.FinishDrawing()
+    svg: str = drawer.GetDrawingText()
+    return svg.replace("<?xml version='1.0' encoding='iso-8859-1'?>\n", "")
+
+
+def shared_substructure(query: Any, mol: Any, *, timeout: int = 2) -> list[int]:
+    """Atoms of ``mol`` in its maximum common substructure with ``query`` (RDKit's FindMCS).
+
+    Parameters
+    ----------
+    query, mol
+        RDKit molecules or SMILES.
+    timeout
+        Seconds FindMCS may take (it returns the best found so far).
+
+    Returns
+    -------
+    list of int
+        Atom indices of ``mol``; empty when nothing is shared.
+
+    References
+    ----------
+    A. Dalke, J. Hastings, "FMCS: a novel algorithm for the multiple MCS problem",
+    J. Cheminform. 5 (Suppl 1), O6 (2013). doi:10.1186/1758-2946-5-S1-O6
+    """
+    from rdkit.Chem import rdFMCS
+
+    Chem = chem()
+    query = Chem.MolFromSmiles(query) if isinstance(query, str) else query
+    mol = Chem.MolFromSmiles(mol) if isinstance(mol, str) else mol
+    result = rdFMCS.FindMCS(
+        [query, mol], timeout=timeout, ringMatchesRingOnly=True, completeRingsOnly=True
+    )
+    if not result.smartsString or result.numAtoms == 0:
+        return []
+    pattern = Chem.MolFromSmarts(result.smartsString)
+    match = mol.GetSubstructMatch(pattern)
+    return list(match)

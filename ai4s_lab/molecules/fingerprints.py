@@ -1,0 +1,265 @@
+"""Morgan (ECFP-like) fingerprints from RDKit's fingerprint generators, packed for fast search.
+
+A bit fingerprint of ``n_bits`` bits is packed little-endian into ``n_bits / 64`` unsigned 64-bit
+words (bit ``i`` is bit ``i % 64`` of word ``i // 64``); a count fingerprint keeps one small
+unsigned integer per position (the number of times an environment hashed there), as RDKit's
+``GetCountFingerprint`` does.
+
+References
+----------
+.. [Morgan] D. Rogers, M. Hahn, "Extended-connectivity fingerprints", J. Chem. Inf. Model. 50,
+   742–754 (2010). doi:10.1021/ci100050t
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ai4s_lab.errors import InputError, ParameterError
+from ai4s_lab.molecules._rdkit import chem, rdkit_messages
+
+__all__ = ["FingerprintSpec", "Fingerprints", "morgan_fingerprints"]
+
+
+@dataclass(frozen=True)
+class FingerprintSpec:
+    """The settings a fingerprint was made with; two fingerprints compare only if these match.
+
+    Attributes
+    ----------
+    radius
+        Morgan radius (2 gives ECFP4-like environments of diameter 4 bonds).
+    n_bits
+        Folded length in bits; a multiple of 64.
+    counts
+        Count fingerprint (how often each position was hit) instead of bits.
+    chirality
+        Include chirality in the atom invariants.
+    features
+        Feature invariants (FCFP-like) instead of atom invariants (ECFP-like).
+    """
+
+    radius: int = 2
+    n_bits: int = 2048
+    counts: bool = False
+    chirality: bool = False
+    features: bool = False
+    kind: str = "morgan"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.radius, int) or not 0 <= self.radius <= 8:
+            raise ParameterError(f"radius={self.radius!r}: use an integer from 0 to 8")
+        if not isinstance(self.n_bits, int) or self.n_bits <= 0 or self.n_bits % 64:
+            raise ParameterError(
+                f"n_bits={self.n_bits!r}: use a positive multiple of 64 (e.g. 1024, 2048)"
+            )
+        if self.kind != "morgan":
+            raise ParameterError(f"kind={self.kind!r}: only 'morgan' fingerprints are supported")
+
+    @property
+    def words(self) -> int:
+        """Number of 64-bit words of a packed bit fingerprint."""
+        return self.n_bits // 64
+
+    def to_json(self) -> str:
+        """The settings as a JSON string (stored in saved indexes)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> FingerprintSpec:
+        """Inverse of :meth:`to_json`."""
+        return cls(**json.loads(text))
+
+    def generator(self) -> Any:
+        """RDKit's Morgan fingerprint generator for these settings."""
+        from rdkit.Chem import rdFingerprintGenerator as gen
+
+        kwargs: dict[str, Any] = {
+            "radius": self.radius,
+            "fpSize": self.n_bits,
+            "includeChirality": self.chirality,
+        }
+        if self.features:
+            kwargs["atomInvariantsGenerator"] = gen.GetMorganFeatureAtomInvGen()
+        return gen.GetMorganGenerator(**kwargs)
+
+    def describe(self) -> str:
+        """A short human name, e.g. ``"Morgan r=2, 2048 bits"``."""
+        what = "counts" if self.counts else "bits"
+        extra = ", chiral" if self.chirality else ""
+        extra += ", features" if self.features else ""
+        return f"Morgan r={self.radius}, {self.n_bits} {what}{extra}"
+
+
+@dataclass
+class Fingerprints:
+    """Fingerprints of a list of molecules with the settings they were made with.
+
+    Attributes
+    ----------
+    data
+        ``(n, n_bits // 64)`` uint64 for bit fingerprints, ``(n, n_bits)`` uint8/uint16/uint32
+        for count fingerprints (the smallest type that holds the largest count).
+    spec
+        The settings.
+    """
+
+    data: np.ndarray
+    spec: FingerprintSpec
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+    def popcounts(self) -> np.ndarray:
+        """Bits set (bit fingerprints) or sum of counts (count fingerprints) per row, int64."""
+        if self.spec.counts:
+            return self.data.sum(axis=1, dtype=np.int64)
+        return np.bitwise_count(self.data).sum(axis=1, dtype=np.int64)
+
+    def to_rdkit(self, index: int) -> Any:
+        """Row ``index`` as an RDKit ``ExplicitBitVect`` or ``UIntSparseIntVect``."""
+        from rdkit import DataStructs
+
+        row = self.data[index]
+        if self.spec.counts:
+            vect = DataStructs.UIntSparseIntVect(self.spec.n_bits)
+            for position in np.flatnonzero(row):
+                vect[int(position)] = int(row[position])
+            return vect
+        bits = np.unpackbits(row.view(np.uint8), bitorder="little")
+        vect = DataStructs.ExplicitBitVect(self.spec.n_bits)
+        vect.SetBitsFromList([int(i) for i in np.flatnonzero(bits)])
+        return vect
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """Pack a ``(n, n_bits)`` 0/1 array into ``(n, n_bits // 64)`` little-endian uint64 words."""
+    bits = np.ascontiguousarray(bits, dtype=np.uint8)
+    packed = np.packbits(bits, axis=-1, bitorder="little")
+    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64, copy=False)
+
+
+def morgan_fingerprints(
+    mols: Iterable[Any],
+    *,
+    radius: int = 2,
+    n_bits: int = 2048,
+    counts: bool = False,
+    chirality: bool = False,
+    features: bool = False,
+    spec: FingerprintSpec | None = None,
+    chunk_size: int = 10_000,
+    progress: bool = False,
+) -> Fingerprints:
+    """Morgan fingerprints of molecules, computed by RDKit's generator and packed.
+
+    Parameters
+    ----------
+    mols
+        RDKit molecules (or SMILES strings, parsed here; an invalid one raises).
+    radius, n_bits, counts, chirality, features
+        The settings (see :class:`FingerprintSpec`); ignored when ``spec`` is given.
+    spec
+        Settings as one object.
+    chunk_size
+        Molecules converted per chunk (bounds the temporary unpacked memory).
+    progress
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    Fingerprints
+
+    References
+    ----------
+    Rogers & Hahn 2010, doi:10.1021/ci100050t.
+    """
+    from tqdm.auto import tqdm
+
+    spec = spec or FingerprintSpec(
+        radius=radius, n_bits=n_bits, counts=counts, chirality=chirality, features=features
+    )
+    generator = spec.generator()
+    items = list(mols)
+    Chem = chem()
+    chunks: list[np.ndarray] = []
+    bar = tqdm(total=len(items), desc="fingerprints", unit="mol", disable=not progress)
+    with rdkit_messages() as log:
+        for start in range(0, len(items), chunk_size):
+            block = items[start : start + chunk_size]
+            rows = []
+            for offset, mol in enumerate(block):
+                if isinstance(mol, str):
+                    parsed = Chem.MolFromSmiles(mol)
+                    if parsed is None:
+                        raise InputError(
+                            f"molecule {start + offset}: cannot parse SMILES {mol!r}: "
+                            f"{log.take() or 'RDKit gave no reason'}"
+                        )
+                    mol = parsed
+                if spec.counts:
+                    rows.append(generator.GetCountFingerprintAsNumPy(mol))
+                else:
+                    rows.append(generator.GetFingerprintAsNumPy(mol))
+            if rows:
+                stacked = np.stack(rows)
+                chunks.append(stacked if spec.counts else pack_bits(stacked))
+            bar.update(len(block))
+    bar.close()
+    if not chunks:
+        width = spec.n_bits if spec.counts else spec.words
+        empty = np.zeros((0, width), dtype=np.uint8 if spec.counts else np.uint64)
+        return Fingerprints(empty, spec)
+    data = np.concatenate(chunks)
+    if spec.counts:
+        data = data.astype(_count_dtype(int(data.max(initial=0))))
+    return Fingerprints(np.ascontiguousarray(data), spec)
+
+
+def _count_dtype(largest: int) -> type[np.unsignedinteger[Any]]:
+    if largest <= np.iinfo(np.uint8).max:
+        return np.uint8
+    if largest <= np.iinfo(np.uint16).max:
+        return np.uint16
+    return np.uint32
+
+
+def as_fingerprints(data: np.ndarray | Fingerprints, spec: FingerprintSpec) -> Fingerprints:
+    """Check that ``data`` was made with ``spec`` (or has its shape, for a raw array)."""
+    if isinstance(data, Fingerprints):
+        if data.spec != spec:
+            raise InputError(
+                f"the query fingerprints were made with {data.spec.describe()} ({data.spec}) but "
+                f"the index holds {spec.describe()} ({spec}); recompute the query with the "
+                "index's settings, or pass SMILES/molecules and the index computes them"
+            )
+        return data
+    array = np.asarray(data)
+    if array.ndim == 1:
+        array = array[None, :]
+    width = spec.n_bits if spec.counts else spec.words
+    if array.ndim != 2 or array.shape[1] != width:
+        what = f"{spec.n_bits} counts" if spec.counts else f"{spec.words} uint64 words"
+        raise InputError(
+            f"a raw query fingerprint array of shape {np.shape(data)} does not match the index "
+            f"({spec.describe()}: {what} a row)"
+        )
+    if not spec.counts and array.dtype != np.uint64:
+        raise InputError(f"packed bit fingerprints must be uint64, got {array.dtype}")
+    if spec.counts and (array.dtype.kind not in "ui" or (array.size and array.min() < 0)):
+        raise InputError(f"count fingerprints must be non-negative integers, got {array.dtype}")
+    return Fingerprints(np.ascontiguousarray(array), spec)
+
+
+def to_fingerprints(queries: Sequence[Any] | Any, spec: FingerprintSpec) -> Fingerprints:
+    """Turn SMILES, molecules, :class:`Fingerprints` or packed arrays into checked fingerprints."""
+    if isinstance(queries, (Fingerprints, np.ndarray)):
+        return as_fingerprints(queries, spec)
+    if isinstance(queries, str) or hasattr(queries, "GetNumAtoms"):
+        queries = [queries]
+    return morgan_fingerprints(list(queries), spec=spec)

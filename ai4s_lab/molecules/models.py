@@ -1,0 +1,377 @@
+"""Property models: a small torch MLP ensemble on fingerprints and descriptors, a scaffold split,
+and a comparison with simple baselines.
+
+The ensemble's spread is a rough uncertainty (deep ensembles, Lakshminarayanan et al. 2017,
+arXiv:1612.01474); the scaffold split puts whole Bemis–Murcko scaffolds in one part, so a test
+score measures transfer to new chemotypes rather than to near-duplicates.
+
+References
+----------
+.. [BM] G. W. Bemis, M. A. Murcko, "The properties of known drugs. 1. Molecular frameworks",
+   J. Med. Chem. 39, 2887–2893 (1996). doi:10.1021/jm9602928
+.. [Morgan] D. Rogers, M. Hahn, J. Chem. Inf. Model. 50, 742–754 (2010). doi:10.1021/ci100050t
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ai4s_lab.device import resolve_device
+from ai4s_lab.errors import DataFileError, InputError, ParameterError
+from ai4s_lab.molecules.fingerprints import FingerprintSpec, morgan_fingerprints
+from ai4s_lab.molecules.physchem import DESCRIPTORS, descriptors
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["PropertyModel", "compare_with_baselines", "regression_metrics", "scaffold_split"]
+
+logger = logging.getLogger(__name__)
+
+#: descriptors used as model inputs (QED is left out: slow, and a composite of the others)
+MODEL_DESCRIPTORS = tuple(name for name in DESCRIPTORS if name != "QED")
+_FEATURES = ("morgan", "descriptors", "both")
+
+
+def scaffold_split(
+    mols: Sequence[Any], fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split molecules by Bemis–Murcko scaffold into train, validation and test indices.
+
+    Molecules are grouped by scaffold (RDKit's ``MurckoScaffold``); groups are placed largest
+    first into train until it is full, then validation, then test, so the rarer scaffolds end up
+    in the test set (the deterministic scheme of MoleculeNet/DeepChem).
+
+    Parameters
+    ----------
+    mols
+        RDKit molecules.
+    fractions
+        Target fractions of train, validation and test; they must sum to 1.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Sorted int64 row indices of train, validation and test; together, every row once.
+
+    References
+    ----------
+    Bemis & Murcko 1996, doi:10.1021/jm9602928.
+    """
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1.0) > 1e-9:
+        raise ParameterError(f"fractions={fractions!r}: three non-negative numbers summing to 1")
+    groups: dict[str, list[int]] = {}
+    for i, mol in enumerate(mols):
+        key = MurckoScaffold.MurckoScaffoldSmiles(mol=mol, includeChirality=False)
+        groups.setdefault(key, []).append(i)
+    ordered = sorted(groups.values(), key=lambda rows: (-len(rows), rows[0]))
+    n = sum(len(rows) for rows in ordered)
+    train_cut, valid_cut = fractions[0] * n, (fractions[0] + fractions[1]) * n
+    parts: list[list[int]] = [[], [], []]
+    for rows in ordered:
+        if len(parts[0]) + len(rows) <= train_cut:
+            parts[0] += rows
+        elif len(parts[0]) + len(parts[1]) + len(rows) <= valid_cut:
+            parts[1] += rows
+        else:
+            parts[2] += rows
+    train, valid, test = (np.array(sorted(p), dtype=np.int64) for p in parts)
+    return train, valid, test
+
+
+def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """RMSE, MAE (units of y) and R² of predictions."""
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    error = y_pred - y_true
+    ss_tot = float(((y_true - y_true.mean()) ** 2).sum())
+    return {
+        "rmse": float(np.sqrt((error**2).mean())),
+        "mae": float(np.abs(error).mean()),
+        "r2": 1.0 - float((error**2).sum()) / ss_tot if ss_tot > 0 else float("nan"),
+    }
+
+
+@dataclass
+class ModelConfig:
+    """Settings of a :class:`PropertyModel` (saved with it)."""
+
+    features: str = "both"
+    n_models: int = 5
+    hidden: tuple[int, ...] = (128, 32)
+    dropout: float = 0.1
+    epochs: int = 40
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    radius: int = 2
+    n_bits: int = 1024
+    seed: int = 0
+
+
+class PropertyModel:
+    """An ensemble of small torch MLPs predicting one molecular property.
+
+    Inputs are Morgan count fingerprints (``log1p`` of the counts) and/or RDKit descriptors
+    (standardized with the training set's mean and spread). Each member is trained from its own
+    random start; the prediction is the mean, the uncertainty the standard deviation across
+    members.
+
+    Parameters
+    ----------
+    features
+        ``"morgan"``, ``"descriptors"`` or ``"both"``.
+    n_models
+        Ensemble members.
+    hidden, dropout, epochs, batch_size, lr, weight_decay
+        Network and AdamW training settings.
+    radius, n_bits
+        Morgan fingerprint settings (Rogers & Hahn 2010, doi:10.1021/ci100050t).
+    seed
+        Random seed (member ``i`` uses ``seed + i``).
+    device
+        Where to train and predict.
+    """
+
+    def __init__(
+        self,
+        features: str = "both",
+        *,
+        n_models: int = 5,
+        hidden: Sequence[int] = (128, 32),
+        dropout: float = 0.1,
+        epochs: int = 40,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        weight_decay: float = 1e-4,
+        radius: int = 2,
+        n_bits: int = 1024,
+        seed: int = 0,
+        device: str | torch.device | None = "auto",
+    ) -> None:
+        if features not in _FEATURES:
+            raise ParameterError(f"features={features!r}: use one of {_FEATURES}")
+        if n_models < 1 or epochs < 1:
+            raise ParameterError("n_models and epochs must be at least 1")
+        self.config = ModelConfig(
+            features,
+            n_models,
+            tuple(hidden),
+            dropout,
+            epochs,
+            batch_size,
+            lr,
+            weight_decay,
+            radius,
+            n_bits,
+            seed,
+        )
+        self.device = resolve_device(device)
+        self.members: list[Any] = []
+        self._scale: dict[str, np.ndarray] = {}
+
+    # -- features ---------------------------------------------------------------------------
+
+    def featurize(self, mols: Sequence[Any]) -> np.ndarray:
+        """The model's input matrix ``(n, n_features)`` float32 (before scaling)."""
+        cfg = self.config
+        parts = []
+        if cfg.features in ("morgan", "both"):
+            spec = FingerprintSpec(radius=cfg.radius, n_bits=cfg.n_bits, counts=True)
+            parts.append(
+                np.log1p(morgan_fingerprints(list(mols), spec=spec).data.astype(np.float32))
+            )
+        if cfg.features in ("descriptors", "both"):
+            table = descriptors(list(mols), MODEL_DESCRIPTORS).to_numpy(dtype=np.float32)
+            parts.append(np.nan_to_num(table))
+        return np.concatenate(parts, axis=1)
+
+    def _scaled(self, x: np.ndarray) -> np.ndarray:
+        return (x - self._scale["mean"]) / self._scale["std"]
+
+    def _network(self, n_in: int) -> Any:
+        from torch import nn
+
+        layers: list[Any] = []
+        width = n_in
+        for size in self.config.hidden:
+            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(self.config.dropout)]
+            width = size
+        layers.append(nn.Linear(width, 1))
+        return nn.Sequential(*layers)
+
+    # -- training and prediction ------------------------------------------------------------
+
+    def fit(self, mols: Sequence[Any], y: Sequence[float] | np.ndarray) -> PropertyModel:
+        """Train every member on molecules ``mols`` with targets ``y`` (any units)."""
+        import torch
+
+        x = self.featurize(mols)
+        target = np.asarray(y, dtype=np.float64)
+        if target.shape != (len(x),):
+            raise InputError(
+                f"y has shape {target.shape}; expected one value a molecule ({len(x)})"
+            )
+        if not np.isfinite(target).all():
+            raise InputError("y has NaN or infinite values; drop those rows first")
+        std = x.std(axis=0)
+        self._scale = {
+            "mean": x.mean(axis=0),
+            "std": np.where(std > 0, std, 1.0).astype(np.float32),
+            "y_mean": np.array(target.mean()),
+            "y_std": np.array(target.std() or 1.0),
+        }
+        xs = torch.from_numpy(self._scaled(x).astype(np.float32)).to(self.device)
+        ys = torch.from_numpy(
+            ((target - self._scale["y_mean"]) / self._scale["y_std"]).astype(np.float32)
+        ).to(self.device)
+        cfg = self.config
+        self.members = []
+        for member in range(cfg.n_models):
+            generator = torch.Generator().manual_seed(cfg.seed + member)
+            torch.manual_seed(cfg.seed + member)
+            net = self._network(xs.shape[1]).to(self.device)
+            optimizer = torch.optim.AdamW(
+                net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
+            )
+            net.train()
+            for _ in range(cfg.epochs):
+                order = torch.randperm(len(xs), generator=generator).to(self.device)
+                for start in range(0, len(xs), cfg.batch_size):
+                    batch = order[start : start + cfg.batch_size]
+                    loss = torch.nn.functional.mse_loss(net(xs[batch]).squeeze(-1), ys[batch])
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+            net.eval()
+            self.members.append(net)
+            logger.info(
+                "trained member %d/%d (last loss %.4f)", member + 1, cfg.n_models, loss.item()
+            )
+        return self
+
+    def predict(
+        self, mols: Sequence[Any], *, return_std: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Predicted property (the ensemble mean), and optionally the members' spread."""
+        import torch
+
+        if not self.members:
+            raise InputError("the model is not trained; call fit() or load() first")
+        xs = torch.from_numpy(self._scaled(self.featurize(mols)).astype(np.float32)).to(self.device)
+        with torch.no_grad():
+            outs = torch.stack([net(xs).squeeze(-1) for net in self.members]).cpu().numpy()
+        outs = outs.astype(np.float64) * float(self._scale["y_std"]) + float(self._scale["y_mean"])
+        mean = outs.mean(axis=0)
+        return (mean, outs.std(axis=0)) if return_std else mean
+
+    def evaluate(self, mols: Sequence[Any], y: Sequence[float] | np.ndarray) -> dict[str, float]:
+        """RMSE, MAE and R² on held-out molecules."""
+        prediction = self.predict(mols)
+        assert isinstance(prediction, np.ndarray)
+        return regression_metrics(np.asarray(y), prediction)
+
+    # -- persistence ------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Save settings, scalers and weights to one file (``torch.save``)."""
+        import torch
+
+        if not self.members:
+            raise InputError("the model is not trained; nothing to save")
+        path = Path(path)
+        torch.save(
+            {
+                "format": "ai4s-lab property model",
+                "config": asdict(self.config),
+                "scale": {k: torch.from_numpy(np.asarray(v)) for k, v in self._scale.items()},
+                "members": [net.state_dict() for net in self.members],
+            },
+            path,
+        )
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str | torch.device | None = "auto") -> PropertyModel:
+        """Load a model written by :meth:`save`."""
+        import torch
+
+        path = Path(path)
+        if not path.is_file():
+            raise DataFileError(path, "no such file")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as err:  # torch raises several types for a non-model file
+            raise DataFileError(path, f"is not a saved property model ({err})") from err
+        if not isinstance(state, dict) or state.get("format") != "ai4s-lab property model":
+            raise DataFileError(path, "is not a saved property model")
+        config = dict(state["config"])
+        config["hidden"] = tuple(config["hidden"])
+        model = cls(**{k: v for k, v in config.items()}, device=device)
+        model._scale = {k: v.numpy() for k, v in state["scale"].items()}
+        n_in = len(model._scale["mean"])
+        for weights in state["members"]:
+            net = model._network(n_in)
+            net.load_state_dict(weights)
+            model.members.append(net.to(model.device).eval())
+        return model
+
+
+def compare_with_baselines(
+    mols: Sequence[Any],
+    y: Sequence[float] | np.ndarray,
+    *,
+    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    features: str = "both",
+    n_models: int = 5,
+    epochs: int = 40,
+    seed: int = 0,
+    device: str | torch.device | None = "auto",
+) -> tuple[pd.DataFrame, PropertyModel, dict[str, np.ndarray]]:
+    """Scaffold-split test RMSE of the MLP ensemble beside two baselines.
+
+    The baselines are the training mean (the RMSE of knowing nothing about the molecule) and a
+    scikit-learn random forest (100 trees) on the same features. Train and validation parts
+    are used together for fitting (no tuning is done on validation here).
+
+    Returns
+    -------
+    tuple
+        A table (one row a model: ``rmse``, ``mae``, ``r2`` on the test part), the trained
+        :class:`PropertyModel`, and the split (``{"train", "valid", "test"}`` row indices).
+    """
+    from ai4s_lab._optional import import_optional
+
+    ensemble_module = import_optional("sklearn.ensemble")
+    mols = list(mols)
+    target = np.asarray(y, dtype=np.float64)
+    train, valid, test = scaffold_split(mols, fractions)
+    fit_rows = np.concatenate([train, valid])
+    model = PropertyModel(features, n_models=n_models, epochs=epochs, seed=seed, device=device)
+    model.fit([mols[i] for i in fit_rows], target[fit_rows])
+    x = model.featurize(mols)
+    forest = ensemble_module.RandomForestRegressor(
+        n_estimators=100, max_features=0.3, random_state=seed, n_jobs=1
+    )
+    forest.fit(x[fit_rows], target[fit_rows])
+    predictions = {
+        "mean of training set": np.full(len(test), target[fit_rows].mean()),
+        "random forest (scikit-learn)": forest.predict(x[test]),
+        f"MLP ensemble ({n_models} members)": model.predict([mols[i] for i in test]),
+    }
+    rows = [
+        {"model": name, **regression_metrics(target[test], pred)}
+        for name, pred in predictions.items()
+    ]
+    table = pd.DataFrame(rows).set_index("model")
+    table.attrs["n_train"], table.attrs["n_test"] = len(fit_rows), len(test)
+    return table, model, {"train": train, "valid": valid, "test": test}

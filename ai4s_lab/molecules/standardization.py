@@ -1,0 +1,120 @@
+"""Standardization of molecules with RDKit's MolStandardize.
+
+The steps follow RDKit's ``rdMolStandardize`` (itself a port of MolVS by M. Swain): cleanup
+(remove explicit H, disconnect metals, normalize functional groups, reionize), keep the largest
+organic fragment (drop salts and solvents), neutralize charges where a neutral form exists, and
+pick the canonical tautomer. Each step can be switched off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ai4s_lab.errors import InputError
+from ai4s_lab.molecules._rdkit import chem, rdkit_messages
+
+__all__ = ["StandardizeOptions", "standardize"]
+
+
+@dataclass(frozen=True)
+class StandardizeOptions:
+    """Which MolStandardize steps :func:`standardize` applies (all on by default).
+
+    Attributes
+    ----------
+    cleanup
+        ``rdMolStandardize.Cleanup``: remove Hs, disconnect metals, normalize, reionize.
+    largest_fragment
+        Keep the largest fragment (drops counter-ions and solvents).
+    neutralize
+        ``rdMolStandardize.Uncharger``: neutralize charges where possible.
+    canonical_tautomer
+        ``rdMolStandardize.TautomerEnumerator().Canonicalize``; the slowest step (≈ 2 ms a
+        molecule).
+    """
+
+    cleanup: bool = True
+    largest_fragment: bool = True
+    neutralize: bool = True
+    canonical_tautomer: bool = True
+
+    def as_dict(self) -> dict[str, bool]:
+        """The options as a plain dict (for manifests and saved files)."""
+        return asdict(self)
+
+
+class _Standardizer:
+    """The RDKit standardizer objects, built once per call of :func:`standardize_many`."""
+
+    def __init__(self, options: StandardizeOptions) -> None:
+        from rdkit.Chem.MolStandardize import rdMolStandardize
+
+        self.options = options
+        self.module = rdMolStandardize
+        self.chooser = rdMolStandardize.LargestFragmentChooser()
+        self.uncharger = rdMolStandardize.Uncharger()
+        self.tautomers = rdMolStandardize.TautomerEnumerator()
+
+    def __call__(self, mol: Any) -> Any:
+        opts = self.options
+        out = mol
+        if opts.cleanup:
+            out = self.module.Cleanup(out)
+        if opts.largest_fragment:
+            out = self.chooser.choose(out)
+        if opts.neutralize:
+            out = self.uncharger.uncharge(out)
+        if opts.canonical_tautomer:
+            out = self.tautomers.Canonicalize(out)
+        return out
+
+
+def standardize(mol: Any, options: StandardizeOptions | None = None) -> Any:
+    """Standardize one molecule.
+
+    Parameters
+    ----------
+    mol
+        An RDKit ``Mol`` or a SMILES string.
+    options
+        Which steps to apply; defaults to all of them.
+
+    Returns
+    -------
+    rdkit.Chem.Mol
+        A new molecule; the input is not changed.
+
+    Raises
+    ------
+    InputError
+        If the SMILES cannot be parsed or RDKit fails on the molecule; the message has RDKit's
+        reason.
+    """
+    Chem = chem()
+    with rdkit_messages() as log:
+        parsed = Chem.MolFromSmiles(mol) if isinstance(mol, str) else mol
+        if parsed is None:
+            raise InputError(f"cannot parse SMILES {mol!r}: {log.take() or 'RDKit gave no reason'}")
+        try:
+            return _Standardizer(options or StandardizeOptions())(parsed)
+        except Exception as err:  # RDKit raises several C++-mapped types
+            reason = log.take() or str(err)
+            raise InputError(
+                f"RDKit could not standardize {Chem.MolToSmiles(parsed)!r}: {reason}"
+            ) from err
+
+
+def standardize_many(mols: list[Any], options: StandardizeOptions) -> list[tuple[Any, str]]:
+    """Standardize a list; each item gives ``(mol or None, RDKit's reason for a failure)``."""
+    worker = _Standardizer(options)
+    out: list[tuple[Any, str]] = []
+    with rdkit_messages() as log:
+        for mol in mols:
+            try:
+                result = worker(mol)
+                log.take()
+                out.append((result, ""))
+            except Exception as err:  # RDKit raises several C++-mapped types
+                out.append((None, log.take() or f"{type(err).__name__}: {err}"))
+    return out

@@ -1,0 +1,504 @@
+"""Training data for neural operators, generated with the PDE lab's solvers.
+
+Three problems, as in the FNO paper (Li et al. 2021):
+
+``"darcy"``
+    Steady Darcy flow ``−∇·(a ∇p) = 1`` on the unit square, ``p = 0`` on the boundary. The
+    permeability is a thresholded Gaussian random field: ``μ ~ N(0, (−Δ + τ²)^(−α))`` with zero
+    Neumann conditions (a cosine series), ``a = 12`` where ``μ >= 0`` and ``a = 3`` elsewhere
+    (τ = 3, α = 2). Input ``permeability``, output ``pressure`` (:func:`ai4s_lab.pde.solve_darcy`).
+``"navier-stokes"``
+    2D incompressible Navier–Stokes in vorticity form on ``[0, 2π)²`` (:class:`NavierStokes2D`,
+    Kolmogorov forcing by default) from random smooth initial vorticity; the dataset holds whole
+    trajectories ``vorticity (sample, t, y, x)`` saved every ``dt``; pairs ``ω(t) → ω(t + dt)``
+    come from :func:`to_tensors`.
+``"burgers"``
+    1D viscous Burgers on ``[0, 2π)`` from random smooth ``u0``; input ``u0``, output ``u(t_end)``.
+
+Every dataset is an ``xarray.Dataset`` whose attributes record the problem, the generating
+parameters, the seed and versions; :func:`save_dataset` / :func:`load_dataset` round-trip it
+through NetCDF.
+
+References
+----------
+.. [1] Z. Li et al., "Fourier neural operator for parametric partial differential equations",
+   ICLR 2021, arXiv:2010.08895 (the three benchmark problems and their data distributions).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ai4s_lab.device import resolve_device
+from ai4s_lab.errors import DataFileError, InputError, ParameterError
+from ai4s_lab.pde.learn._threads import single_thread
+
+if TYPE_CHECKING:
+    import numpy as np
+    import torch
+    import xarray as xr
+
+__all__ = [
+    "PROBLEMS",
+    "burgers_dataset",
+    "darcy_dataset",
+    "darcy_permeability",
+    "generate",
+    "load_dataset",
+    "navier_stokes_dataset",
+    "save_dataset",
+    "to_tensors",
+]
+
+#: Problem names accepted by :func:`generate` and their (input, output) variables.
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "darcy": ("permeability", "pressure"),
+    "navier-stokes": ("vorticity", "vorticity"),
+    "burgers": ("u0", "u"),
+}
+#: Permeability values of the thresholded field (FNO paper).
+DARCY_HIGH, DARCY_LOW = 12.0, 3.0
+
+
+def _count(name: str, value: object, owner: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int,)) or value < minimum:
+        raise ParameterError(f"{owner}: {name}={value!r} must be an integer >= {minimum}")
+    return int(value)
+
+
+def _positive(name: str, value: object, owner: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParameterError(f"{owner}: {name}={value!r} must be a positive number")
+    if not (value > 0 and math.isfinite(value)):
+        raise ParameterError(f"{owner}: {name}={value!r} must be positive and finite")
+    return float(value)
+
+
+def _versions() -> dict[str, str]:
+    import torch
+
+    from ai4s_lab import __version__
+
+    return {"ai4s_lab_version": __version__, "torch_version": str(torch.__version__)}
+
+
+def darcy_permeability(
+    n_samples: int, resolution: int, *, seed: int = 0, tau: float = 3.0, alpha: float = 2.0
+) -> np.ndarray:
+    """Thresholded Gaussian random permeability fields on ``resolution²`` nodes.
+
+    ``μ = Σ_k ξ_k λ_k^(−α/2) φ_k`` with Neumann eigenfunctions ``φ_k = cos(π k_1 x) cos(π k_2 y)``
+    of ``−Δ`` on the unit square, eigenvalues ``λ_k = π²|k|² + τ²``, ``ξ_k ~ N(0, 1)``; then
+    ``a = 12`` where ``μ >= 0``, ``3`` elsewhere. The same seed gives the same fields.
+
+    Parameters
+    ----------
+    n_samples
+        Number of fields.
+    resolution
+        Nodes per side (boundary included, spacing ``1 / (resolution − 1)``).
+    seed
+        Seed of the random generator (NumPy ``default_rng``).
+    tau, alpha
+        Inverse length scale and smoothness of the covariance ``(−Δ + τ²)^(−α)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_samples, resolution, resolution)`` float32 with values 3 and 12.
+    """
+    import numpy as np
+
+    owner = "darcy_permeability"
+    n_samples = _count("n_samples", n_samples, owner)
+    resolution = _count("resolution", resolution, owner, minimum=8)
+    tau = _positive("tau", tau, owner)
+    alpha = _positive("alpha", alpha, owner)
+    rng = np.random.default_rng(seed)
+    k = np.arange(resolution)
+    lam = math.pi**2 * (k[:, None] ** 2 + k[None, :] ** 2) + tau**2
+    coeff = lam ** (-alpha / 2)
+    coeff[0, 0] = 0.0  # zero mean, as in the reference data generator
+    nodes = np.linspace(0.0, 1.0, resolution)
+    basis = np.cos(math.pi * k[:, None] * nodes[None, :])  # (k, node)
+    xi = rng.standard_normal((n_samples, resolution, resolution))
+    mu = np.einsum("ky,skl,lx->syx", basis, xi * coeff, basis, optimize=True)
+    return np.where(mu >= 0, DARCY_HIGH, DARCY_LOW).astype(np.float32)
+
+
+def darcy_dataset(
+    n_samples: int,
+    resolution: int = 64,
+    *,
+    seed: int = 0,
+    batch_size: int = 100,
+    device: str | torch.device | None = "auto",
+    progress: bool = True,
+) -> xr.Dataset:
+    """Darcy-flow pairs ``permeability → pressure`` (FNO benchmark distribution).
+
+    Parameters
+    ----------
+    n_samples
+        Number of samples.
+    resolution
+        Nodes per side of the unit square (boundary included).
+    seed
+        Seed of the permeability fields.
+    batch_size
+        Samples solved at once by the batched conjugate-gradient solver.
+    device
+        Where the solver runs.
+    progress
+        Show a tqdm bar over batches.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``permeability`` and ``pressure`` with dims ``(sample, y, x)`` (float32), attributes
+        ``problem``, ``seed``, ``resolution``, ``forcing``, ``generator`` and versions.
+    """
+    import numpy as np
+    import xarray as xr
+    from tqdm import tqdm
+
+    from ai4s_lab.pde.darcy import solve_darcy
+
+    owner = "darcy_dataset"
+    n_samples = _count("n_samples", n_samples, owner)
+    batch_size = _count("batch_size", batch_size, owner)
+    perm = darcy_permeability(n_samples, resolution, seed=seed)
+    dev = resolve_device(device)
+    pressure = np.empty_like(perm)
+    starts = range(0, n_samples, batch_size)
+    with single_thread(dev):
+        for start in tqdm(starts, desc="Darcy", unit="batch", disable=not progress, leave=False):
+            chunk = perm[start : start + batch_size]
+            solved = solve_darcy(chunk, forcing=1.0, boundary=0.0, device=dev, dtype="float64")
+            pressure[start : start + len(chunk)] = solved["pressure"].values.reshape(chunk.shape)
+    coords = np.linspace(0.0, 1.0, resolution)
+    attrs = {
+        "problem": "darcy",
+        "input": "permeability",
+        "output": "pressure",
+        "seed": int(seed),
+        "resolution": int(resolution),
+        "forcing": 1.0,
+        "permeability_values": json.dumps([DARCY_LOW, DARCY_HIGH]),
+        "generator": "thresholded GRF (-Lap + 9)^-2, Neumann; solve_darcy CG float64",
+        **_versions(),
+    }
+    return xr.Dataset(
+        {
+            "permeability": (("sample", "y", "x"), perm),
+            "pressure": (("sample", "y", "x"), pressure.astype(np.float32)),
+        },
+        coords={"sample": np.arange(n_samples), "y": coords, "x": coords},
+        attrs=attrs,
+    )
+
+
+def navier_stokes_dataset(
+    n_samples: int,
+    resolution: int = 64,
+    *,
+    viscosity: float = 1e-3,
+    dt: float = 1.0,
+    n_steps: int = 10,
+    warmup: float = 0.0,
+    forcing: str | None = "kolmogorov",
+    seed: int = 0,
+    batch_size: int = 16,
+    device: str | torch.device | None = "auto",
+    progress: bool = True,
+) -> xr.Dataset:
+    """Vorticity trajectories of 2D Navier–Stokes, for one-step ``ω(t) → ω(t + dt)`` training.
+
+    Parameters
+    ----------
+    n_samples
+        Number of trajectories (random smooth initial vorticity, unit standard deviation).
+    resolution
+        Grid points per side of ``[0, 2π)²``.
+    viscosity
+        ``ν`` (length² per time).
+    dt
+        Time between saved frames (time units): the surrogate's step.
+    n_steps
+        Saved steps after the warm-up; the trajectory has ``n_steps + 1`` frames.
+    warmup
+        Time integrated before the first saved frame (lets the flow develop).
+    forcing
+        ``"kolmogorov"`` or ``None`` (see :class:`ai4s_lab.pde.NavierStokes2D`).
+    seed
+        Seed of the initial fields (batch ``b`` uses ``seed + b``).
+    batch_size
+        Trajectories integrated at once.
+    device, progress
+        Solver device; tqdm bar over batches.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``vorticity (sample, t, y, x)`` float32, attributes with the equation parameters.
+    """
+    import numpy as np
+    import xarray as xr
+    from tqdm import tqdm
+
+    from ai4s_lab import pde
+
+    owner = "navier_stokes_dataset"
+    n_samples = _count("n_samples", n_samples, owner)
+    resolution = _count("resolution", resolution, owner, minimum=8)
+    n_steps = _count("n_steps", n_steps, owner)
+    batch_size = _count("batch_size", batch_size, owner)
+    dt = _positive("dt", dt, owner)
+    if isinstance(warmup, bool) or not (warmup >= 0 and math.isfinite(warmup)):
+        raise ParameterError(f"{owner}: warmup={warmup!r} must be a finite number >= 0")
+    eq = pde.NavierStokes2D(viscosity=viscosity, forcing=forcing)
+    grid = eq.grid(resolution)
+    dev = resolve_device(device)
+    chunks = []
+    starts = list(range(0, n_samples, batch_size))
+    for index, start in enumerate(
+        tqdm(starts, desc="Navier-Stokes", unit="batch", disable=not progress, leave=False)
+    ):
+        count = min(batch_size, n_samples - start)
+        field = pde.initial.random_field(grid, seed=seed + index, batch=count)
+        if warmup > 0:
+            spun = pde.solve(eq, field, t_end=warmup, device=dev, progress=False)
+            field = pde.initial.from_array(spun["vorticity"].isel(t=-1).values, grid)
+        ds = pde.solve(eq, field, t_end=dt * n_steps, save_every=dt, device=dev, progress=False)
+        chunks.append(
+            ds["vorticity"]
+            .values.astype(np.float32)
+            .reshape(count, n_steps + 1, resolution, resolution)
+        )
+    values = np.concatenate(chunks, axis=0)
+    coords = grid.coords()
+    attrs = {
+        "problem": "navier-stokes",
+        "input": "vorticity",
+        "output": "vorticity",
+        "seed": int(seed),
+        "resolution": int(resolution),
+        "viscosity": float(viscosity),
+        "dt": float(dt),
+        "n_steps": int(n_steps),
+        "warmup": float(warmup),
+        "forcing": str(forcing),
+        "parameters": json.dumps(eq.parameters(), sort_keys=True),
+        **_versions(),
+    }
+    return xr.Dataset(
+        {"vorticity": (("sample", "t", "y", "x"), values)},
+        coords={
+            "sample": np.arange(n_samples),
+            "t": warmup + dt * np.arange(n_steps + 1),
+            "y": coords["y"],
+            "x": coords["x"],
+        },
+        attrs=attrs,
+    )
+
+
+def burgers_dataset(
+    n_samples: int,
+    resolution: int = 256,
+    *,
+    viscosity: float = 0.1,
+    t_end: float = 1.0,
+    seed: int = 0,
+    batch_size: int = 64,
+    device: str | torch.device | None = "auto",
+    progress: bool = True,
+) -> xr.Dataset:
+    """1D viscous Burgers pairs ``u0 → u(t_end)`` on ``[0, 2π)``.
+
+    Parameters
+    ----------
+    n_samples, resolution
+        Number of samples; grid points.
+    viscosity
+        ``ν`` (length² per time).
+    t_end
+        Time of the output field.
+    seed, batch_size, device, progress
+        As in :func:`navier_stokes_dataset`.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``u0`` and ``u`` with dims ``(sample, x)``, float32.
+    """
+    import numpy as np
+    import xarray as xr
+    from tqdm import tqdm
+
+    from ai4s_lab import pde
+
+    owner = "burgers_dataset"
+    n_samples = _count("n_samples", n_samples, owner)
+    resolution = _count("resolution", resolution, owner, minimum=8)
+    batch_size = _count("batch_size", batch_size, owner)
+    t_end = _positive("t_end", t_end, owner)
+    eq = pde.Burgers(viscosity=viscosity, ndim=1)
+    grid = eq.grid(resolution)
+    dev = resolve_device(device)
+    u0s, us = [], []
+    starts = list(range(0, n_samples, batch_size))
+    for index, start in enumerate(
+        tqdm(starts, desc="Burgers", unit="batch", disable=not progress, leave=False)
+    ):
+        count = min(batch_size, n_samples - start)
+        field = pde.initial.random_field(grid, seed=seed + index, batch=count, wavenumber=3.0)
+        ds = pde.solve(eq, field, t_end=t_end, device=dev, progress=False)
+        u = ds["u"].values.reshape(count, 2, resolution)
+        u0s.append(u[:, 0])
+        us.append(u[:, -1])
+    attrs = {
+        "problem": "burgers",
+        "input": "u0",
+        "output": "u",
+        "seed": int(seed),
+        "resolution": int(resolution),
+        "viscosity": float(viscosity),
+        "t_end": float(t_end),
+        **_versions(),
+    }
+    return xr.Dataset(
+        {
+            "u0": (("sample", "x"), np.concatenate(u0s).astype(np.float32)),
+            "u": (("sample", "x"), np.concatenate(us).astype(np.float32)),
+        },
+        coords={"sample": np.arange(n_samples), "x": grid.coords()["x"]},
+        attrs=attrs,
+    )
+
+
+_GENERATORS = {
+    "darcy": darcy_dataset,
+    "navier-stokes": navier_stokes_dataset,
+    "burgers": burgers_dataset,
+}
+
+
+def generate(problem: str, n_samples: int, resolution: int, **options: Any) -> xr.Dataset:
+    """Generate a dataset for ``problem`` (one of :data:`PROBLEMS`).
+
+    Parameters
+    ----------
+    problem
+        ``"darcy"``, ``"navier-stokes"`` or ``"burgers"``.
+    n_samples, resolution
+        Number of samples; grid points per side.
+    **options
+        Passed to :func:`darcy_dataset`, :func:`navier_stokes_dataset` or
+        :func:`burgers_dataset` (``seed``, ``device``, ...).
+    """
+    key = str(problem).strip().lower().replace("_", "-")
+    if key not in _GENERATORS:
+        raise ParameterError(
+            f"problem={problem!r} is not known; use one of {', '.join(map(repr, PROBLEMS))}"
+        )
+    return _GENERATORS[key](n_samples, resolution, **options)
+
+
+def save_dataset(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write ``ds`` to NetCDF (h5netcdf engine) and return the path."""
+    from ai4s_lab._optional import import_optional
+
+    import_optional("h5netcdf", purpose="saving datasets as NetCDF")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.to_netcdf(path, engine="h5netcdf")
+    return path
+
+
+def load_dataset(path: str | Path) -> xr.Dataset:
+    """Read a dataset written by :func:`save_dataset` (loaded into memory).
+
+    Raises
+    ------
+    DataFileError
+        If the file is missing, unreadable, or not a dataset of :data:`PROBLEMS`.
+    """
+    import xarray as xr
+
+    from ai4s_lab._optional import import_optional
+
+    import_optional("h5netcdf", purpose="reading NetCDF datasets")
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, "no such file", hint="generate it with learn.generate(...)")
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as opened:
+            ds = opened.load()
+    except (OSError, ValueError) as err:
+        raise DataFileError(path, f"not a readable NetCDF file ({err})") from err
+    if ds.attrs.get("problem") not in PROBLEMS:
+        raise DataFileError(
+            path,
+            f"attribute 'problem'={ds.attrs.get('problem')!r} is not one of {list(PROBLEMS)}",
+            hint="this file was not written by ai4s_lab.pde.learn.save_dataset",
+        )
+    return ds
+
+
+def to_tensors(
+    ds: xr.Dataset | Mapping[str, Any],
+    *,
+    dtype: torch.dtype | None = None,
+    samples: slice | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input and output tensors ``(N, 1, *grid)`` of a learn dataset.
+
+    For ``"navier-stokes"`` every consecutive frame pair of every trajectory is one sample
+    (``N = samples × n_steps``).
+
+    Parameters
+    ----------
+    ds
+        A dataset from :func:`generate` (or :func:`load_dataset`).
+    dtype
+        Tensor dtype (default float32).
+    samples
+        Optional slice of the ``sample`` axis (e.g. ``slice(0, 1000)`` for a training split).
+
+    Raises
+    ------
+    InputError
+        For an empty dataset, a dataset of an unknown problem, or NaN/inf values.
+    """
+    import torch
+
+    attrs = getattr(ds, "attrs", {})
+    problem = attrs.get("problem")
+    if problem not in PROBLEMS:
+        raise InputError(
+            f"dataset has problem={problem!r}; expected one of {list(PROBLEMS)} (make it with "
+            "ai4s_lab.pde.learn.generate)"
+        )
+    name_in, name_out = PROBLEMS[str(problem)]
+    part = ds if samples is None else ds.isel(sample=samples)  # type: ignore[union-attr]
+    x = torch.as_tensor(part[name_in].values)
+    y = torch.as_tensor(part[name_out].values)
+    if x.numel() == 0:
+        raise InputError(
+            f"dataset for {problem!r} is empty (shape {tuple(x.shape)}); generate samples first"
+        )
+    if problem == "navier-stokes":
+        x, y = x[:, :-1].reshape(-1, *x.shape[2:]), y[:, 1:].reshape(-1, *y.shape[2:])
+    for name, tensor in ((name_in, x), (name_out, y)):
+        if not bool(torch.isfinite(tensor).all()):
+            raise InputError(
+                f"dataset variable {name!r} contains NaN or inf values; regenerate it or drop "
+                "the bad samples"
+            )
+    real = dtype or torch.float32
+    return x.unsqueeze(1).to(real), y.unsqueeze(1).to(real)

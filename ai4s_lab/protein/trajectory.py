@@ -1,0 +1,182 @@
+"""Trajectories: multi-model PDB/mmCIF files and DCD/XTC/TRR files read with MDAnalysis.
+
+A trajectory is a :class:`~ai4s_lab.protein.Structure` whose models are the frames (coordinates
+``(n_frames, n_atoms, 3)`` in Å); ``metadata["time_ps"]`` holds the frame times. Observables over
+time (RMSD to a reference frame, radius of gyration) are batched over frames on any device.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ai4s_lab._optional import import_optional
+from ai4s_lab.errors import DataFileError, InputError
+from ai4s_lab.protein.geometry import radius_of_gyration
+from ai4s_lab.protein.scores import rmsd
+from ai4s_lab.protein.structure import Structure, load_structure
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+
+__all__ = ["load_trajectory", "rmsd_over_time", "trajectory_table"]
+
+_TRAJECTORY_FORMATS = (".dcd", ".xtc", ".trr", ".nc", ".netcdf")
+
+
+def load_trajectory(
+    topology: str | Path | Structure,
+    trajectory: str | Path | None = None,
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    step: int = 1,
+) -> Structure:
+    """Read a trajectory: a multi-model structure file, or a topology plus a DCD/XTC/TRR file.
+
+    Parameters
+    ----------
+    topology
+        A PDB/mmCIF file (or a loaded :class:`Structure`) naming the atoms, in the order of the
+        trajectory file. Alone, its models are the frames (NMR ensembles, multi-model PDB).
+    trajectory
+        A DCD, XTC, TRR or NetCDF file read with MDAnalysis (coordinates converted to Å).
+    start, stop, step
+        Frames to keep (Python slice semantics).
+
+    Returns
+    -------
+    Structure
+        Frames as models; ``metadata["time_ps"]`` the time of each frame (ps; frame index for
+        multi-model files).
+
+    Raises
+    ------
+    DataFileError
+        The trajectory cannot be read, or its atom count differs from the topology's.
+    """
+    if step < 1:
+        raise InputError(f"step={step} must be a positive number of frames")
+    top = topology if isinstance(topology, Structure) else load_structure(topology, altloc="all")
+    frames = slice(start, stop, step)
+    if trajectory is None:
+        coords = top.coords[frames]
+        if len(coords) == 0:
+            raise InputError(f"no frames in {start}:{stop}:{step} of {top.n_models} models")
+        out = top.with_coords(coords)
+        out.metadata["time_ps"] = np.arange(top.n_models, dtype=float)[frames]
+        return out
+    path = Path(trajectory)
+    if not path.exists():
+        raise FileNotFoundError(f"trajectory file {str(path)!r} does not exist")
+    if path.suffix.lower() not in _TRAJECTORY_FORMATS:
+        raise DataFileError(
+            path, f"unknown trajectory format {path.suffix!r}; use one of {_TRAJECTORY_FORMATS}"
+        )
+    if path.stat().st_size == 0:
+        raise DataFileError(path, "is empty")
+    mda = import_optional("MDAnalysis")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            universe = mda.Universe(
+                _topology_for_mda(top),
+                str(path),
+                topology_format="PDB",
+            )
+            n_atoms = universe.atoms.n_atoms
+            if n_atoms != top.n_atoms:
+                raise DataFileError(
+                    path, f"holds {n_atoms} atoms a frame but the topology has {top.n_atoms}"
+                )
+            coords_list, times = [], []
+            for ts in universe.trajectory[frames]:
+                coords_list.append(ts.positions.astype(np.float64))
+                times.append(float(ts.time))
+    except DataFileError:
+        raise
+    except (OSError, ValueError, RuntimeError, EOFError, IndexError, TypeError) as err:
+        raise DataFileError(path, f"MDAnalysis cannot read it: {err}") from err
+    if not coords_list:
+        raise DataFileError(path, f"no frames in {start}:{stop}:{step}")
+    out = top.with_coords(np.stack(coords_list))
+    out.metadata["time_ps"] = np.array(times)
+    out.metadata["trajectory"] = str(path)
+    return out
+
+
+def _topology_for_mda(top: Structure) -> Any:
+    """The topology as an in-memory PDB stream (so any Structure works as a topology)."""
+    from io import StringIO
+
+    mda = import_optional("MDAnalysis")
+    text = top.to_pdb_string(0)
+    return mda.lib.util.NamedStream(StringIO(text), "topology.pdb")
+
+
+def rmsd_over_time(
+    trajectory: Structure,
+    reference: int | Structure = 0,
+    *,
+    atoms: str = "CA",
+    superpose: bool = True,
+    device: str | torch.device | None = "auto",
+    dtype: Any = None,
+) -> torch.Tensor:
+    """RMSD (Å) of every frame from a reference frame (or structure), after superposition.
+
+    Parameters
+    ----------
+    trajectory
+        Frames as models (see :func:`load_trajectory`).
+    reference
+        A frame index, or a :class:`Structure` matched by residue numbering.
+    atoms
+        Atom set (``"CA"``, ``"backbone"``, ``"heavy"``).
+
+    Returns
+    -------
+    torch.Tensor
+        ``(n_frames,)`` RMSD in Å.
+    """
+    if isinstance(reference, int):
+        if not -trajectory.n_models <= reference < trajectory.n_models:
+            raise InputError(
+                f"reference={reference} is not a frame of a {trajectory.n_models}-frame trajectory"
+            )
+        idx = trajectory.atom_indices(atoms)
+        return rmsd(
+            trajectory.coords[:, idx],
+            trajectory.coords[reference, idx],
+            superpose=superpose,
+            device=device,
+            dtype=dtype,
+        )
+    return rmsd(trajectory, reference, superpose=superpose, atoms=atoms, device=device, dtype=dtype)
+
+
+def trajectory_table(
+    trajectory: Structure,
+    reference: int | Structure = 0,
+    *,
+    atoms: str = "CA",
+    device: str | torch.device | None = "auto",
+) -> pd.DataFrame:
+    """Per-frame table: ``frame``, ``time_ps``, ``rmsd`` (Å, to ``reference``) and ``rg`` (Å)."""
+    import pandas as pd
+
+    values = rmsd_over_time(trajectory, reference, atoms=atoms, device=device)
+    rg = radius_of_gyration(trajectory, atoms=atoms, device=device)
+    times = trajectory.metadata.get("time_ps", np.arange(trajectory.n_models, dtype=float))
+    return pd.DataFrame(
+        {
+            "frame": np.arange(trajectory.n_models),
+            "time_ps": times,
+            "rmsd": values.cpu().numpy(),
+            "rg": rg.cpu().numpy(),
+        }
+    )

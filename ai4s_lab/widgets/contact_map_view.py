@@ -1,0 +1,117 @@
+"""Residue-pair maps (contacts, distances, PAE) as plotly FigureWidgets linked to a ProteinView.
+
+A click on a cell ``(i, j)`` highlights residues i and j in the linked 3D view (and is kept in
+``map_view.clicked``); residues picked in the 3D view are marked on the map by crosshair lines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets
+import numpy as np
+import traitlets
+
+from ai4s_lab._optional import import_optional
+from ai4s_lab.errors import InputError
+from ai4s_lab.protein.structure import Structure
+
+__all__ = ["ContactMapView", "PAEView"]
+
+
+class ContactMapView(ipywidgets.VBox):
+    """A residue × residue matrix (contact map, distances) linked to a 3D view.
+
+    Parameters
+    ----------
+    matrix
+        ``(n, n)`` array or tensor over the polymer residues of ``structure``
+        (e.g. ``contact_map(structure)[0]``).
+    structure
+        The structure the rows and columns belong to (for residue numbers).
+    view
+        A :class:`~ai4s_lab.widgets.ProteinView` to link with, both ways.
+    title, colorscale
+        Figure title and plotly colour scale.
+
+    Attributes
+    ----------
+    clicked
+        The last clicked cell as two residue keys (observable).
+    """
+
+    clicked: Any = traitlets.List().tag(sync=False)
+
+    def __init__(
+        self,
+        matrix: Any,
+        structure: Structure,
+        view: Any = None,
+        *,
+        title: str = "Contact map",
+        colorscale: str = "Greys",
+        zmax: float | None = None,
+    ) -> None:
+        go = import_optional("plotly.graph_objects", purpose="contact map views")
+        values = np.asarray(matrix.cpu() if hasattr(matrix, "cpu") else matrix, dtype=float)
+        self.residue_ids = structure.residue_ids
+        n = len(self.residue_ids)
+        if values.shape != (n, n):
+            raise InputError(f"matrix of shape {values.shape} does not fit {n} residues")
+        numbers = [k[1] for k in self.residue_ids]
+        self.figure = go.FigureWidget(
+            data=[go.Heatmap(z=values, x=numbers, y=numbers, colorscale=colorscale, zmax=zmax)],
+            layout={
+                "title": title,
+                "width": 480,
+                "height": 460,
+                "xaxis": {"title": "residue"},
+                "yaxis": {"title": "residue", "autorange": "reversed", "scaleanchor": "x"},
+            },
+        )
+        self.view = view
+        self.figure.data[0].on_click(self._on_click)
+        if view is not None:
+            view.observe(self._mark_selected, "selected")
+        super().__init__(children=[self.figure])
+
+    def click(self, i: int, j: int) -> None:
+        """Act as a click on cell (i, j) (0-based positions): highlight both residues."""
+        a, b = list(self.residue_ids[i]), list(self.residue_ids[j])
+        self.clicked = [a, b]
+        if self.view is not None:
+            self.view.highlight([a, b])
+
+    def _on_click(self, trace: Any, points: Any, state: Any) -> None:
+        if not points.point_inds:
+            return
+        row, col = points.point_inds[0]
+        self.click(int(row), int(col))
+
+    def _mark_selected(self, change: dict[str, Any]) -> None:
+        shapes = []
+        for _chain, num, _ in change["new"]:
+            for axis in ("x", "y"):
+                line: dict[str, Any] = {"type": "line", "line": {"color": "#00AA00", "width": 1}}
+                if axis == "x":
+                    line.update(x0=num, x1=num, y0=0, y1=1, yref="paper")
+                else:
+                    line.update(y0=num, y1=num, x0=0, x1=1, xref="paper")
+                shapes.append(line)
+        self.figure.layout.shapes = shapes
+
+
+class PAEView(ContactMapView):
+    """The predicted aligned error matrix (Å) of a predicted model, linked to a 3D view."""
+
+    def __init__(self, pae: Any, structure: Structure, view: Any = None) -> None:
+        matrix = getattr(pae, "matrix", pae)
+        zmax = getattr(pae, "max_error", None)
+        super().__init__(
+            matrix,
+            structure,
+            view,
+            title="Predicted aligned error (Å)",
+            colorscale="Greens_r",
+            zmax=zmax,
+        )

@@ -1,0 +1,213 @@
+"""``MoleculeGridView``: a paged grid of RDKit depictions with sort, filter and selection.
+
+The kernel side holds the whole table; only the visible page is drawn (SVG by RDKit) and sent to
+the browser, so 10^5 rows page as fast as 100. A click in the browser toggles a molecule in
+``selected_rows``, which Python reads back as plain row numbers (:attr:`selection`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import anywidget
+import pandas as pd
+import traitlets
+
+from ai4s_lab.errors import InputError
+from ai4s_lab.widgets._frontend import frontend_file
+
+__all__ = ["MoleculeGridView"]
+
+
+class MoleculeGridView(anywidget.AnyWidget):
+    """A grid of molecules with paging, sort by any column, a filter and selection.
+
+    Parameters
+    ----------
+    mols
+        RDKit molecules (or a ``MoleculeSet``, whose ``data`` becomes the table).
+    data
+        One row a molecule (any columns); default: the ``MoleculeSet``'s data, or an index only.
+    page_size
+        Molecules a page.
+    columns
+        Columns shown under each depiction (default: up to four numeric or text columns).
+    query
+        A molecule whose maximum common substructure is highlighted in every depiction.
+
+    Attributes
+    ----------
+    selection
+        Row numbers (positions in ``data``) selected in the browser, in click order.
+    """
+
+    _esm = frontend_file("molecule_grid_view.js")
+
+    page = traitlets.Int(0).tag(sync=True)
+    page_size = traitlets.Int(24).tag(sync=True)
+    n_pages = traitlets.Int(1).tag(sync=True)
+    n_rows = traitlets.Int(0).tag(sync=True)
+    sort_by = traitlets.Unicode("").tag(sync=True)
+    ascending = traitlets.Bool(True).tag(sync=True)
+    filter = traitlets.Unicode("").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    sortable = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    cells = traitlets.List(traitlets.Dict()).tag(sync=True)
+    selected_rows = traitlets.List(traitlets.Int()).tag(sync=True)
+
+    def __init__(
+        self,
+        mols: Sequence[Any],
+        data: pd.DataFrame | None = None,
+        *,
+        page_size: int = 24,
+        columns: Sequence[str] | None = None,
+        query: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if data is None and hasattr(mols, "data") and hasattr(mols, "mols"):
+            data = mols.data
+        self._mols = list(getattr(mols, "mols", mols))
+        table = pd.DataFrame(index=range(len(self._mols))) if data is None else data
+        if len(table) != len(self._mols):
+            raise InputError(f"data has {len(table)} rows for {len(self._mols)} molecules")
+        self._data = table.reset_index(drop=True)
+        self._query = query
+        self._highlight_cache: dict[int, list[int]] = {}
+        self._view = self._data.index.to_numpy()
+        shown = (
+            list(columns)
+            if columns is not None
+            else [str(c) for c in self._data.columns if c not in ("smiles", "input", "row")][:4]
+        )
+        missing = [c for c in shown if c not in self._data.columns]
+        if missing:
+            raise InputError(
+                f"columns {missing} not in the data; it has {list(self._data.columns)}"
+            )
+        super().__init__(
+            page_size=page_size,
+            columns=shown,
+            sortable=[str(c) for c in self._data.columns],
+            n_rows=len(self._data),
+            **kwargs,
+        )
+        self._refresh()
+
+    # -- Python API -------------------------------------------------------------------------
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The full table."""
+        return self._data
+
+    @property
+    def mols(self) -> list[Any]:
+        """The molecules, one a row of :attr:`data` (e.g. for ``ConformerView().follow(grid)``)."""
+        return self._mols
+
+    @property
+    def selection(self) -> list[int]:
+        """Row numbers selected in the browser (or set with :meth:`select`)."""
+        return list(self.selected_rows)
+
+    @property
+    def selected(self) -> pd.DataFrame:
+        """The selected rows of the table."""
+        return self._data.iloc[self.selection]
+
+    def select(self, rows: Sequence[int]) -> None:
+        """Select rows from Python."""
+        bad = [r for r in rows if not 0 <= r < len(self._data)]
+        if bad:
+            raise InputError(f"rows {bad} are outside 0..{len(self._data) - 1}")
+        self.selected_rows = [int(r) for r in rows]
+        self._refresh()
+
+    @traitlets.observe("page", "page_size", "sort_by", "ascending", "filter", "selected_rows")
+    def _on_change(self, change: dict[str, Any]) -> None:
+        if change["name"] in ("sort_by", "ascending", "filter"):
+            self._apply()
+        self._refresh()
+
+    def _apply(self) -> None:
+        table = self._data
+        self.error = ""
+        if self.filter.strip():
+            try:
+                table = table.query(self.filter)
+            except Exception as err:  # pandas raises many types for a bad expression
+                self.error = f"filter {self.filter!r}: {err}"
+                return
+        if self.sort_by:
+            if self.sort_by not in table.columns:
+                self.error = f"no column {self.sort_by!r}"
+                return
+            table = table.sort_values(self.sort_by, ascending=self.ascending, kind="stable")
+        self._view = table.index.to_numpy()
+        self.n_rows = len(self._view)
+        self.page = 0
+
+    def _refresh(self) -> None:
+        from ai4s_lab.molecules import mol_to_svg, shared_substructure
+
+        self.n_pages = max(1, math.ceil(len(self._view) / max(1, self.page_size)))
+        if self.page >= self.n_pages:
+            self.page = self.n_pages - 1
+            return
+        start = self.page * self.page_size
+        cells = []
+        chosen = set(self.selected_rows)
+        for row in self._view[start : start + self.page_size]:
+            row = int(row)
+            highlight: list[int] = []
+            if self._query is not None:
+                if row not in self._highlight_cache:
+                    self._highlight_cache[row] = shared_substructure(self._query, self._mols[row])
+                highlight = self._highlight_cache[row]
+            values = {c: _fmt(self._data.at[row, c]) for c in self.columns}
+            cells.append(
+                {
+                    "row": row,
+                    "svg": mol_to_svg(self._mols[row], highlight_atoms=highlight),
+                    "values": values,
+                    "selected": row in chosen,
+                }
+            )
+        self.cells = cells
+
+    def to_html(self) -> str:
+        """The current page as static HTML (SVGs inline): for reports that cannot run widgets."""
+        items = []
+        for cell in self.cells:
+            caption = "<br>".join(
+                f"{html.escape(k)}: {html.escape(v)}" for k, v in cell["values"].items()
+            )
+            border = "#d62728" if cell["selected"] else "#ccc"
+            items.append(
+                f'<div style="border:1px solid {border};margin:2px;padding:2px;width:224px;'
+                f'font:11px sans-serif">{cell["svg"]}<div>{caption}</div></div>'
+            )
+        head = (
+            f"<div>Molecules {self.page * self.page_size + 1}–"
+            f"{self.page * self.page_size + len(self.cells)} of {self.n_rows}</div>"
+        )
+        body = '<div style="display:flex;flex-wrap:wrap">' + "".join(items) + "</div>"
+        return f'<div class="ai4s-molecule-grid">{head}{body}</div>'
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):
+            data["text/html"] = self.to_html()
+        return bundle
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)

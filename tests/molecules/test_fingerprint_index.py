@@ -1,0 +1,196 @@
+"""FingerprintIndex against RDKit's BulkTanimotoSimilarity on the real NCI library (the oracle)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from rdkit import Chem, DataStructs
+
+from ai4s_lab.errors import DataFileError, InputError, ParameterError
+from ai4s_lab.molecules import FingerprintIndex, FingerprintSpec, morgan_fingerprints
+from ai4s_lab.molecules._popcount import HAVE_NUMBA
+
+QUERIES = list(range(0, 4991, 211))  # 24 library molecules spread over the file
+EXTERNAL = ["CC(=O)Oc1ccccc1C(=O)O", "c1ccc2ccccc2c1", "CN1CCC[C@H]1c1cccnc1", "O"]
+
+
+def _backends(device: str) -> list[str]:
+    return ["numba", "torch"] if device == "cpu" and HAVE_NUMBA else ["torch"]
+
+
+def _rdkit_fps(mols: list[Any], spec: FingerprintSpec) -> list[Any]:
+    gen = spec.generator()
+    return [gen.GetCountFingerprint(m) if spec.counts else gen.GetFingerprint(m) for m in mols]
+
+
+def _rdkit_topk(query_fp: Any, library_fps: list[Any], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """RDKit's scores, ranked best first with ties by the smaller row number."""
+    scores = np.asarray(DataStructs.BulkTanimotoSimilarity(query_fp, library_fps))
+    order = np.lexsort((np.arange(len(scores)), -scores))[:k]
+    return order, scores[order]
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["bits", "counts"])
+def spec(request: pytest.FixtureRequest) -> FingerprintSpec:
+    return FingerprintSpec(radius=2, n_bits=2048, counts=request.param)
+
+
+@pytest.fixture(scope="module")
+def rdkit_library(nci_library: Any, spec: FingerprintSpec) -> list[Any]:
+    return _rdkit_fps(nci_library.mols, spec)
+
+
+@pytest.fixture(scope="module")
+def packed(nci_library: Any, spec: FingerprintSpec) -> Any:
+    return morgan_fingerprints(nci_library.mols, spec=spec)
+
+
+def test_packing_matches_rdkit_bits(
+    nci_library: Any, packed: Any, rdkit_library: list[Any]
+) -> None:
+    for i in (0, 17, 4990):
+        if packed.spec.counts:
+            assert dict(rdkit_library[i].GetNonzeroElements()) == {
+                int(j): int(packed.data[i, j]) for j in np.flatnonzero(packed.data[i])
+            }
+        else:
+            assert list(rdkit_library[i].GetOnBits()) == list(packed.to_rdkit(i).GetOnBits())
+
+
+@pytest.mark.parametrize("k", [1, 10, 100])
+def test_topk_equals_rdkit_bulk_tanimoto(
+    device: str, packed: Any, rdkit_library: list[Any], nci_library: Any, k: int
+) -> None:
+    queries = [nci_library.mols[i] for i in QUERIES] + [Chem.MolFromSmiles(s) for s in EXTERNAL]
+    query_fps = _rdkit_fps(queries, packed.spec)
+    ids = nci_library.ids
+    for backend in _backends(device):
+        index = FingerprintIndex(packed, nci_library.ids, device=device, backend=backend)
+        hits = index.search_many(queries, k=k)
+        for qi, query_fp in enumerate(query_fps):
+            rows, scores = _rdkit_topk(query_fp, rdkit_library, k)
+            np.testing.assert_array_equal(hits.indices[qi], rows, err_msg=f"{backend} query {qi}")
+            np.testing.assert_allclose(hits.scores[qi], scores, rtol=0, atol=1e-12)
+            assert list(hits.ids[qi]) == [ids[r] for r in rows]
+
+
+def test_search_many_equals_search_one_by_one(device: str, packed: Any, nci_library: Any) -> None:
+    for backend in _backends(device):
+        index = FingerprintIndex(packed, device=device, backend=backend)
+        queries = [nci_library.mols[i] for i in QUERIES[:8]]
+        hits = index.search_many(queries, k=7)
+        for qi, query in enumerate(queries):
+            single = index.search(query, k=7)
+            np.testing.assert_array_equal(single["index"].to_numpy(), hits.indices[qi])
+            np.testing.assert_array_equal(single["similarity"].to_numpy(), hits.scores[qi])
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.35, 0.7, 1.0])
+def test_threshold_search_equals_rdkit(
+    device: str, packed: Any, rdkit_library: list[Any], nci_library: Any, threshold: float
+) -> None:
+    for backend in _backends(device):
+        index = FingerprintIndex(packed, device=device, backend=backend)
+        for qi in QUERIES[:6]:
+            found = index.threshold_search(nci_library.mols[qi], threshold)
+            scores = np.asarray(
+                DataStructs.BulkTanimotoSimilarity(rdkit_library[qi], rdkit_library)
+            )
+            expected = np.flatnonzero(scores >= threshold)
+            expected = expected[np.lexsort((expected, -scores[expected]))]
+            np.testing.assert_array_equal(found["index"].to_numpy(), expected)
+            np.testing.assert_allclose(found["similarity"], scores[expected], rtol=0, atol=1e-12)
+
+
+def test_ties_break_by_row_number(device: str) -> None:
+    # the same five molecules three times over: every score is tied three ways
+    base = ["CCO", "CCN", "c1ccccc1", "CC(=O)O", "CCCCO"]
+    mols = [Chem.MolFromSmiles(s) for s in base * 3]
+    for backend in _backends(device):
+        index = FingerprintIndex.from_molecules(mols, device=device, backend=backend)
+        hits = index.search("CCO", k=4)
+        assert hits["index"].tolist()[:3] == [0, 5, 10]
+        assert hits["similarity"].tolist()[:3] == [1.0, 1.0, 1.0]
+        ref = DataStructs.BulkTanimotoSimilarity(
+            index.spec.generator().GetFingerprint(mols[0]),
+            [index.spec.generator().GetFingerprint(m) for m in mols],
+        )
+        best_other = max(s for i, s in enumerate(ref) if i % 5)
+        fourth = min(i for i, s in enumerate(ref) if s == best_other)
+        assert hits["index"].tolist()[3] == fourth
+
+
+def test_cpu_and_cuda_agree(packed: Any, nci_library: Any) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device on this machine")
+    cpu = FingerprintIndex(packed, device="cpu").search_many(nci_library.mols[:50], k=20)
+    gpu = FingerprintIndex(packed, device="cuda").search_many(nci_library.mols[:50], k=20)
+    np.testing.assert_array_equal(cpu.indices, gpu.indices)
+    np.testing.assert_array_equal(cpu.scores, gpu.scores)
+
+
+def test_save_load_round_trip_and_mismatched_query_refused(
+    tmp_path: Path, packed: Any, nci_library: Any
+) -> None:
+    index = FingerprintIndex(packed, nci_library.ids, device="cpu")
+    path = index.save(tmp_path / "nci")
+    assert path.name == "nci.npz"
+    loaded = FingerprintIndex.load(path, device="cpu")
+    assert loaded.spec == index.spec and list(loaded.ids) == list(index.ids)
+    query = nci_library.mols[5]
+    assert loaded.search(query, k=5).equals(index.search(query, k=5))
+
+    other = FingerprintSpec(radius=3, n_bits=2048, counts=packed.spec.counts)
+    with pytest.raises(InputError, match="radius=3"):
+        loaded.search(morgan_fingerprints([query], spec=other))
+    with pytest.raises(DataFileError, match="was expected"):
+        FingerprintIndex.load(path, expect=other)
+    with pytest.raises(InputError, match="does not match the index"):
+        loaded.search(np.zeros(7, dtype=np.uint64))
+    bogus = tmp_path / "bogus.npz"
+    np.savez(bogus, x=np.zeros(3))
+    with pytest.raises(DataFileError, match="not a fingerprint index"):
+        FingerprintIndex.load(bogus)
+
+
+def test_bad_parameters() -> None:
+    with pytest.raises(ParameterError, match="multiple of 64"):
+        FingerprintSpec(n_bits=1000)
+    index = FingerprintIndex.from_molecules(["CCO", "CCN"], device="cpu")
+    with pytest.raises(ParameterError, match="k=0"):
+        index.search("CCO", k=0)
+    with pytest.raises(ParameterError, match="threshold"):
+        index.threshold_search("CCO", 1.5)
+    with pytest.raises(InputError, match="cannot parse"):
+        index.search("C1CC")
+    assert len(index.search("CCO", k=10)) == 2
+
+
+def test_numba_topk_tiles_and_counts_agree(packed: Any, nci_library: Any) -> None:
+    """The outward popcount sweep gives the same hits whatever the split of queries in tiles,
+    with or without the word-popcount bound."""
+    from ai4s_lab.molecules import _popcount
+
+    if not _popcount.HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+    index = FingerprintIndex(packed, device="cpu", backend="numba")
+    fps = index.query_fingerprints([nci_library.mols[i] for i in QUERIES[:8]])
+    args = (index._data_np, index._pop_np, index._order_np, index._bins_np, fps.data)
+    ref_s, ref_i = _popcount.numba_topk(*args, fps.popcounts(), 5, tile=8)
+    wc = _popcount.word_counts(index._data_np)
+    for tile, words in ((1, None), (3, None), (1, wc), (8, wc)):
+        s, i = _popcount.numba_topk(*args, fps.popcounts(), 5, tile=tile, word_counts=words)
+        np.testing.assert_array_equal(i, ref_i)
+        np.testing.assert_array_equal(s, ref_s)
+    for qi in range(len(fps)):  # threshold search with and without the word bound
+        q, qc = fps.data[qi], int(fps.popcounts()[qi])
+        plain = _popcount.numba_threshold(*args[:4], q, qc, 0.4)
+        pruned = _popcount.numba_threshold(*args[:4], q, qc, 0.4, word_counts=wc)
+        np.testing.assert_array_equal(np.sort(plain[1]), np.sort(pruned[1]))
+    torch_hits = FingerprintIndex(packed, device="cpu", backend="torch").search_many(fps, 5)
+    np.testing.assert_array_equal(torch_hits.indices, ref_i)

@@ -1,0 +1,129 @@
+"""The FNO and its spectral convolution, checked against closed forms and a direct convolution."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ai4s_lab.errors import InputError, ParameterError
+from ai4s_lab.pde.learn import FNO, SpectralConv
+
+
+def _band_limited_1d(n: int, modes: int) -> torch.Tensor:
+    """A real function with Fourier modes below ``modes``, sampled at n points: (1, 2, n)."""
+    x = torch.arange(n, dtype=torch.float64) * 2 * math.pi / n
+    rows = []
+    for phase in (0.3, 1.1):
+        f = 0.5 + sum(
+            math.cos(k + phase) * torch.cos(k * x + phase) / (k + 1) for k in range(1, modes)
+        )
+        rows.append(f)
+    return torch.stack(rows)[None]
+
+
+def test_spectral_conv_1d_is_resolution_invariant_on_band_limited_input() -> None:
+    torch.manual_seed(0)
+    conv = SpectralConv(2, 3, modes=6, ndim=1)
+    coarse, fine = _band_limited_1d(32, 6), _band_limited_1d(128, 6)
+    out_coarse, out_fine = conv(coarse), conv(fine)
+    # the fine grid contains the coarse points at every 4th sample
+    np.testing.assert_allclose(out_fine[..., ::4].detach(), out_coarse.detach(), atol=1e-12)
+
+
+def test_spectral_conv_2d_is_resolution_invariant_on_band_limited_input() -> None:
+    torch.manual_seed(1)
+    conv = SpectralConv(1, 2, modes=4, ndim=2)
+
+    def field(n: int) -> torch.Tensor:
+        g = torch.arange(n, dtype=torch.float64) * 2 * math.pi / n
+        y, x = torch.meshgrid(g, g, indexing="ij")
+        f = torch.sin(x + 2 * y) + 0.3 * torch.cos(3 * x - y) + 0.2 * torch.sin(-2 * y) + 0.1
+        return f[None, None]
+
+    coarse, fine = conv(field(16)), conv(field(64))
+    np.testing.assert_allclose(fine[..., ::4, ::4].detach(), coarse.detach(), atol=1e-12)
+
+
+def _kernel_1d(weight: np.ndarray, n: int) -> np.ndarray:
+    """κ_io(d) = (1/n)[Re R_0 + 2 Σ_{k≥1} Re(R_k e^{2πikd/n})] from the weights (no FFT)."""
+    d = np.arange(n)
+    modes = weight.shape[-1]
+    kappa = np.real(weight[..., 0])[..., None] * np.ones(n)
+    for k in range(1, modes):
+        kappa = kappa + 2 * np.real(weight[..., k, None] * np.exp(2j * np.pi * k * d / n))
+    return kappa / n  # (in, out, n)
+
+
+def test_spectral_conv_1d_equals_direct_circular_convolution() -> None:
+    torch.manual_seed(2)
+    n, modes = 12, 4
+    conv = SpectralConv(2, 3, modes=modes, ndim=1)
+    v = torch.randn(1, 2, n, dtype=torch.float64)
+    got = conv(v).detach().numpy()[0]
+    kappa = _kernel_1d(conv.weight.detach().numpy()[0].astype(np.complex128), n)
+    vv = v.numpy()[0]
+    expected = np.zeros((3, n))
+    for o in range(3):
+        for i in range(2):
+            for j in range(n):
+                for m in range(n):
+                    expected[o, j] += kappa[i, o, (j - m) % n] * vv[i, m]
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_spectral_conv_2d_equals_direct_circular_convolution() -> None:
+    torch.manual_seed(3)
+    n, modes = 8, 3
+    conv = SpectralConv(2, 2, modes=modes, ndim=2)
+    v = torch.randn(1, 2, n, n, dtype=torch.float64)
+    got = conv(v).detach().numpy()[0]
+    w = conv.weight.detach().numpy().astype(np.complex128)  # (2 blocks, in, out, ky, kx)
+    d = np.arange(n)
+    dy, dx = np.meshgrid(d, d, indexing="ij")
+    kappa = np.zeros((2, 2, n, n))
+    for block, kys in ((0, range(modes)), (1, range(-modes, 0))):
+        for row, ky in enumerate(kys):
+            for kx in range(modes):
+                factor = 1.0 if kx == 0 else 2.0
+                phase = np.exp(2j * np.pi * (ky * dy + kx * dx) / n)
+                coeff = w[block, :, :, row, kx][..., None, None]
+                kappa += factor * np.real(coeff * phase)
+    kappa /= n * n
+    vv = v.numpy()[0]
+    expected = np.zeros((2, n, n))
+    for o in range(2):
+        for i in range(2):
+            for jy in range(n):
+                for jx in range(n):
+                    shifted = kappa[i, o][(jy - d) % n][:, (jx - d) % n]
+                    expected[o, jy, jx] += float((shifted * vv[i]).sum())
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(("ndim", "shape"), [(1, (3, 2, 32)), (2, (3, 2, 16, 24))])
+def test_fno_output_shape_at_training_and_higher_resolution(
+    ndim: int, shape: tuple[int, ...]
+) -> None:
+    torch.manual_seed(0)
+    model = FNO(2, 1, modes=4, width=8, layers=2, ndim=ndim, padding=2)
+    x = torch.randn(shape)
+    assert model(x).shape == (3, 1, *shape[2:])
+    finer = torch.randn(*shape[:2], *(2 * s for s in shape[2:]))
+    assert model(finer).shape == (3, 1, *finer.shape[2:])  # zero-shot super-resolution
+
+
+def test_fno_rejects_bad_shapes_and_parameters() -> None:
+    model = FNO(1, 1, modes=4, width=8, layers=1)
+    with pytest.raises(InputError, match=r"expects \(batch, 1, y, x\)"):
+        model(torch.zeros(2, 3, 16, 16))  # wrong channel count
+    with pytest.raises(InputError, match="expects"):
+        model(torch.zeros(2, 16, 16))  # missing channel axis
+    with pytest.raises(InputError, match="too coarse for modes=4"):
+        model(torch.zeros(1, 1, 6, 6))
+    with pytest.raises(ParameterError, match="modes=0"):
+        FNO(modes=0)
+    with pytest.raises(ParameterError, match="ndim=3"):
+        FNO(ndim=3)

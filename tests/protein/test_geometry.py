@@ -1,0 +1,119 @@
+"""Distance and contact maps against scipy and MDAnalysis; batching and chunking change nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import cdist
+
+from ai4s_lab.errors import InputError
+from ai4s_lab.protein import (
+    contact_map,
+    distance_matrix,
+    example_file,
+    load_structure,
+    radius_of_gyration,
+)
+
+
+@pytest.fixture(scope="module")
+def ensemble():  # type: ignore[no-untyped-def]
+    return load_structure(example_file("1l2y.pdb"))
+
+
+@pytest.fixture(scope="module")
+def alphafold():  # type: ignore[no-untyped-def]
+    return load_structure(example_file("AF-Q5VSL9-F1-model_v4.pdb"))
+
+
+def test_distance_matrix_matches_scipy(alphafold, device: str) -> None:  # type: ignore[no-untyped-def]
+    x = alphafold.coordinates("CB")[0]
+    ours = distance_matrix(x, device=device, dtype="float64").cpu().numpy()
+    np.testing.assert_allclose(ours, cdist(x, x), atol=1e-6)
+    y = alphafold.coordinates("CA")[0][:100]
+    rect = distance_matrix(x, y, device=device, dtype="float64", chunk_size=37).cpu().numpy()
+    np.testing.assert_allclose(rect, cdist(x, y), atol=1e-6)
+
+
+def test_batched_equals_one_by_one(ensemble, device: str) -> None:  # type: ignore[no-untyped-def]
+    x = ensemble.coordinates("CA")
+    batched = distance_matrix(x, device=device, dtype="float64").cpu().numpy()
+    for k in range(len(x)):
+        np.testing.assert_allclose(batched[k], cdist(x[k], x[k]), atol=1e-6)
+    maps = contact_map(ensemble, cutoff=6.0, atoms="CA", device=device).cpu().numpy()
+    for k in (0, 17, 37):
+        one = contact_map(ensemble, cutoff=6.0, atoms="CA", models=[k], device=device)
+        np.testing.assert_array_equal(maps[k], one.cpu().numpy()[0])
+
+
+@pytest.mark.parametrize("atoms", ["CA", "CB"])
+def test_contact_map_matches_mdanalysis(shared_data: Path, atoms: str, device: str) -> None:
+    distances = pytest.importorskip("MDAnalysis.analysis.distances")
+    structure = load_structure(shared_data / "protein" / "5h73.pdb")
+    ours = contact_map(structure, cutoff=8.0, atoms=atoms, device=device).cpu().numpy()[0]
+    coords = structure.coordinates(atoms)[0].astype(np.float32)
+    theirs = distances.contact_matrix(coords, cutoff=8.0, returntype="numpy")
+    # Pairs within float32 rounding of the cutoff could legitimately differ; there are none here.
+    d = cdist(coords, coords)
+    near = np.abs(d - 8.0) < 1e-4
+    assert not near.any()
+    np.testing.assert_array_equal(ours, theirs)
+    assert ours.shape == (363, 363)
+
+
+def test_cb_falls_back_to_ca_for_glycine(alphafold) -> None:  # type: ignore[no-untyped-def]
+    cb = alphafold.atom_indices("CB")
+    names = alphafold.atom_name[cb]
+    residues = alphafold.res_name[cb]
+    assert set(names[residues == "GLY"].tolist()) == {"CA"}
+    assert set(names[residues != "GLY"].tolist()) == {"CB"}
+
+
+def test_heavy_atom_contacts_match_scipy(shared_data: Path, device: str) -> None:
+    structure = load_structure(shared_data / "protein" / "5h73.pdb")
+    index = structure.atom_indices("heavy")
+    owner = structure.residue_of_atoms(index)
+    d = cdist(structure.coords[0, index], structure.coords[0, index])
+    starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
+    per_residue = np.minimum.reduceat(np.minimum.reduceat(d, starts, axis=0), starts, axis=1)
+    ours = contact_map(structure, cutoff=4.5, atoms="heavy", device=device, chunk_size=100)
+    np.testing.assert_array_equal(ours.cpu().numpy()[0], per_residue < 4.5)
+
+
+def test_chunked_map_of_5000_residues(device: str) -> None:
+    """A 5,000-residue chain (random walk, 3.8 Å steps) in small chunks equals a direct check."""
+    import torch
+
+    rng = np.random.default_rng(1)
+    steps = rng.normal(size=(5000, 3))
+    steps *= 3.8 / np.linalg.norm(steps, axis=1, keepdims=True)
+    x = np.cumsum(steps, axis=0)
+    ours = contact_map(x, cutoff=8.0, device=device, dtype="float32", chunk_size=512)
+    assert ours.shape == (5000, 5000) and ours.dtype == torch.bool
+    rows = rng.choice(5000, 40, replace=False)
+    np.testing.assert_array_equal(ours.cpu().numpy()[rows], cdist(x[rows], x) < 8.0)
+
+
+def test_radius_of_gyration_matches_mdanalysis(shared_data: Path, device: str) -> None:
+    mda = pytest.importorskip("MDAnalysis")
+    path = shared_data / "protein" / "1l2y.pdb"
+    universe = mda.Universe(str(path))
+    ca = universe.select_atoms("name CA")
+    expected = []
+    for _ in universe.trajectory:
+        expected.append(ca.radius_of_gyration())
+    ours = radius_of_gyration(load_structure(path), atoms="CA", device=device)
+    np.testing.assert_allclose(ours.cpu().numpy(), expected, atol=1e-4)
+
+
+def test_bad_arguments(ensemble) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError, match="cutoff=-1"):
+        contact_map(ensemble, cutoff=-1)
+    with pytest.raises(InputError, match="atoms='side'"):
+        contact_map(ensemble, atoms="side")
+    with pytest.raises(InputError, match="not \\(\\.\\.\\., n_atoms, 3\\)"):
+        distance_matrix(np.zeros((4, 2)))
+    with pytest.raises(InputError, match="NaN"):
+        distance_matrix(np.full((3, 3), np.nan))

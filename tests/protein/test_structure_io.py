@@ -1,0 +1,202 @@
+"""Reading structures: counts and values against biotite (an independent parser), pLDDT of a
+predicted model, mmCIF and gzip, and typed errors for bad files."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ai4s_lab.errors import DataFileError, InputError
+from ai4s_lab.protein import example_file, load_structure
+
+pdb = pytest.importorskip("biotite.structure.io.pdb")
+bstruc = pytest.importorskip("biotite.structure")
+
+REAL = ["1l2y.pdb", "5h73.pdb", "pdb1ubi.pdb", "AF-Q5VSL9-F1-model_v4.pdb", "md_1u19.pdb"]
+
+
+def _biotite(path: Path) -> object:
+    return pdb.PDBFile.read(str(path)).get_structure(
+        altloc="first", extra_fields=["b_factor", "occupancy"]
+    )
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_counts_and_coordinates_match_biotite(shared_data: Path, name: str) -> None:
+    path = shared_data / "protein" / name
+    ours = load_structure(path)
+    theirs = _biotite(path)  # AtomArrayStack: (models, atoms)
+    assert ours.n_models == theirs.stack_depth()
+    assert ours.n_atoms == theirs.array_length()
+    assert ours.n_residues == bstruc.get_residue_count(theirs[0])
+    assert ours.chains == list(dict.fromkeys(theirs.chain_id.tolist()))
+    np.testing.assert_allclose(ours.coords, theirs.coord, atol=1e-3)
+    np.testing.assert_array_equal(ours.atom_name, theirs.atom_name)
+    np.testing.assert_array_equal(ours.res_seq, theirs.res_id)
+    np.testing.assert_array_equal(ours.hetero, theirs.hetero)
+    np.testing.assert_allclose(ours.b_factor, theirs.b_factor, atol=1e-2)
+    np.testing.assert_allclose(ours.occupancy, theirs.occupancy, atol=1e-2)
+    ca = (theirs.atom_name == "CA") & (theirs.element == "C")
+    assert len(ours.polymer_residues) == int(ca.sum())
+
+
+def test_ligand_and_waters_of_an_xray_structure(shared_data: Path) -> None:
+    path = shared_data / "protein" / "5h73.pdb"
+    with_water = load_structure(path)
+    theirs = _biotite(path)[0]
+    assert with_water.water.sum() == (theirs.res_name == "HOH").sum() > 0
+    assert len(with_water.polymer_residues) == 363  # MANIFEST: 363 aa residues
+    dry = load_structure(path, water=False)
+    assert dry.n_atoms == with_water.n_atoms - with_water.water.sum()
+    ligands = set(with_water.res_name[with_water.hetero & ~with_water.water].tolist())
+    assert ligands  # the inhibitor (and any ions) are kept as hetero groups
+    assert not with_water.predicted
+
+
+def test_plddt_of_an_alphafold_model(shared_data: Path) -> None:
+    path = shared_data / "protein" / "AF-Q5VSL9-F1-model_v4.pdb"
+    model = load_structure(path)
+    assert model.predicted
+    theirs = _biotite(path)[0]
+    ca = theirs[(theirs.atom_name == "CA")]
+    np.testing.assert_allclose(model.plddt, ca.b_factor, atol=1e-3)
+    # Values stated in ../shared/data/MANIFEST.md, from the AlphaFold DB file itself.
+    assert len(model.plddt) == 837
+    assert model.plddt.mean() == pytest.approx(80.82, abs=0.01)
+    assert (model.plddt < 50).sum() == 127
+    assert load_structure(path, predicted=False).plddt is None
+
+
+def test_experimental_structures_are_not_predicted(shared_data: Path) -> None:
+    for name in ("1l2y.pdb", "pdb1ubi.pdb", "md_1u19.pdb"):
+        assert not load_structure(shared_data / "protein" / name).predicted
+
+
+def test_mmcif_plain_gz_and_text_equal_pdb(shared_data: Path, tmp_path: Path) -> None:
+    pdbx = pytest.importorskip("biotite.structure.io.pdbx")
+    source = shared_data / "protein" / "pdb1ubi.pdb"
+    cif = pdbx.CIFFile()
+    pdbx.set_structure(cif, _biotite(source)[0])
+    cif_path = tmp_path / "1ubi.cif"
+    cif.write(str(cif_path))
+    gz_path = tmp_path / "1ubi.cif.gz"
+    gz_path.write_bytes(gzip.compress(cif_path.read_bytes()))
+    reference = load_structure(source)
+    for loaded in (
+        load_structure(cif_path),
+        load_structure(gz_path),
+        load_structure(cif_path.read_text()),
+    ):
+        assert loaded.format == "mmcif"
+        assert loaded.n_atoms == reference.n_atoms
+        np.testing.assert_allclose(loaded.coords, reference.coords, atol=1e-3)
+        assert loaded.sequence == reference.sequence
+    text = load_structure(source.read_text())
+    assert text.n_atoms == reference.n_atoms and text.source == "<text>"
+
+
+def test_altloc_all_keeps_alternate_atoms(tmp_path: Path) -> None:
+    lines = example_file("pdb1ubi.pdb").read_text().splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith("ATOM"))
+    a = lines[i][:16] + "A" + lines[i][17:54] + "  0.60" + lines[i][60:]
+    b = lines[i][:16] + "B" + lines[i][17:30] + f"{float(lines[i][30:38]) + 1:8.3f}"
+    b += lines[i][38:54] + "  0.40" + lines[i][60:]
+    path = tmp_path / "alt.pdb"
+    path.write_text("\n".join([*lines[:i], a, b, *lines[i + 1 :]]) + "\n")
+    first = load_structure(path)
+    every = load_structure(path, altloc="all")
+    assert every.n_atoms == first.n_atoms + 1
+    assert set(every.altloc.tolist()) >= {"A", "B"}
+
+
+# -- bad input ---------------------------------------------------------------------------------
+def _ubi_lines() -> list[str]:
+    return example_file("pdb1ubi.pdb").read_text().splitlines()
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.pdb"
+    path.write_text("")
+    with pytest.raises(DataFileError, match=r"empty\.pdb: is empty"):
+        load_structure(path)
+
+
+def test_binary_garbage(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    for name in ("garbage.pdb", "garbage.cif"):
+        path = tmp_path / name
+        path.write_bytes(rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())
+        with pytest.raises(DataFileError, match=name):
+            load_structure(path)
+
+
+def test_truncated_pdb_names_the_line(tmp_path: Path) -> None:
+    lines = _ubi_lines()
+    last = next(k for k, line in enumerate(lines) if line.startswith("ATOM")) + 40
+    path = tmp_path / "cut.pdb"
+    path.write_text("\n".join([*lines[:last], lines[last][:35]]))
+    with pytest.raises(DataFileError, match=r"cut\.pdb, line \d+: ATOM record is cut short") as err:
+        load_structure(path)
+    assert err.value.line == last + 1
+
+
+def test_bad_number_names_the_line(tmp_path: Path) -> None:
+    lines = _ubi_lines()
+    k = next(k for k, line in enumerate(lines) if line.startswith("ATOM")) + 5
+    lines[k] = lines[k][:30] + "  abc.de" + lines[k][38:]
+    path = tmp_path / "bad.pdb"
+    path.write_text("\n".join(lines))
+    with pytest.raises(DataFileError, match=r"x coordinate 'abc\.de'") as err:
+        load_structure(path)
+    assert err.value.line == k + 1 and err.value.path == str(path)
+
+
+def test_wrong_format(tmp_path: Path) -> None:
+    json_file = tmp_path / "model.pdb"
+    json_file.write_text('{"predicted_aligned_error": [[0.0]]}\n')
+    with pytest.raises(DataFileError, match="no ATOM or HETATM records"):
+        load_structure(json_file)
+    pdb_as_cif = tmp_path / "model.cif"
+    shutil.copy(example_file("pdb1ubi.pdb"), pdb_as_cif)
+    with pytest.raises(DataFileError, match=r"model\.cif, line 1: malformed mmCIF"):
+        load_structure(pdb_as_cif)
+    with pytest.raises(InputError, match="format='xyz'"):
+        load_structure(example_file("pdb1ubi.pdb"), format="xyz")
+
+
+def test_malformed_mmcif_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.cif"
+    path.write_text(
+        "data_x\nloop_\n_atom_site.id\n_atom_site.Cartn_x\n1 2.0\n3\n", encoding="utf-8"
+    )
+    with pytest.raises(DataFileError, match=r"broken\.cif, line \d+: malformed mmCIF") as err:
+        load_structure(path)
+    assert err.value.line is not None
+
+
+def test_truncated_gzip(tmp_path: Path) -> None:
+    blob = gzip.compress(example_file("pdb1ubi.pdb").read_bytes())
+    path = tmp_path / "cut.pdb.gz"
+    path.write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(DataFileError, match="not a valid gzip file"):
+        load_structure(path)
+
+
+def test_models_with_different_atoms(tmp_path: Path) -> None:
+    lines = example_file("1l2y.pdb").read_text().splitlines()
+    second = [k for k, line in enumerate(lines) if line.startswith("MODEL")][1]
+    k = next(k for k in range(second, len(lines)) if lines[k].startswith("ATOM"))
+    del lines[k]
+    path = tmp_path / "ragged.pdb"
+    path.write_text("\n".join(lines))
+    with pytest.raises(DataFileError, match="model 2 lacks atoms of model 1"):
+        load_structure(path)
+
+
+def test_missing_file() -> None:
+    with pytest.raises(FileNotFoundError, match=r"nowhere\.pdb"):
+        load_structure("nowhere.pdb")

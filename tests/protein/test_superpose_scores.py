@@ -1,0 +1,194 @@
+"""superpose / rmsd against biotite, tm_score against tmtools (TM-align's code), GDT-TS by its
+definition; batched results equal one-by-one results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ai4s_lab.errors import InputError
+from ai4s_lab.protein import (
+    example_file,
+    gdt_ts,
+    kabsch,
+    load_structure,
+    rmsd,
+    superpose,
+    tm_d0,
+    tm_score,
+)
+
+bstruc = pytest.importorskip("biotite.structure")
+tmtools = pytest.importorskip("tmtools")
+
+
+@pytest.fixture(scope="module")
+def ensemble():  # type: ignore[no-untyped-def]
+    return load_structure(example_file("1l2y.pdb"))
+
+
+@pytest.fixture(scope="module")
+def md_frames(shared_data: Path) -> tuple[np.ndarray, str]:
+    mda = pytest.importorskip("MDAnalysis")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        universe = mda.Universe(
+            str(shared_data / "protein" / "md_1u19.pdb"),
+            str(shared_data / "protein" / "md_1u19.xtc"),
+        )
+    ca = universe.select_atoms("name CA")
+    frames = np.array([ca.positions.astype(np.float64) for _ in universe.trajectory[::25]])
+    sequence = load_structure(shared_data / "protein" / "md_1u19.pdb").sequence
+    return frames, sequence
+
+
+def test_superpose_matches_biotite(ensemble, device: str) -> None:  # type: ignore[no-untyped-def]
+    result = superpose(ensemble, ensemble.with_coords(ensemble.coords[:1]), "CA", device=device)
+    ca = ensemble.atom_indices("CA")
+    fixed = _template(len(ca))
+    fixed.coord = ensemble.coords[0, ca]
+    for k in range(ensemble.n_models):
+        mobile = _template(len(ca))
+        mobile.coord = ensemble.coords[k, ca]
+        fitted, _ = bstruc.superimpose(fixed, mobile)
+        np.testing.assert_allclose(result.coords[k, ca].cpu().numpy(), fitted.coord, atol=1e-4)
+        assert float(result.rmsd[k]) == pytest.approx(float(bstruc.rmsd(fixed, fitted)), abs=1e-4)
+    # every atom moved with the fitted transform
+    assert result.structure is not None
+    assert result.structure.coords.shape == ensemble.coords.shape
+
+
+def _template(n: int):  # type: ignore[no-untyped-def]
+    atoms = bstruc.AtomArray(n)
+    atoms.atom_name[:] = "CA"
+    atoms.element[:] = "C"
+    return atoms
+
+
+def test_rmsd_matches_biotite_and_is_batched(ensemble, device: str) -> None:  # type: ignore[no-untyped-def]
+    x = ensemble.coordinates("backbone")
+    batched = rmsd(x, x[3], device=device).cpu().numpy()
+    for k in range(len(x)):
+        fixed = _template(x.shape[1])
+        fixed.coord = x[3]
+        mobile = _template(x.shape[1])
+        mobile.coord = x[k]
+        fitted, _ = bstruc.superimpose(fixed, mobile)
+        expected = float(bstruc.rmsd(fixed, fitted))
+        assert batched[k] == pytest.approx(expected, abs=1e-4)
+        one = float(rmsd(x[k], x[3], device=device))
+        assert one == pytest.approx(batched[k], abs=1e-10)
+    no_fit = rmsd(x[5], x[3], superpose=False, device=device)
+    assert float(no_fit) == pytest.approx(np.sqrt(((x[5] - x[3]) ** 2).sum(-1).mean()), abs=1e-10)
+
+
+def test_kabsch_recovers_a_known_rotation(device: str) -> None:
+    import torch
+
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    q *= np.sign(np.linalg.det(q))
+    points = rng.normal(size=(50, 3)) * 10
+    moved = points @ q.T + np.array([1.0, -2.0, 3.0])
+    rotation, translation = kabsch(
+        torch.as_tensor(points, device=device), torch.as_tensor(moved, device=device)
+    )
+    np.testing.assert_allclose(rotation.cpu().numpy(), q, atol=1e-6)
+    np.testing.assert_allclose(translation.cpu().numpy(), [1.0, -2.0, 3.0], atol=1e-6)
+
+
+def test_tm_score_matches_tmtools_on_nmr_models(ensemble, device: str) -> None:  # type: ignore[no-untyped-def]
+    ca = ensemble.coordinates("CA")
+    seq = ensemble.sequence
+    ours = tm_score(ca, ca[0], device=device).cpu().numpy()
+    assert ours[0] == pytest.approx(1.0, abs=1e-9)
+    for k in range(1, ensemble.n_models, 3):
+        expected = tmtools.tm_align(ca[k], ca[0], seq, seq).tm_norm_chain2
+        assert ours[k] == pytest.approx(expected, abs=0.01)
+    # the Structure path (residues matched by numbering) gives the same numbers
+    reference = ensemble.with_coords(ensemble.coords[:1])
+    via_structure = tm_score(ensemble, reference, device=device).cpu().numpy()
+    np.testing.assert_allclose(via_structure, ours, atol=1e-9)
+
+
+def test_tm_score_matches_tmtools_on_md_frames(md_frames, device: str) -> None:  # type: ignore[no-untyped-def]
+    frames, seq = md_frames
+    ours = tm_score(frames, frames[0], device=device).cpu().numpy()
+    for k in range(1, len(frames)):
+        expected = tmtools.tm_align(frames[k], frames[0], seq, seq).tm_norm_chain2
+        assert ours[k] == pytest.approx(expected, abs=0.01)
+        one = tm_score(frames[k], frames[0], device=device).cpu().numpy()[0]
+        assert one == pytest.approx(ours[k], abs=1e-9)
+
+
+def test_tm_d0() -> None:
+    # d0 = 1.24 (L - 15)^(1/3) - 1.8 (Zhang & Skolnick 2004); 0.5 for L <= 21.
+    assert tm_d0(100) == pytest.approx(1.24 * 85 ** (1 / 3) - 1.8)
+    assert tm_d0(20) == 0.5
+
+
+def test_gdt_ts_by_definition(ensemble, device: str) -> None:  # type: ignore[no-untyped-def]
+    ca = ensemble.coordinates("CA")[0]
+    assert float(gdt_ts(ca, ca, device=device)) == pytest.approx(1.0)
+    rng = np.random.default_rng(7)
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    q *= np.sign(np.linalg.det(q))
+    assert float(gdt_ts(ca @ q.T + 5.0, ca, device=device)) == pytest.approx(1.0)
+    # Move the last 5 of 20 residues 60 Å away: one fit can hold at most the 15 unmoved
+    # residues (the molecule is ~20 Å across, so no fit brings both groups within 8 Å).
+    shifted = ca.copy()
+    shifted[15:] += np.array([60.0, 0.0, 0.0])
+    assert float(gdt_ts(shifted, ca, device=device)) == pytest.approx(15 / 20, abs=1e-9)
+    # GDT-TS is never below the fraction within each cutoff after the RMSD fit.
+    for k in (5, 20, 30):
+        model = ensemble.coordinates("CA")[k]
+        fitted = superpose(model, ca, None, device="cpu").coords.numpy()
+        d = np.linalg.norm(fitted - ca, axis=-1)
+        lower = np.mean([(d < c).mean() for c in (1, 2, 4, 8)])
+        assert float(gdt_ts(model, ca, device=device)) >= lower - 1e-12
+
+
+def test_sequence_alignment_matches_numbering(shared_data: Path) -> None:
+    ubi = load_structure(shared_data / "protein" / "pdb1ubi.pdb")
+    renumbered = ubi.with_coords(ubi.coords)
+    renumbered.res_seq = ubi.res_seq + 100
+    with pytest.raises(InputError, match="no residues"):
+        superpose(renumbered, ubi)
+    by_sequence = superpose(renumbered, ubi, alignment="sequence")
+    assert by_sequence.n_matched == 76
+    assert float(by_sequence.rmsd[0]) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_mismatched_inputs() -> None:
+    with pytest.raises(InputError, match="correspond"):
+        tm_score(np.zeros((5, 3)), np.zeros((6, 3)))
+    with pytest.raises(InputError, match="cutoffs"):
+        gdt_ts(np.zeros((5, 3)), np.zeros((5, 3)), cutoffs=(0.0,))
+
+
+def test_kabsch_shared_target_path_equals_general_path(device: str) -> None:
+    """One target for all frames (one matrix product) equals the per-frame product, with and
+    without weights, and float32 stays within 1e-4 Å of float64."""
+    import torch
+
+    rng = np.random.default_rng(5)
+    target = rng.normal(size=(40, 3)) * 8
+    frames = target + rng.normal(scale=1.5, size=(6, 40, 3))
+    x = torch.as_tensor(frames, device=device)
+    t = torch.as_tensor(target, device=device)
+    w = torch.as_tensor(rng.uniform(0.1, 2.0, size=40), device=device)
+    for weights in (None, w):
+        shared = kabsch(x, t, weights)
+        per_frame = kabsch(
+            x, t.expand(6, 40, 3), None if weights is None else weights.expand(6, 40)
+        )
+        for a, b in zip(shared, per_frame, strict=True):
+            np.testing.assert_allclose(a.cpu().numpy(), b.cpu().numpy(), atol=1e-10)
+    r64 = superpose(frames, target, None, device=device, dtype="float64")
+    r32 = superpose(frames, target, None, device=device, dtype="float32")
+    np.testing.assert_allclose(r32.coords.cpu().numpy(), r64.coords.cpu().numpy(), atol=1e-4)
+    np.testing.assert_allclose(r32.rmsd.cpu().numpy(), r64.rmsd.cpu().numpy(), atol=1e-4)

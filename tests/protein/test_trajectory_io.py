@@ -1,0 +1,68 @@
+"""Trajectories against MDAnalysis: frames, RMSD over time, radius of gyration; bad files."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ai4s_lab.errors import DataFileError
+from ai4s_lab.protein import load_trajectory, rmsd_over_time, trajectory_table
+
+mda = pytest.importorskip("MDAnalysis")
+from MDAnalysis.analysis import rms  # noqa: E402
+
+
+def _universe(top: Path, traj: Path):  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return mda.Universe(str(top), str(traj))
+
+
+def test_md_trajectory_matches_mdanalysis(shared_data: Path, device: str) -> None:
+    top, xtc = shared_data / "protein" / "md_1u19.pdb", shared_data / "protein" / "md_1u19.xtc"
+    ours = load_trajectory(top, xtc)
+    universe = _universe(top, xtc)
+    assert ours.n_models == len(universe.trajectory) == 51
+    for k in (0, 25, 50):
+        universe.trajectory[k]
+        np.testing.assert_allclose(ours.coords[k], universe.atoms.positions, atol=1e-4)
+    analysis = rms.RMSD(universe, universe, select="name CA", ref_frame=0).run()
+    expected = analysis.results.rmsd[:, 2]
+    np.testing.assert_allclose(rmsd_over_time(ours, 0, device=device).cpu(), expected, atol=1e-4)
+    table = trajectory_table(ours, device=device)
+    assert list(table.columns) == ["frame", "time_ps", "rmsd", "rg"]
+    np.testing.assert_allclose(table.time_ps, [ts.time for ts in universe.trajectory])
+    rg = [universe.select_atoms("name CA").radius_of_gyration() for _ in universe.trajectory]
+    np.testing.assert_allclose(table.rg, rg, atol=1e-4)
+
+
+def test_multimodel_pdb_equals_xtc_and_dcd(shared_data: Path) -> None:
+    top = shared_data / "protein" / "1l2y.pdb"
+    models = load_trajectory(top)
+    for name in ("1l2y.xtc", "1l2y.dcd"):
+        frames = load_trajectory(top, shared_data / "protein" / name)
+        assert frames.n_models == models.n_models == 38
+        np.testing.assert_allclose(frames.coords, models.coords, atol=2e-3)
+    strided = load_trajectory(top, shared_data / "protein" / "1l2y.xtc", step=5)
+    assert strided.n_models == 8
+
+
+def test_bad_trajectories(shared_data: Path, tmp_path: Path) -> None:
+    top = shared_data / "protein" / "1l2y.pdb"
+    garbage = tmp_path / "noise.xtc"
+    garbage.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes())
+    with pytest.raises(DataFileError, match=r"noise\.xtc"):
+        load_trajectory(top, garbage)
+    empty = tmp_path / "empty.dcd"
+    empty.write_bytes(b"")
+    with pytest.raises(DataFileError, match=r"empty\.dcd: is empty"):
+        load_trajectory(top, empty)
+    with pytest.raises(DataFileError, match=r"number of atoms|atoms a frame"):
+        load_trajectory(
+            shared_data / "protein" / "pdb1ubi.pdb", shared_data / "protein" / "1l2y.xtc"
+        )
+    with pytest.raises(DataFileError, match="unknown trajectory format"):
+        load_trajectory(top, shared_data / "protein" / "5h73.pdb")

@@ -1,0 +1,57 @@
+"""MoleculeGridView state without a browser: paging, sort, filter, selection, static HTML."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("rdkit")
+pytest.importorskip("anywidget")
+
+from ai4s_lab.errors import InputError
+from ai4s_lab.molecules import descriptors, read_molecules
+from ai4s_lab.widgets import MoleculeGridView
+
+SMILES = ["CCO", "c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "CCN", "c1ccc2ccccc2c1", "CCCCCCCC", "O=C=O"]
+
+
+def _grid(**kwargs: object) -> MoleculeGridView:
+    library = read_molecules(SMILES, standardize=False)
+    table = library.data.join(descriptors(library.mols, ["MW", "logP"]))
+    return MoleculeGridView(library.mols, table, page_size=3, columns=["id", "MW"], **kwargs)
+
+
+def test_paging_sorting_filtering() -> None:
+    grid = _grid()
+    assert grid.n_pages == 3 and grid.n_rows == 7
+    assert [c["row"] for c in grid.cells] == [0, 1, 2]
+    assert all(c["svg"].lstrip().startswith("<svg") for c in grid.cells)
+    grid.page = 2
+    assert [c["row"] for c in grid.cells] == [6]
+    grid.sort_by, grid.ascending = "MW", False
+    heaviest = grid.data["MW"].idxmax()
+    assert grid.page == 0 and grid.cells[0]["row"] == heaviest
+    grid.filter = "MW < 50"
+    assert grid.n_rows == 3 and {c["row"] for c in grid.cells} == {
+        0,
+        3,
+        6,
+    }  # ethanol, ethylamine, CO2
+    grid.filter = "MW <"
+    assert "filter" in grid.error and grid.n_rows == 3
+
+
+def test_selection_reaches_python_and_html_fallback() -> None:
+    grid = _grid(query="c1ccccc1")
+    grid.selected_rows = [1, 4]  # what a click in the browser sends back
+    assert grid.selection == [1, 4]
+    assert list(grid.selected["id"]) == ["2", "5"]
+    assert grid.cells[1]["selected"]
+    page = grid.to_html()
+    assert page.count("<svg") == 3 and "#d62728" in page
+    bundle = grid._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "<svg" in data["text/html"]
+    with pytest.raises(InputError, match="outside"):
+        grid.select([99])
+    with pytest.raises(InputError, match="not in the data"):
+        MoleculeGridView(read_molecules(SMILES).mols, columns=["nope"])

@@ -1,0 +1,137 @@
+"""Writes notebooks/protein_explorer.ipynb from the cells below (so the notebook diffs stay readable).
+
+Run: python tools/build_protein_explorer.py
+"""
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+cells = [
+    new_markdown_cell(
+        "# Protein explorer\n\n"
+        "Load an experimental structure or a predicted model, see it in 3D coloured by confidence, "
+        "read its contact map, compare structures by superposition and follow a trajectory.\n\n"
+        "**pLDDT** (0–100) is AlphaFold's per-residue estimate of local accuracy, stored in the "
+        "B-factor column; below 50 a region is usually disordered. A **contact** is a pair of "
+        "residues whose Cβ atoms lie within 8 Å. After an optimal rigid superposition "
+        "(Kabsch 1976, doi:10.1107/S0567739476001873) the **RMSD** measures the average deviation "
+        "in Å; the **TM-score** (Zhang & Skolnick 2004, doi:10.1002/prot.20264) weighs each "
+        "residue by 1/(1+(d/d0)²), so it is length-independent and near 1 for the same fold; "
+        "**GDT-TS** (Zemla 2003, doi:10.1093/nar/gkg571) averages the fractions of residues "
+        "within 1, 2, 4 and 8 Å.\n\n"
+        "Default data (shipped in `ai4s_lab/protein/data/`): the AlphaFold DB model of human "
+        "STRIP1 (Q5VSL9; CC-BY-4.0, Jumper 2021, Varadi 2022) and the 38-model NMR ensemble of "
+        "the Trp-cage miniprotein 1L2Y (with its models as an XTC trajectory)."
+    ),
+    new_code_cell(
+        "# Parameters (papermill and `ai4s-lab run -p NAME VALUE` override these)\n"
+        'structure_path = ""  # PDB/mmCIF(.gz) file; empty: the shipped AlphaFold model of STRIP1\n'
+        'reference_path = ""  # optional structure to superpose onto (same residue numbering)\n'
+        'pae_path = ""  # optional AlphaFold PAE JSON of the structure\n'
+        'trajectory_topology = ""  # multi-model PDB or topology; empty: the shipped 1L2Y ensemble\n'
+        'trajectory_path = ""  # optional DCD/XTC file; empty: the shipped 1l2y.xtc\n'
+        "color_by = \"plddt\"  # 'plddt', 'chain', 'ss' or 'bfactor'\n"
+        "contact_cutoff = 8.0  # Å, Cβ–Cβ\n"
+        "device = \"auto\"  # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'",
+        metadata={"tags": ["parameters"]},
+    ),
+    new_code_cell(
+        "import plotly.graph_objects as go\n\n"
+        "import ai4s_lab\n"
+        "from ai4s_lab import protein\n"
+        "from ai4s_lab.widgets import ContactMapView, PAEView, ProteinView\n\n"
+        "dev = ai4s_lab.resolve_device(device)\n"
+        'structure = protein.load_structure(structure_path or protein.example_file("AF-Q5VSL9-F1-model_v4.pdb"))\n'
+        "table = protein.residue_table(structure)\n"
+        "print(structure)\n"
+        'ai4s_lab.record("n_residues", len(table))\n'
+        "if structure.plddt is not None:\n"
+        '    ai4s_lab.record("mean_plddt", float(structure.plddt.mean()))\n'
+        "    print(table.confidence.value_counts().to_string())\n"
+        "table.head()"
+    ),
+    new_markdown_cell(
+        "## The structure in 3D\n\n"
+        "The light py3Dmol view below is what the HTML report shows (3Dmol.js is inlined from the "
+        "package, so it works offline). In JupyterLab the interactive nglview view further down "
+        "lets you click residues: they arrive in Python as `view.selected`."
+    ),
+    new_code_cell(
+        'colour = color_by if (color_by != "plddt" or structure.predicted) else "bfactor"\n'
+        'ProteinView(structure, color_by=colour, backend="py3dmol")'
+    ),
+    new_markdown_cell(
+        "## Contact map, linked to the 3D view\n\n"
+        "Click a cell of the map: both residues are highlighted in the 3D view "
+        "(`contacts_view.clicked`, `view.highlighted`). Residues picked in 3D are marked on the map."
+    ),
+    new_code_cell(
+        'contacts = protein.contact_map(structure, cutoff=contact_cutoff, atoms="CB", device=dev)[0].cpu()\n'
+        "n_contacts = int((contacts.sum() - contacts.shape[0]) // 2)\n"
+        'ai4s_lab.record("n_contacts", n_contacts)\n'
+        'print(f"{n_contacts} residue pairs within {contact_cutoff} Å (Cβ)")\n'
+        "view = ProteinView(structure, color_by=colour)\n"
+        "contacts_view = ContactMapView(contacts, structure, view)\n"
+        "import ipywidgets\n"
+        "ipywidgets.HBox([view, contacts_view])"
+    ),
+    new_code_cell(
+        "if pae_path:\n"
+        "    pae = protein.load_pae(pae_path)\n"
+        "    display(PAEView(pae, structure, view))\n"
+        "else:\n"
+        '    print("no PAE file given (pae_path): skipping the PAE view")'
+    ),
+    new_markdown_cell(
+        "## Superposition and scores\n\n"
+        "With `reference_path` the structure is superposed onto the reference. Without one, we "
+        "compare the models of the NMR ensemble with its first model: the spread of an NMR "
+        "ensemble shows how well the data define each region."
+    ),
+    new_code_cell(
+        "import pandas as pd\n\n"
+        'ensemble = protein.load_trajectory(trajectory_topology or protein.example_file("1l2y.pdb"))\n'
+        "if reference_path:\n"
+        "    mobile, reference = structure, protein.load_structure(reference_path)\n"
+        "else:\n"
+        "    mobile, reference = ensemble, ensemble.with_coords(ensemble.coords[:1])\n"
+        'fit = protein.superpose(mobile, reference, selection="CA", device=dev)\n'
+        "scores = pd.DataFrame({\n"
+        '    "rmsd_A": fit.rmsd.cpu().numpy(),\n'
+        '    "tm_score": protein.tm_score(mobile, reference, device=dev).cpu().numpy(),\n'
+        '    "gdt_ts": protein.gdt_ts(mobile, reference, device=dev).cpu().numpy(),\n'
+        "})\n"
+        'ai4s_lab.record("superposition_scores", scores)\n'
+        'ai4s_lab.record("median_tm_score", float(scores.tm_score.median()))\n'
+        'scores.describe().loc[["mean", "min", "max"]]'
+    ),
+    new_markdown_cell(
+        "## A trajectory over time\n\n"
+        "Cα RMSD to the first frame (after superposition) and radius of gyration of every frame."
+    ),
+    new_code_cell(
+        "trajectory = protein.load_trajectory(\n"
+        '    trajectory_topology or protein.example_file("1l2y.pdb"),\n'
+        '    trajectory_path or protein.example_file("1l2y.xtc"),\n'
+        ")\n"
+        "frames = protein.trajectory_table(trajectory, device=dev)\n"
+        'ai4s_lab.record("max_rmsd_A", float(frames.rmsd.max()))\n'
+        "fig = go.Figure()\n"
+        'fig.add_trace(go.Scatter(x=frames.frame, y=frames.rmsd, mode="lines+markers", name="Cα RMSD (Å)"))\n'
+        'fig.add_trace(go.Scatter(x=frames.frame, y=frames.rg, mode="lines", name="Rg (Å)", yaxis="y2"))\n'
+        'fig.update_layout(height=360, width=700, title="RMSD to frame 0 and radius of gyration",\n'
+        '                  xaxis_title="frame", yaxis_title="RMSD (Å)",\n'
+        '                  yaxis2=dict(title="Rg (Å)", overlaying="y", side="right"))\n'
+        "fig.show()"
+    ),
+]
+
+nb = new_notebook(cells=cells)
+nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+nb.metadata["language_info"] = {"name": "python"}
+target = Path(__file__).resolve().parent.parent / "notebooks" / "protein_explorer.ipynb"
+nbformat.validate(nb)
+nbformat.write(nb, target)
+print(f"wrote {target}")
