@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 #: show figures offline), and the notebook can find its run folder.
 KERNEL_ENV = {"PLOTLY_RENDERER": "plotly_mimetype+notebook"}
 RUN_DIR_ENV = "AI4S_RUN_DIR"
+#: Tries to start a kernel for one run before the run is recorded as failed.
+KERNEL_START_ATTEMPTS = 3
 _ENV_LOCK = threading.Lock()
 
 
@@ -74,6 +76,61 @@ class RunResult:
     def ok(self) -> bool:
         """Whether every cell ran without error."""
         return self.status == "succeeded"
+
+
+def _execute(
+    source: Path,
+    executed: Path,
+    values: Mapping[str, Any],
+    kernel_name: str,
+    cell_timeout: float | None,
+) -> dict[str, Any] | None:
+    """Execute ``source`` into ``executed`` with papermill; the error of a failed run, or None."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=dict(values),
+            kernel_name=kernel_name,
+            cwd=str(source.resolve().parent),
+            progress_bar=False,
+            execution_timeout=cell_timeout,
+        )
+    except PapermillExecutionError as err:
+        return {
+            "cell_index": err.cell_index,
+            "execution_count": err.exec_count,
+            "ename": err.ename,
+            "evalue": err.evalue,
+            "source": _first_line(err.source),
+        }
+    except Exception as err:  # kernel death, timeout: the run failed, outputs are kept
+        return {
+            "cell_index": None,
+            "execution_count": None,
+            "ename": type(err).__name__,
+            "evalue": str(err).strip().splitlines()[0] if str(err).strip() else "",
+            "source": "",
+        }
+    return None
+
+
+def _any_cell_started(executed: Path) -> bool:
+    """Whether papermill began executing any cell of ``executed`` (False if it is unreadable)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except Exception:
+        return False
+    return any(
+        cell.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"
+        for cell in nb.cells
+        if cell.cell_type == "code"
+    )
 
 
 def default_output_dir(notebook: str | Path, root: str | Path = "runs") -> Path:
@@ -127,8 +184,6 @@ def run_notebook(
     RunResult
     """
     import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
 
     source = Path(notebook)
     if not source.is_file():
@@ -161,32 +216,16 @@ def run_notebook(
     error: dict[str, Any] | None = None
     logger.info("running %s -> %s", source, folder)
     with _kernel_environment({**KERNEL_ENV, RUN_DIR_ENV: str(folder.resolve())}):
-        try:
-            papermill.execute_notebook(
-                str(source),
-                str(executed),
-                parameters=values,
-                kernel_name=kernel_name,
-                cwd=str(source.resolve().parent),
-                progress_bar=False,
-                execution_timeout=cell_timeout,
-            )
-        except PapermillExecutionError as err:
-            error = {
-                "cell_index": err.cell_index,
-                "execution_count": err.exec_count,
-                "ename": err.ename,
-                "evalue": err.evalue,
-                "source": _first_line(err.source),
-            }
-        except Exception as err:  # kernel death, timeout: the run failed, outputs are kept
-            error = {
-                "cell_index": None,
-                "execution_count": None,
-                "ename": type(err).__name__,
-                "evalue": str(err).strip().splitlines()[0] if str(err).strip() else "",
-                "source": "",
-            }
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            error = _execute(source, executed, values, kernel_name, cell_timeout)
+            if error is None or _any_cell_started(executed) or attempt == KERNEL_START_ATTEMPTS:
+                break
+            # The kernel never ran a cell (it did not start or answer, e.g. two kernels raced
+            # for a port on a busy machine): that is not the notebook's failure, try again.
+            logger.warning(
+                "%s: the kernel did not start (%s: %s); attempt %d of %d",
+                source.name, error["ename"], error["evalue"], attempt + 1, KERNEL_START_ATTEMPTS,
+            )  # fmt: skip
 
     if executed.exists():
         manifest.recorded = read_records(nbformat.read(executed, as_version=4))

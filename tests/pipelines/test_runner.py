@@ -78,6 +78,36 @@ def test_failing_cell_keeps_partial_outputs(broken_notebook: Path, tmp_path: Pat
     assert "ZeroDivisionError" in html and "failed" in html
 
 
+def test_a_kernel_that_does_not_start_is_started_again(
+    good_notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel that fails before running any cell (a port race on a busy machine) is retried;
+    a failure inside a cell is not."""
+    import papermill
+
+    real = papermill.execute_notebook
+    calls: list[int] = []
+    fail_first = True
+
+    def first_start_fails(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1 and fail_first:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", first_start_fails)
+    result = run_notebook(good_notebook, {"n": 4}, output_dir=tmp_path / "run")
+    assert result.ok and len(calls) == 2
+    assert read_manifest(result.manifest)["recorded"]["result"] == 6.0
+
+    calls.clear()
+    fail_first = False
+    broken = make_notebook(tmp_path / "b.ipynb", ["x = 1 / 0"])
+    failed = run_notebook(broken, output_dir=tmp_path / "broken", raise_on_error=False)
+    assert failed.error is not None and failed.error["ename"] == "ZeroDivisionError"
+    assert len(calls) == 1
+
+
 def test_bad_parameters_fail_before_any_output(good_notebook: Path, tmp_path: Path) -> None:
     out = tmp_path / "never"
     with pytest.raises(ParameterError, match="no parameter 'm'"):

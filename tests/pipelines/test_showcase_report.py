@@ -103,6 +103,8 @@ def test_report_shows_real_figures_offline(
         png = plot.screenshot(path=str(artifacts_dir / "tour_report_heatmaps.png"))
         page.screenshot(path=str(artifacts_dir / "tour_report.png"), full_page=False)
     finally:
+        # The browser context is shared by the whole session: later tests need the network.
+        page.context.set_offline(False)
         page.close()
     assert traces[0] == ["heatmap", "heatmap", "heatmap"]
     assert ["scatter", "scatter"] in traces

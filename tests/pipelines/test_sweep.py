@@ -45,7 +45,8 @@ def twelve() -> list[dict[str, object]]:
 
 def check_twelve(result_runs: list[dict], out: Path) -> None:
     assert len(result_runs) == 12
-    assert [r["status"] for r in result_runs] == ["succeeded"] * 12
+    failures = {r["run_id"]: r.get("error") for r in result_runs if r["status"] != "succeeded"}
+    assert failures == {}
     for run in result_runs:
         x = run["parameters"]["x"]
         assert run["recorded"] == {"square": x * x, "label": run["parameters"]["label"]}
