@@ -119,9 +119,12 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
       const declared = checkStructure(text, this.format);
       const tCheck = performance.now();
       const viewer = this.ensureViewer();
-      viewer.clear();
+      if (this._hasModel) {
+        viewer.clear(); // clear() renders: skip it for the first file, the scene is empty
+      }
       const t0 = performance.now();
       const parsed = viewer.addModel(text, this.format);
+      this._hasModel = true;
       const t1 = performance.now();
       const atoms = parsed.selectedAtoms({});
       if (atoms.length === 0) {
@@ -145,7 +148,7 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
       viewer.render();
       const t3 = performance.now();
       this.node.dataset.timings = JSON.stringify({
-        check: tCheck - started, viewer: t0 - tCheck, parse: t1 - t0, style: t2 - t1, render: t3 - t2
+        check: tCheck - started, viewer: t0 - tCheck, viewerCreatedEarly: this._createdEarly, parse: t1 - t0, style: t2 - t1, render: t3 - t2
       });
       const chains = new Set(atoms.map((a: any) => a.chain)).size;
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
@@ -166,8 +169,9 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
     // Creating the WebGL viewer takes seconds with a software GL: start it while the file is
     // still being fetched, not after.
     window.setTimeout(() => {
-      if (!this.hasClass('ai4s-mod-error')) {
+      if (!this.hasClass('ai4s-mod-error') && this._viewer === null) {
         this.ensureViewer();
+        this._createdEarly = true;
       }
     }, 0);
   }
@@ -194,6 +198,7 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
     this.addClass('ai4s-mod-error');
     this._canvasHost.replaceChildren();
     this._viewer = null;
+    this._hasModel = false;
     const box = document.createElement('div');
     box.className = 'ai4s-StructureViewer-error';
     box.textContent = `Cannot show this ${this.format.toUpperCase()} file: ${message}`;
@@ -202,6 +207,8 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
   }
 
   private _viewer: any = null;
+  private _hasModel = false;
+  private _createdEarly = false;
   private _canvasHost: HTMLDivElement;
   private _status: HTMLDivElement;
 }
