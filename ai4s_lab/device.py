@@ -8,8 +8,11 @@ without a code change.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ai4s_lab.errors import DeviceError, DeviceUnavailableError
@@ -25,6 +28,10 @@ __all__ = [
 ]
 
 ENV_VAR = "AI4S_DEVICE"
+#: Inside a pipeline run (the runner sets ``AI4S_RUN_DIR`` for the kernel), the devices the
+#: notebook resolved are listed in this file of the run folder, for the run's manifest.
+RUN_DEVICES_FILE = "devices.json"
+_reported: list[dict[str, Any]] = []
 _SPEC = re.compile(r"^(auto|cpu|mps|cuda)(?::(\d+))?$")
 
 
@@ -68,6 +75,12 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     DeviceUnavailableError
         If the device is well-formed but not present; the message lists those that are.
     """
+    chosen = _resolve(device)
+    _report_to_run(chosen)
+    return chosen
+
+
+def _resolve(device: str | torch.device | None) -> torch.device:
     import torch
 
     if isinstance(device, torch.device):
@@ -167,7 +180,7 @@ def device_info(device: str | torch.device | None = "auto") -> dict[str, Any]:
     """A small, JSON-ready description of a device, for manifests and dataset attributes."""
     import torch
 
-    dev = resolve_device(device)
+    dev = _resolve(device)
     info: dict[str, Any] = {"device": str(dev), "torch": torch.__version__}
     if dev.type == "cuda":
         info["name"] = torch.cuda.get_device_name(dev)
@@ -176,6 +189,16 @@ def device_info(device: str | torch.device | None = "auto") -> dict[str, Any]:
         info["name"] = _cpu_name()
         info["threads"] = torch.get_num_threads()
     return info
+
+
+def _report_to_run(dev: torch.device) -> None:
+    run_dir = os.environ.get("AI4S_RUN_DIR")
+    if not run_dir or any(info["device"] == str(dev) for info in _reported):
+        return
+    _reported.append(device_info(dev))
+    # The run folder is the runner's business: never fail a computation over it.
+    with contextlib.suppress(OSError):
+        (Path(run_dir) / RUN_DEVICES_FILE).write_text(json.dumps(_reported))
 
 
 def _mps_available() -> bool:

@@ -8,6 +8,7 @@ A failing cell still leaves all three, with the error recorded.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ai4s_lab.device import RUN_DEVICES_FILE
 from ai4s_lab.errors import DataFileError, NotebookExecutionError, ParameterError
 from ai4s_lab.pipelines.manifest import (
     MANIFEST_NAME,
@@ -206,11 +208,12 @@ def run_notebook(
         notebook_sha256=file_sha256(source),
         parameters=jsonable(values),
         output_notebook=executed.name,
-        device=_device_summary(values.get("device")),
+        device={"requested": values.get("device", "auto")},
         packages=package_versions(),
         git_commit=git_commit(source.resolve().parent),
     )
     manifest.write(folder)
+    (folder / RUN_DEVICES_FILE).unlink(missing_ok=True)  # left by an earlier run into this folder
 
     started = time.perf_counter()
     error: dict[str, Any] | None = None
@@ -227,6 +230,7 @@ def run_notebook(
                 source.name, error["ename"], error["evalue"], attempt + 1, KERNEL_START_ATTEMPTS,
             )  # fmt: skip
 
+    manifest.device = _device_summary(values.get("device"), folder)
     if executed.exists():
         manifest.recorded = read_records(nbformat.read(executed, as_version=4))
     manifest.status = "failed" if error else "succeeded"
@@ -283,15 +287,20 @@ def _first_line(text: str | None) -> str:
     return ""
 
 
-def _device_summary(requested: object) -> dict[str, Any]:
-    from ai4s_lab.device import device_info
-    from ai4s_lab.errors import DeviceError
-
-    spec = requested if isinstance(requested, str) else "auto"
+def _device_summary(requested: object, folder: Path) -> dict[str, Any]:
+    """The device a run asked for and, where the notebook resolved devices with
+    :func:`~ai4s_lab.resolve_device`, the ones it used (the first accelerator, else the first)."""
+    summary: dict[str, Any] = {"requested": requested if isinstance(requested, str) else "auto"}
     try:
-        return {"requested": spec, **device_info(spec)}
-    except DeviceError as err:
-        return {"requested": spec, "error": str(err)}
+        used = json.loads((folder / RUN_DEVICES_FILE).read_text())
+    except (OSError, ValueError):
+        used = []
+    if used:
+        main = next((info for info in used if info.get("device") != "cpu"), used[0])
+        summary.update(main, used=[info.get("device") for info in used])
+    else:
+        summary["used"] = []
+    return summary
 
 
 @contextlib.contextmanager

@@ -51,11 +51,34 @@ def test_successful_run_writes_notebook_report_and_manifest(
     assert manifest["parameters"] == {"n": 4, "label": "sweep"}
     assert manifest["recorded"] == {"result": 6.0, "label": "sweep"}
     assert manifest["notebook_sha256"] == file_sha256(good_notebook)
-    assert manifest["packages"]["papermill"] and manifest["device"]["device"] == "cpu"
+    assert manifest["packages"]["papermill"]
+    assert manifest["device"] == {"requested": "auto", "used": []}  # this notebook has no torch
     assert manifest["started"] <= manifest["finished"]
     assert manifest["duration_s"] > 0
     assert result.report is not None and result.report.exists()
     assert (out / "assets" / "require.js").exists()
+
+
+def test_manifest_names_the_devices_the_notebook_used(tmp_path: Path) -> None:
+    import torch
+
+    source = make_notebook(
+        tmp_path / "dev.ipynb",
+        ["import ai4s_lab\nfor _ in range(3):\n    d = ai4s_lab.resolve_device(device)\n"
+         "ai4s_lab.resolve_device('cpu')"],
+        parameters="device = 'auto'",
+    )  # fmt: skip
+    manifest = read_manifest(
+        run_notebook(source, {"device": "cpu"}, output_dir=tmp_path / "r").manifest
+    )
+    expected = "cuda:0" if torch.cuda.is_available() else "cpu"
+    assert manifest["device"]["requested"] == "cpu"
+    assert manifest["device"]["used"] == ["cpu"]
+    assert manifest["device"]["torch"] == torch.__version__
+    again = run_notebook(source, output_dir=tmp_path / "auto")  # the default: auto
+    device = read_manifest(again.manifest)["device"]
+    assert device["requested"] == "auto" and device["device"] == expected
+    assert device["used"] == sorted({expected, "cpu"}, key=lambda d: d != expected)
 
 
 def test_failing_cell_keeps_partial_outputs(broken_notebook: Path, tmp_path: Path) -> None:
