@@ -42,6 +42,34 @@ def _sdf_and_xyz(folder: Path) -> tuple[Path, Path, int]:
     return sdf, xyz, mol.GetNumAtoms()
 
 
+def _mol2(mol: Any, path: Path) -> Path:
+    """A Tripos MOL2 file of an RDKit molecule with a conformer (SYBYL atom types)."""
+    from rdkit import Chem
+
+    def sybyl(atom: Any) -> str:
+        symbol = atom.GetSymbol()
+        if atom.GetIsAromatic():
+            return f"{symbol}.ar"
+        hybrid = {Chem.HybridizationType.SP: "1", Chem.HybridizationType.SP2: "2",
+                  Chem.HybridizationType.SP3: "3"}.get(atom.GetHybridization())  # fmt: skip
+        return f"{symbol}.{hybrid}" if hybrid and symbol in "CNOS" else symbol
+
+    xyz = mol.GetConformer().GetPositions()
+    lines = ["@<TRIPOS>MOLECULE", "aspirin", f"{mol.GetNumAtoms()} {mol.GetNumBonds()} 0 0 0",
+             "SMALL", "NO_CHARGES", "", "@<TRIPOS>ATOM"]  # fmt: skip
+    for atom, (x, y, z) in zip(mol.GetAtoms(), xyz, strict=True):
+        i = atom.GetIdx() + 1
+        lines.append(f"{i:>7d} {atom.GetSymbol()}{i:<4d} {x:10.4f} {y:10.4f} {z:10.4f} "
+                     f"{sybyl(atom):<6s} 1 LIG 0.0000")  # fmt: skip
+    lines.append("@<TRIPOS>BOND")
+    for n, bond in enumerate(mol.GetBonds(), start=1):
+        order = "ar" if bond.GetIsAromatic() else str(int(bond.GetBondTypeAsDouble()))
+        begin, end = bond.GetBeginAtomIdx() + 1, bond.GetEndAtomIdx() + 1
+        lines.append(f"{n:>6d} {begin:>5d} {end:>5d} {order}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 @pytest.mark.parametrize("name", ["pdb1ubi.pdb", "5h73.pdb", "AF-Q5VSL9-F1-model_v4.pdb"])
 def test_structure_files_open_in_3d(
     jupyter_lab: LabServer, lab_page: Any, shared_data: Path, artifacts_dir: Path, name: str
@@ -56,11 +84,35 @@ def test_structure_files_open_in_3d(
     assert lab_page.errors == []
 
 
+@pytest.mark.parametrize("suffix", [".cif", ".mmcif"])
+def test_mmcif_files_open_in_3d(
+    jupyter_lab: LabServer, lab_page: Any, shared_data: Path, tmp_path: Path,
+    artifacts_dir: Path, suffix: str,
+) -> None:  # fmt: skip
+    """An mmCIF written by gemmi from a real PDB entry shows the same atoms as the PDB file."""
+    import gemmi
+
+    pdb = shared_data / "protein" / "pdb1ubi.pdb"
+    cif = tmp_path / f"1ubi{suffix}"
+    structure = gemmi.read_structure(str(pdb))
+    structure.setup_entities()
+    structure.make_mmcif_document().write_file(str(cif))
+    open_file(lab_page, jupyter_lab, jupyter_lab.add(cif), READY)
+    assert lab_page.query_selector(VIEWER).get_attribute("data-atoms") == str(_count_atoms(pdb))
+    lab_page.wait_for_timeout(500)
+    assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20
+    lab_page.screenshot(path=str(artifacts_dir / f"renderer_{suffix[1:]}.png"))
+    assert lab_page.errors == []
+
+
 def test_small_molecule_formats_open(
     jupyter_lab: LabServer, lab_page: Any, tmp_path: Path, artifacts_dir: Path
 ) -> None:
+    from rdkit import Chem
+
     sdf, xyz, atoms = _sdf_and_xyz(tmp_path)
-    for path in (sdf, xyz):
+    mol2 = _mol2(Chem.MolFromMolFile(str(sdf), removeHs=False), tmp_path / "aspirin.mol2")
+    for path in (sdf, xyz, mol2):
         open_file(lab_page, jupyter_lab, jupyter_lab.add(path), READY)
         assert lab_page.query_selector(VIEWER).get_attribute("data-atoms") == str(atoms)
         lab_page.wait_for_timeout(300)
