@@ -44,6 +44,8 @@ _NUMBA: dict[str, Any] = {}
 
 #: Batches smaller than this run the top-k kernel on one thread.
 PARALLEL_MIN_QUERIES = 64
+#: A threshold search over more rows than this is split into chunks scanned in parallel.
+PARALLEL_MIN_ROWS = 1 << 17
 
 
 def _numba_kernels() -> dict[str, Any]:
@@ -53,7 +55,10 @@ def _numba_kernels() -> dict[str, Any]:
     from ai4s_lab.molecules import _popcount_numba as kernels
 
     _NUMBA.update(
-        topk=kernels.topk_many, topk_serial=kernels.topk_serial, threshold=kernels.threshold_one
+        topk=kernels.topk_many,
+        topk_serial=kernels.topk_serial,
+        threshold=kernels.threshold_one,
+        threshold_chunks=kernels.threshold_chunks,
     )
     return _NUMBA
 
@@ -154,16 +159,26 @@ def numba_threshold(
 
     Only rows in the popcount window of the threshold are read; with ``word_counts``, rows whose
     word bound is below the threshold are skipped after reading 1/8 of their bytes."""
+    import numba
+
     start, end = bound_range(bin_start, query_pop, threshold)
     scores = np.empty(end - start)
     ids = np.empty(end - start, dtype=np.int64)
-    kernel = _numba_kernels()["threshold"]
+    kernels = _numba_kernels()
     counts = db.dtype != np.uint64
     wc, qwc = _word_bound_inputs(word_counts, query[None, :], counts)
-    found = kernel(
-        db, pop, order, wc, start, end, query, qwc[0], query_pop, threshold, counts, scores, ids
+    args = (db, pop, order, wc, start, end, query, qwc[0], query_pop, threshold, counts)
+    threads = numba.get_num_threads()
+    if end - start < PARALLEL_MIN_ROWS:
+        found = kernels["threshold"](*args, scores, ids)
+        return scores[:found], ids[:found]
+    chunk = -(-(end - start) // (4 * threads))  # a few chunks a thread evens out the pruning
+    found_per_chunk = np.zeros(-(-(end - start) // chunk), dtype=np.int64)
+    kernels["threshold_chunks"](*args, chunk, scores, ids, found_per_chunk)
+    keep = np.concatenate(
+        [np.arange(c * chunk, c * chunk + f) for c, f in enumerate(found_per_chunk)]
     )
-    return scores[:found], ids[:found]
+    return scores[keep], ids[keep]
 
 
 # ---------------------------------------------------------------------------------------------

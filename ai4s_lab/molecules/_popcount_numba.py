@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-__all__ = ["threshold_one", "topk_many", "topk_serial"]
+__all__ = ["threshold_chunks", "threshold_one", "topk_many", "topk_serial"]
 
 
 @intrinsic
@@ -246,6 +246,23 @@ def threshold_one(  # type: ignore[no-untyped-def]
             out_ids[found] = order[r]
             found += 1
     return found
+
+
+@njit(parallel=True, cache=True)
+def threshold_chunks(  # type: ignore[no-untyped-def]
+    db, pop, order, wc, start, end, q, qw, qc, threshold, counts, chunk, out_scores, out_ids, found
+):
+    """:func:`threshold_one` over ``[start, end)`` in chunks of ``chunk`` rows, one thread a
+    chunk. Chunk ``c`` writes its hits from ``out[c * chunk]`` on and its count to ``found[c]``
+    (a chunk has at most ``chunk`` hits, so the chunks never overlap)."""
+    for c in prange(found.shape[0]):
+        a = start + c * chunk
+        b = min(a + chunk, end)
+        o = c * chunk
+        found[c] = threshold_one(
+            db, pop, order, wc, a, b, q, qw, qc, threshold, counts,
+            out_scores[o : o + chunk], out_ids[o : o + chunk],
+        )  # fmt: skip
 
 
 def set_threads(count: int) -> None:

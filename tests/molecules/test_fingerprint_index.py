@@ -105,6 +105,25 @@ def test_threshold_search_equals_rdkit(
             np.testing.assert_allclose(found["similarity"], scores[expected], rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("threshold", [0.0, 0.5])
+def test_parallel_threshold_scan_equals_rdkit(
+    packed: Any, rdkit_library: list[Any], nci_library: Any, threshold: float,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Large scans run in chunks on numba's threads; forced here on a small library."""
+    from ai4s_lab.molecules import _popcount
+
+    monkeypatch.setattr(_popcount, "PARALLEL_MIN_ROWS", 1)
+    index = FingerprintIndex(packed, device="cpu", backend="numba")
+    for qi in QUERIES[:4]:
+        found = index.threshold_search(nci_library.mols[qi], threshold)
+        scores = np.asarray(DataStructs.BulkTanimotoSimilarity(rdkit_library[qi], rdkit_library))
+        expected = np.flatnonzero(scores >= threshold)
+        expected = expected[np.lexsort((expected, -scores[expected]))]
+        np.testing.assert_array_equal(found["index"].to_numpy(), expected)
+        np.testing.assert_allclose(found["similarity"], scores[expected], rtol=0, atol=1e-12)
+
+
 def test_ties_break_by_row_number(device: str) -> None:
     # the same five molecules three times over: every score is tied three ways
     base = ["CCO", "CCN", "c1ccccc1", "CC(=O)O", "CCCCO"]
