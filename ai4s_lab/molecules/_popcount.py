@@ -59,6 +59,7 @@ def _numba_kernels() -> dict[str, Any]:
         topk_serial=kernels.topk_serial,
         threshold=kernels.threshold_one,
         threshold_chunks=kernels.threshold_chunks,
+        compact_chunks=kernels.compact_chunks,
     )
     return _NUMBA
 
@@ -175,10 +176,8 @@ def numba_threshold(
     chunk = -(-(end - start) // (4 * threads))  # a few chunks a thread evens out the pruning
     found_per_chunk = np.zeros(-(-(end - start) // chunk), dtype=np.int64)
     kernels["threshold_chunks"](*args, chunk, scores, ids, found_per_chunk)
-    keep = np.concatenate(
-        [np.arange(c * chunk, c * chunk + f) for c, f in enumerate(found_per_chunk)]
-    )
-    return scores[keep], ids[keep]
+    found = kernels["compact_chunks"](scores, ids, chunk, found_per_chunk)
+    return scores[:found], ids[:found]
 
 
 # ---------------------------------------------------------------------------------------------

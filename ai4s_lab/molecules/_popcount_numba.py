@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-__all__ = ["threshold_chunks", "threshold_one", "topk_many", "topk_serial"]
+__all__ = ["compact_chunks", "threshold_chunks", "threshold_one", "topk_many", "topk_serial"]
 
 
 @intrinsic
@@ -263,6 +263,21 @@ def threshold_chunks(  # type: ignore[no-untyped-def]
             db, pop, order, wc, a, b, q, qw, qc, threshold, counts,
             out_scores[o : o + chunk], out_ids[o : o + chunk],
         )  # fmt: skip
+
+
+@njit(cache=True)
+def compact_chunks(scores, ids, chunk, found):  # type: ignore[no-untyped-def]
+    """Move the hits :func:`threshold_chunks` left in each chunk to the front, in place;
+    returns their number (chunk ``c`` starts at ``c * chunk``, never left of the hits before it)."""
+    total = 0
+    for c in range(found.shape[0]):
+        o = c * chunk
+        if o != total:
+            for i in range(found[c]):
+                scores[total + i] = scores[o + i]
+                ids[total + i] = ids[o + i]
+        total += found[c]
+    return total
 
 
 def set_threads(count: int) -> None:
