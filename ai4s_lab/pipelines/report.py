@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def export_html(
     require_paths = copy_assets(assets)
     relative = Path(os.path.relpath(assets, target.parent)).as_posix()
 
-    exporter = _exporter(relative)
+    exporter = _exporter(relative, threading.get_ident())
     node = nbformat.read(source, as_version=4)
     removed = strip_remote_scripts(node)
     if removed:
@@ -129,10 +130,10 @@ def export_html(
     return target
 
 
-@functools.lru_cache(maxsize=8)
-def _exporter(assets_url: str) -> Any:
-    """The report exporter for assets at ``assets_url``, kept per process: compiling its
-    templates costs about 0.2 s, a quarter of a short run."""
+@functools.lru_cache(maxsize=16)
+def _exporter(assets_url: str, thread: int) -> Any:
+    """The report exporter for assets at ``assets_url``, kept per thread (its preprocessors hold
+    state while they run): compiling its templates costs about 0.2 s, a quarter of a short run."""
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
