@@ -44,13 +44,21 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: its default)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch and numba threads (0: their default)"
+    )
     args = parser.parse_args()
 
     import torch
 
     if args.threads:
         torch.set_num_threads(args.threads)
+        try:  # the compiled CPU superposition runs on numba's threads
+            import numba
+
+            numba.set_num_threads(args.threads)
+        except ImportError:
+            pass
     from MDAnalysis.analysis import align
     from MDAnalysis.analysis.distances import contact_matrix
 
