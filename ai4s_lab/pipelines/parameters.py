@@ -134,19 +134,70 @@ def read_parameter_file(path: str | Path) -> dict[str, Any]:
 def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     """The parameters declared in a notebook's cell tagged ``parameters``.
 
-    Returns an empty dict for a notebook without such a cell.
+    Returns an empty dict for a notebook without such a cell. The cell is read with Python's own
+    parser; papermill's line-based reader skips any line holding two ``=`` (a SMILES default with
+    a double bond, ``"CC(=O)O"``), and is used only for a cell that is not valid Python.
     """
-    import papermill
+    import nbformat
 
-    inspected = papermill.inspect_notebook(str(notebook))
+    nb = nbformat.read(str(notebook), as_version=4)
+    cell = next(
+        (
+            c
+            for c in nb.cells
+            if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])
+        ),
+        None,
+    )
+    if cell is None:
+        return {}
+    parsed = _assignments(cell.source)
+    if parsed is None:
+        import papermill
+
+        parsed = [
+            NotebookParameter(info) for info in papermill.inspect_notebook(str(notebook)).values()
+        ]
     declared = {}
-    for name, info in inspected.items():
-        entry = NotebookParameter(info)
+    for entry in parsed:
         if entry.get("inferred_type_name", "None") == "None":
-            # papermill reads types from annotations only; read them from literal defaults too
+            # annotations give a type; literal defaults give one too
             entry["inferred_type_name"] = _literal_type(entry.get("default"))
-        declared[name] = entry
+        declared[entry["name"]] = entry
     return declared
+
+
+def _assignments(source: str) -> list[NotebookParameter] | None:
+    """``name = value`` / ``name: type = value`` statements of a cell (None if not Python)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    lines = source.splitlines()
+    found = []
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            name, annotation = node.targets[0].id, None
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            name, annotation = node.target.id, ast.get_source_segment(source, node.annotation)
+        else:
+            continue
+        assert node.value is not None and node.end_lineno is not None
+        assert node.end_col_offset is not None
+        tail = lines[node.end_lineno - 1][node.end_col_offset :]
+        found.append(
+            NotebookParameter(
+                name=name,
+                inferred_type_name=annotation or "None",
+                default=ast.get_source_segment(source, node.value) or "",
+                help=tail.split("#", 1)[1].strip() if "#" in tail else "",
+            )
+        )
+    return found
 
 
 def check_parameters(

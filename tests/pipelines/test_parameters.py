@@ -95,6 +95,27 @@ def test_declared_parameters_are_read(notebook: Path) -> None:
     assert declared["n"]["help"] == "grid size"
 
 
+def test_values_with_equals_signs_and_several_lines_are_parameters(tmp_path: Path) -> None:
+    """A SMILES default holds '=' (papermill's line reader skips such lines); a list may span
+    lines; an annotation gives the type."""
+    cell = (
+        'query = "CC(=O)Nc1ccc(O)cc1"  # paracetamol\n'
+        "cutoffs = [\n    0.5,\n    0.7,\n]  # Tanimoto\n"
+        "steps: int = 10\n"
+        "if False:\n    hidden = 1\n"
+    )
+    nb = make_notebook(tmp_path / "p.ipynb", ["print(query)"], parameters=cell)
+    declared = notebook_parameters(nb)
+    assert list(declared) == ["query", "cutoffs", "steps"]
+    assert declared["query"]["default"] == '"CC(=O)Nc1ccc(O)cc1"'
+    assert declared["query"]["help"] == "paracetamol"
+    assert declared["cutoffs"]["help"] == "Tanimoto"
+    assert declared["steps"]["inferred_type_name"] == "int"
+    check_parameters(nb, {"query": "CCO", "cutoffs": [0.9], "steps": 3})
+    with pytest.raises(ParameterError, match="parameter 'steps' expects int"):
+        check_parameters(nb, {"steps": "many"})
+
+
 def test_good_values_pass(notebook: Path) -> None:
     check_parameters(
         notebook,
