@@ -8,8 +8,8 @@ without a code change.
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -26,6 +26,8 @@ __all__ = [
     "resolve_device",
     "resolve_dtype",
 ]
+
+logger = logging.getLogger(__name__)
 
 ENV_VAR = "AI4S_DEVICE"
 #: Inside a pipeline run (the runner sets ``AI4S_RUN_DIR`` for the kernel), the devices the
@@ -196,9 +198,12 @@ def _report_to_run(dev: torch.device) -> None:
     if not run_dir or any(info["device"] == str(dev) for info in _reported):
         return
     _reported.append(device_info(dev))
-    # The run folder is the runner's business: never fail a computation over it.
-    with contextlib.suppress(OSError):
+    try:
         (Path(run_dir) / RUN_DEVICES_FILE).write_text(json.dumps(_reported))
+    except OSError as err:  # never fail a computation over the run's bookkeeping; say so
+        logger.warning(
+            "could not note device %s for the run's manifest in %s: %s", dev, run_dir, err
+        )
 
 
 def _mps_available() -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -87,3 +89,21 @@ def test_device_info_is_json_ready(device: str) -> None:
     assert info["device"].startswith(device)
     assert info["torch"] == torch.__version__
     json.dumps(info)
+
+
+def test_an_unwritable_run_folder_never_fails_a_computation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Inside a run the device is noted for the manifest; a folder that cannot be written is
+    logged, and the device still resolves."""
+    import ai4s_lab.device as device_module
+
+    monkeypatch.setattr(device_module, "_reported", [])
+    monkeypatch.setenv("AI4S_RUN_DIR", str(tmp_path / "missing" / "run"))
+    with caplog.at_level("WARNING", logger="ai4s_lab.device"):
+        assert str(resolve_device("cpu")) == "cpu"
+    assert "could not note device cpu" in caplog.text
+    monkeypatch.setattr(device_module, "_reported", [])
+    monkeypatch.setenv("AI4S_RUN_DIR", str(tmp_path))
+    resolve_device("cpu")
+    assert '"device": "cpu"' in (tmp_path / device_module.RUN_DEVICES_FILE).read_text()

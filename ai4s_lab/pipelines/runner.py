@@ -126,7 +126,7 @@ def _any_cell_started(executed: Path) -> bool:
 
     try:
         nb = nbformat.read(executed, as_version=4)
-    except Exception:
+    except (OSError, ValueError):  # not written yet, or cut short: no cell ran
         return False
     return any(
         cell.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"

@@ -116,6 +116,20 @@ def test_values_with_equals_signs_and_several_lines_are_parameters(tmp_path: Pat
         check_parameters(nb, {"steps": "many"})
 
 
+def test_a_parameters_cell_with_a_magic_is_still_read(tmp_path: Path) -> None:
+    """IPython syntax is not Python: such a cell is read line by line (papermill's reader)."""
+    nb = make_notebook(tmp_path / "m.ipynb", ["print(n)"], parameters="%matplotlib inline\nn = 4")
+    assert list(notebook_parameters(nb)) == ["n"]
+    check_parameters(nb, {"n": 8})
+
+
+def test_empty_parameters_cell_takes_nothing(tmp_path: Path) -> None:
+    nb = make_notebook(tmp_path / "e.ipynb", ["x = 1"], parameters="")
+    assert notebook_parameters(nb) == {}
+    with pytest.raises(ParameterError, match="takes no parameters"):
+        check_parameters(nb, {"x": 2})
+
+
 def test_good_values_pass(notebook: Path) -> None:
     check_parameters(
         notebook,
