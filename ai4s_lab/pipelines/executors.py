@@ -1,4 +1,4 @@
-"""Where the runs of a sweep execute: in this process, a local process pool, or Dask.
+"""Where the runs of a sweep execute: on this machine (N kernels at once), or on Dask.
 
 Every executor runs :func:`execute_task` (one notebook run, returning its manifest) and yields
 ``(task, manifest)`` pairs as runs finish. A run that dies with its worker comes back as a failed
@@ -7,10 +7,9 @@ manifest naming the reason, never as a missing run.
 
 from __future__ import annotations
 
-import multiprocessing
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,8 +41,8 @@ def execute_task(task: Task) -> dict[str, Any]:
 
 
 def _prepare_worker() -> None:
-    """Start-up of a worker process of ours (local pool, or the LocalCluster a sweep starts):
-    import what every run needs once.
+    """Start-up of a worker process of ours (the Dask LocalCluster a sweep starts): import what
+    every run needs once.
 
     ``jsonschema`` imports ``rfc3987_syntax`` where it is installed (Jupyter pulls it in), which
     builds an Earley parser at import time: over a second of every worker's start for "iri"
@@ -93,7 +92,14 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Runs on this machine: in this process for one worker, else in a process pool.
+    """Runs on this machine, ``workers`` notebooks at once.
+
+    Every run has its own kernel, a process of its own, which is where the notebook's work
+    happens; this process only drives the kernels (sends cells, writes the executed notebook
+    and the report), so the runs are driven from threads here. A kernel that crashes or is
+    killed fails its run only. Driving from threads rather than a pool of worker processes
+    saves each worker's start-up (a fresh interpreter importing papermill and nbconvert,
+    about a second), which for short runs was a large part of the sweep.
 
     Parameters
     ----------
@@ -105,7 +111,7 @@ class LocalExecutor:
         if workers < 1:
             raise ParameterError(f"workers={workers} must be at least 1")
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
         if self.workers == 1:
@@ -116,22 +122,26 @@ class LocalExecutor:
                     yield task, lost_run(task, err)
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_prepare_worker,
-            )
+            # Import before the threads start, so they do not queue on the import lock.
+            import nbconvert  # noqa: F401
+            import papermill  # noqa: F401
+
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ai4s-run")
         pending: dict[Future[dict[str, Any]], Task] = {
             self._pool.submit(execute_task, task): task for task in tasks
         }
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = pending.pop(future)
-                try:
-                    yield task, future.result()
-                except Exception as err:  # e.g. BrokenProcessPool: the worker died
-                    yield task, lost_run(task, err)
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = pending.pop(future)
+                    try:
+                        yield task, future.result()
+                    except Exception as err:  # the run could not even start: record why
+                        yield task, lost_run(task, err)
+        finally:
+            for future in pending:  # interrupted: runs not started yet are not started
+                future.cancel()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -7,13 +7,10 @@ A failing cell still leaves all three, with the error recorded.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import Any
 
 from ai4s_lab.device import RUN_DEVICES_FILE
 from ai4s_lab.errors import DataFileError, NotebookExecutionError, ParameterError
+from ai4s_lab.pipelines.kernels import kernel_manager_class
 from ai4s_lab.pipelines.manifest import (
     MANIFEST_NAME,
     RunManifest,
@@ -44,7 +42,6 @@ KERNEL_ENV = {"PLOTLY_RENDERER": "plotly_mimetype+notebook"}
 RUN_DIR_ENV = "AI4S_RUN_DIR"
 #: Tries to start a kernel for one run before the run is recorded as failed.
 KERNEL_START_ATTEMPTS = 3
-_ENV_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -86,8 +83,10 @@ def _execute(
     values: Mapping[str, Any],
     kernel_name: str,
     cell_timeout: float | None,
+    kernel_env: Mapping[str, str],
 ) -> dict[str, Any] | None:
-    """Execute ``source`` into ``executed`` with papermill; the error of a failed run, or None."""
+    """Execute ``source`` into ``executed`` with papermill, in a kernel whose environment has
+    ``kernel_env`` added; the error of a failed run, or None."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -100,6 +99,7 @@ def _execute(
             cwd=str(source.resolve().parent),
             progress_bar=False,
             execution_timeout=cell_timeout,
+            kernel_manager_class=kernel_manager_class(kernel_env),
         )
     except PapermillExecutionError as err:
         return {
@@ -218,17 +218,17 @@ def run_notebook(
     started = time.perf_counter()
     error: dict[str, Any] | None = None
     logger.info("running %s -> %s", source, folder)
-    with _kernel_environment({**KERNEL_ENV, RUN_DIR_ENV: str(folder.resolve())}):
-        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-            error = _execute(source, executed, values, kernel_name, cell_timeout)
-            if error is None or _any_cell_started(executed) or attempt == KERNEL_START_ATTEMPTS:
-                break
-            # The kernel never ran a cell (it did not start or answer, e.g. two kernels raced
-            # for a port on a busy machine): that is not the notebook's failure, try again.
-            logger.warning(
-                "%s: the kernel did not start (%s: %s); attempt %d of %d",
-                source.name, error["ename"], error["evalue"], attempt + 1, KERNEL_START_ATTEMPTS,
-            )  # fmt: skip
+    kernel_env = {**KERNEL_ENV, RUN_DIR_ENV: str(folder.resolve())}
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        error = _execute(source, executed, values, kernel_name, cell_timeout, kernel_env)
+        if error is None or _any_cell_started(executed) or attempt == KERNEL_START_ATTEMPTS:
+            break
+        # The kernel never ran a cell (it did not start or answer, e.g. two kernels raced for a
+        # port on a busy machine): that is not the notebook's failure, try again.
+        logger.warning(
+            "%s: the kernel did not start (%s: %s); attempt %d of %d",
+            source.name, error["ename"], error["evalue"], attempt + 1, KERNEL_START_ATTEMPTS,
+        )  # fmt: skip
 
     manifest.device = _device_summary(values.get("device"), folder)
     if executed.exists():
@@ -301,19 +301,3 @@ def _device_summary(requested: object, folder: Path) -> dict[str, Any]:
     else:
         summary["used"] = []
     return summary
-
-
-@contextlib.contextmanager
-def _kernel_environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables that the kernel process inherits, then restore them."""
-    with _ENV_LOCK:
-        saved = {key: os.environ.get(key) for key in values}
-        os.environ.update(values)
-        try:
-            yield
-        finally:
-            for key, old in saved.items():
-                if old is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = old

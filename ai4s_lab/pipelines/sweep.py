@@ -97,7 +97,7 @@ class Sweep:
     output_dir
         The sweep folder (default ``sweeps/<notebook stem>``).
     executor
-        ``"local"`` (a process pool on this machine) or ``"dask"``.
+        ``"local"`` (``workers`` kernels at once on this machine) or ``"dask"``.
     workers
         Notebooks running at once (local), or workers of the Dask ``LocalCluster`` started when no
         ``scheduler`` is given.

@@ -131,6 +131,25 @@ def test_a_kernel_that_does_not_start_is_started_again(
     assert len(calls) == 1
 
 
+def test_the_run_does_not_wait_for_its_kernel_to_exit(tmp_path: Path) -> None:
+    """The run ends when its last cell has run and its files are written; the kernel's graceful
+    exit (here an atexit hook that takes 2 s, inside jupyter_client's 2.5 s grace) finishes in
+    the background, and ``wait_for_kernels`` waits for it."""
+    from ai4s_lab.pipelines.kernels import wait_for_kernels
+
+    marker = tmp_path / "exited"
+    source = make_notebook(
+        tmp_path / "slow_exit.ipynb",
+        ["import atexit, pathlib, time\n"
+         f"atexit.register(lambda: (time.sleep(2.0), pathlib.Path({str(marker)!r}).touch()))",
+         "x = 1"],
+    )  # fmt: skip
+    result = run_notebook(source, output_dir=tmp_path / "run")
+    assert result.ok and result.report is not None and result.report.exists()
+    assert not marker.exists()  # the kernel was still exiting when the run returned
+    assert wait_for_kernels(timeout=30)
+
+
 def test_bad_parameters_fail_before_any_output(good_notebook: Path, tmp_path: Path) -> None:
     out = tmp_path / "never"
     with pytest.raises(ParameterError, match="no parameter 'm'"):

@@ -68,6 +68,26 @@ def test_local_sweep_of_twelve_runs(notebook: Path, tmp_path: Path) -> None:
     assert again.executed == 0 and again.cached == 12
 
 
+def test_runs_at_once_each_see_their_own_run_folder(tmp_path: Path) -> None:
+    """Kernels started at the same time from the local executor's threads each get their own
+    AI4S_RUN_DIR (set per kernel; this process's environment is left alone)."""
+    source = make_notebook(
+        tmp_path / "nb" / "where.ipynb",
+        ["import os, time\nimport ai4s_lab\ntime.sleep(0.5)",
+         "ai4s_lab.record('run_dir', os.environ['AI4S_RUN_DIR'])\n"
+         "ai4s_lab.record('renderer', os.environ['PLOTLY_RENDERER'])"],
+        parameters="k = 0",
+    )  # fmt: skip
+    before = dict(os.environ)
+    result = Sweep(source, [{"k": k} for k in range(4)], output_dir=tmp_path / "out",
+                   workers=4, progress=False).run()  # fmt: skip
+    assert result.ok
+    for run in result.runs:
+        assert Path(run["recorded"]["run_dir"]) == Path(run["output_dir"]).resolve()
+        assert "plotly_mimetype" in run["recorded"]["renderer"]
+    assert dict(os.environ) == before
+
+
 @pytest.fixture()
 def dask_cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
     """A real Dask cluster: `dask scheduler` and two `dask worker` processes on 127.0.0.1."""
