@@ -8,6 +8,7 @@ from __future__ import annotations
 from ai4s_lab.pipelines.catalog import RunCatalog
 from ai4s_lab.pipelines.grids import expand_grid, read_grid, read_list
 from ai4s_lab.pipelines.index import write_index
+from ai4s_lab.pipelines.kernels import wait_for_kernels
 from ai4s_lab.pipelines.manifest import RunManifest, read_manifest
 from ai4s_lab.pipelines.parameters import (
     check_parameters,
@@ -43,5 +44,6 @@ __all__ = [
     "run_notebook",
     "run_showcase",
     "showcase_notebooks",
+    "wait_for_kernels",
     "write_index",
 ]

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from ai4s_lab.errors import DataFileError, NotebookExecutionError, ParameterError
-from ai4s_lab.pipelines import read_manifest, run_notebook
+from ai4s_lab.pipelines import read_manifest, run_notebook, wait_for_kernels
 from ai4s_lab.pipelines.manifest import file_sha256
 from tests.conftest import make_notebook
 
@@ -135,8 +135,6 @@ def test_the_run_does_not_wait_for_its_kernel_to_exit(tmp_path: Path) -> None:
     """The run ends when its last cell has run and its files are written; the kernel's graceful
     exit (here an atexit hook that takes 2 s, inside jupyter_client's 2.5 s grace) finishes in
     the background, and ``wait_for_kernels`` waits for it."""
-    from ai4s_lab.pipelines.kernels import wait_for_kernels
-
     marker = tmp_path / "exited"
     source = make_notebook(
         tmp_path / "slow_exit.ipynb",
