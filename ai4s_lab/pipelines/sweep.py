@@ -20,7 +20,7 @@ from ai4s_lab.errors import DataFileError, ParameterError
 from ai4s_lab.pipelines.catalog import RunCatalog
 from ai4s_lab.pipelines.executors import EXECUTORS, DaskExecutor, Executor, LocalExecutor
 from ai4s_lab.pipelines.index import write_index
-from ai4s_lab.pipelines.manifest import file_sha256, utc_now
+from ai4s_lab.pipelines.manifest import file_sha256, read_manifest, utc_now
 from ai4s_lab.pipelines.parameters import check_parameters, notebook_parameters
 from ai4s_lab.pipelines.report import ASSETS_DIRNAME
 
@@ -207,6 +207,12 @@ class Sweep:
         for task in tasks:
             row = catalog.get(task["run_id"])
             done = row is not None and row["status"] == "succeeded"
+            if not done and not self.force:
+                # finished after its driver was killed or interrupted, before it was recorded
+                manifest = _finished_manifest(task)
+                if manifest is not None:
+                    catalog.finish(task["run_id"], manifest, task["output_dir"])
+                    done = True
             if done and not self.force and Path(task["output_dir"], "run.json").exists():
                 cached += 1
             else:
@@ -249,3 +255,19 @@ class Sweep:
         if self.executor_name == "dask":
             return DaskExecutor(workers=self.workers, scheduler=self.scheduler)
         return LocalExecutor(workers=self.workers)
+
+
+def _finished_manifest(task: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The manifest of ``task``'s run if it finished successfully with the task's notebook
+    (its folder is named by the hash of all its inputs), else None."""
+    path = Path(task["output_dir"]) / "run.json"
+    if not path.exists():
+        return None
+    try:
+        manifest = read_manifest(path)
+    except (OSError, ValueError):  # cut short by the crash: not finished
+        return None
+    succeeded = manifest.get("status") == "succeeded"
+    if succeeded and manifest.get("notebook_sha256") == task["notebook_sha256"]:
+        return manifest
+    return None

@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from ai4s_lab.errors import DataFileError, ParameterError
-from ai4s_lab.pipelines import RunCatalog, Sweep, expand_grid, read_grid, read_list
+from ai4s_lab.pipelines import (
+    RunCatalog,
+    Sweep,
+    expand_grid,
+    read_grid,
+    read_list,
+    read_manifest,
+)
 from tests.conftest import make_notebook
 from tests.lab_helpers import free_port
 
@@ -221,6 +228,28 @@ def test_killed_driver_resumes_without_repeating(notebook: Path, tmp_path: Path)
     for run in result.runs:  # finished runs were not repeated
         if run["run_id"] in before:
             assert run["finished"] == before[run["run_id"]] and run["attempts"] == 1
+
+
+def test_a_run_that_finished_unrecorded_is_adopted_not_repeated(
+    notebook: Path, tmp_path: Path
+) -> None:
+    """A run that finished after its driver died (or was interrupted) but before the driver
+    recorded it: its folder holds a succeeded run.json for the same inputs, so the next sweep
+    records it instead of running it again; a half-written manifest is not trusted."""
+    from ai4s_lab.pipelines import run_notebook
+
+    out = tmp_path / "adopt"
+    sets = [{"x": 1}, {"x": 2}, {"x": 3}]
+    sweep = Sweep(notebook, sets, output_dir=out, progress=False)
+    first, second, _ = sweep.tasks()
+    finished = run_notebook(notebook, {"x": 1}, output_dir=first["output_dir"])
+    Path(second["output_dir"]).mkdir(parents=True)
+    (Path(second["output_dir"]) / "run.json").write_text('{"status": "succ')  # cut short
+    result = sweep.run()
+    assert result.ok and result.cached == 1 and result.executed == 2
+    adopted = next(r for r in result.runs if r["parameters"] == {"x": 1})
+    assert adopted["recorded"] == {"square": 1, "label": "a"}
+    assert adopted["finished"] == read_manifest(finished.manifest)["finished"]
 
 
 def test_changed_data_file_reruns_only_its_run(tmp_path: Path) -> None:
