@@ -10,7 +10,12 @@ problem against Cole–Hopf (target ≤ 5e-3).
 ``--quick``: 32², 200/50 Darcy samples, 40 epochs, 24 NS trajectories, a small PINN budget:
 finishes in a few minutes on 2 CPU cores and shows the pipeline, not the targets.
 
-Run: python bench/surrogates_bench.py [--quick] [--device cuda]
+On a CPU, the issue's data sizes with fewer epochs and a cosine schedule (about an hour for each
+of the first two parts, one core each; see bench/RESULTS.md):
+``--parts darcy --epochs 90 --schedule cosine`` and ``--parts ns --ns-epochs 148``.
+
+Run: python bench/surrogates_bench.py [--quick] [--device cuda] [--parts darcy ns pinn]
+     [--epochs N] [--ns-epochs N] [--schedule step|cosine]
 """
 
 from __future__ import annotations
@@ -54,12 +59,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--parts", nargs="+", choices=["darcy", "ns", "pinn"],
+                        default=["darcy", "ns", "pinn"])  # fmt: skip
+    parser.add_argument("--epochs", type=int, help="Darcy training epochs")
+    parser.add_argument("--ns-epochs", type=int, help="Navier–Stokes training epochs")
+    parser.add_argument("--schedule", choices=["step", "cosine"], default="step",
+                        help="Darcy learning-rate schedule (step: the FNO paper's)")  # fmt: skip
     args = parser.parse_args()
-    s = QUICK if args.quick else FULL
+    s = dict(QUICK if args.quick else FULL)
+    if args.epochs:
+        s["epochs"] = args.epochs
+    if args.ns_epochs:
+        s["ns_epochs"] = args.ns_epochs
     dev = args.device
     print(f"settings: {'quick' if args.quick else 'full'} {s}", flush=True)
 
-    # -- Darcy ---------------------------------------------------------------------------------
+    if "darcy" in args.parts:
+        darcy(s, dev, args.schedule)
+    if "ns" in args.parts:
+        navier_stokes(s, dev)
+    if "pinn" in args.parts:
+        pinn(s, dev)
+
+
+def darcy(s: dict[str, int], dev: str, schedule: str) -> None:
     t0 = time.perf_counter()
     ds = learn.generate("darcy", s["n_train"] + s["n_test"], s["res"], seed=0, device=dev)
     gen_s = time.perf_counter() - t0
@@ -75,6 +98,7 @@ def main() -> None:
         epochs=s["epochs"],
         batch_size=20,
         lr=1e-3,
+        schedule=schedule,
         step_size=max(s["epochs"] // 5, 1),
         gamma=0.5,
         device=dev,
@@ -99,7 +123,8 @@ def main() -> None:
         flush=True,
     )
 
-    # -- Navier-Stokes --------------------------------------------------------------------------
+
+def navier_stokes(s: dict[str, int], dev: str) -> None:
     n_tr = s["ns_traj"] - max(s["ns_traj"] // 6, 2)
     ns = learn.generate(
         "navier-stokes", s["ns_traj"], s["res"], dt=1.0, n_steps=10, warmup=2.0, seed=0, device=dev
@@ -128,7 +153,8 @@ def main() -> None:
         flush=True,
     )
 
-    # -- PINN -------------------------------------------------------------------------------------
+
+def pinn(s: dict[str, int], dev: str) -> None:
     pinn = learn.train_burgers_pinn(
         collocation=s["collocation"],
         adam_steps=s["pinn_adam"],
