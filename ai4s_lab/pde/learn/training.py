@@ -480,10 +480,12 @@ def load_checkpoint(
 
 
 @torch.no_grad()
+@torch.no_grad()
 def predict(
     model: FNO, inputs: Any, *, batch_size: int = 64, device: str | torch.device | None = None
 ) -> torch.Tensor:
-    """Model outputs for ``inputs (N, channels, *grid)`` in batches, returned on the CPU.
+    """Model outputs for ``inputs (N, channels, *grid)`` in batches, returned on the CPU
+    (without autograd: no graph is kept for the batches).
 
     ``device=None`` uses the model's device.
     """
