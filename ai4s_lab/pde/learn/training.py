@@ -480,12 +480,10 @@ def load_checkpoint(
 
 
 @torch.no_grad()
-@torch.no_grad()
 def predict(
     model: FNO, inputs: Any, *, batch_size: int = 64, device: str | torch.device | None = None
 ) -> torch.Tensor:
-    """Model outputs for ``inputs (N, channels, *grid)`` in batches, returned on the CPU
-    (without autograd: no graph is kept for the batches).
+    """Model outputs for ``inputs (N, channels, *grid)`` in batches, returned on the CPU.
 
     ``device=None`` uses the model's device.
     """
