@@ -49,7 +49,8 @@ def kernel_manager_class(env: Mapping[str, str]) -> type:
             self, now: bool = False, restart: bool = False
         ) -> None:
             process = getattr(self.provisioner, "process", None)
-            if now or restart or not self.owns_kernel or not isinstance(process, subprocess.Popen):
+            owns = getattr(self, "owns_kernel", True)
+            if now or restart or not owns or not isinstance(process, subprocess.Popen):
                 await super().shutdown_kernel(now=now, restart=restart)
                 return
             self.shutting_down = True
