@@ -121,7 +121,11 @@ def _execute(
 
 
 def _any_cell_started(executed: Path) -> bool:
-    """Whether papermill began executing any cell of ``executed`` (False if it is unreadable)."""
+    """Whether papermill began executing any cell of ``executed`` (False if it is unreadable).
+
+    A cell that started has a ``start_time``; the status alone does not tell, because papermill
+    marks every pending cell "completed" when it gives up, even when the kernel never started.
+    """
     import nbformat
 
     try:
@@ -129,7 +133,7 @@ def _any_cell_started(executed: Path) -> bool:
     except (OSError, ValueError):  # not written yet, or cut short: no cell ran
         return False
     return any(
-        cell.get("metadata", {}).get("papermill", {}).get("status", "pending") != "pending"
+        cell.get("metadata", {}).get("papermill", {}).get("start_time") is not None
         for cell in nb.cells
         if cell.cell_type == "code"
     )

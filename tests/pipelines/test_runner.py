@@ -148,6 +148,35 @@ def test_the_run_does_not_wait_for_its_kernel_to_exit(tmp_path: Path) -> None:
     assert wait_for_kernels(timeout=30)
 
 
+def test_a_kernel_that_dies_at_start_is_started_again(
+    good_notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real kernel process that exits before answering (as one that lost a port race does):
+    papermill has already written the notebook and marks its cells "completed" when it gives
+    up, yet no cell ran, so the run starts a kernel again."""
+    import ai4s_lab.pipelines.runner as runner
+
+    real = runner.kernel_manager_class
+    made: list[int] = []
+
+    def dies_first_time(env: dict[str, str]) -> type:
+        cls = real(env)
+        made.append(1)
+        if len(made) > 1:
+            return cls
+
+        class DiesAtStart(cls):  # type: ignore[misc, valid-type]
+            def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+                return [sys.executable, "-c", "raise SystemExit(1)"]
+
+        return DiesAtStart
+
+    monkeypatch.setattr(runner, "kernel_manager_class", dies_first_time)
+    result = run_notebook(good_notebook, {"n": 4}, output_dir=tmp_path / "run")
+    assert result.ok and len(made) == 2
+    assert read_manifest(result.manifest)["recorded"]["result"] == 6.0
+
+
 def test_bad_parameters_fail_before_any_output(good_notebook: Path, tmp_path: Path) -> None:
     out = tmp_path / "never"
     with pytest.raises(ParameterError, match="no parameter 'm'"):
