@@ -2,20 +2,22 @@
 
 Default (the issue's setting, hours on a 2-core CPU, minutes on a GPU): FNO on Darcy flow with
 1,000 training / 100 test samples at 64² (width 32, modes 12, 4 layers, 500 epochs, step decay),
-compared with the FNO paper's ≈1.1% at 85² (target ≤ 2%); FNO one-step surrogate of 2D
-Navier–Stokes (ν = 1e-3, Kolmogorov forcing) with the one-step and 10-step rollout errors;
-inference time of the surrogate vs the solver for the same outputs; PINN on Raissi's Burgers
-problem against Cole–Hopf (target ≤ 5e-3).
+compared with the FNO paper's ≈1.1% at 85² (target ≤ 2%); FNO one-step surrogate ω(t) → ω(t + 1)
+of 2D Navier–Stokes on the FNO paper's set-up (ν = 1e-3, unit torus, 1,000 training / 200 test
+trajectories of 10 steps) with the one-step and 10-step rollout errors; inference time of the
+surrogate vs the solver for the same outputs; PINN on Raissi's Burgers problem against Cole–Hopf
+(target ≤ 5e-3).
 
-``--quick``: 32², 200/50 Darcy samples, 40 epochs, 24 NS trajectories, a small PINN budget:
+``--quick``: 32², 200/50 Darcy samples, 40 epochs, 30 NS trajectories, a small PINN budget:
 finishes in a few minutes on 2 CPU cores and shows the pipeline, not the targets.
 
-On a CPU, the issue's data sizes with fewer epochs and a cosine schedule (about an hour for each
-of the first two parts, one core each; see bench/RESULTS.md):
-``--parts darcy --epochs 90 --schedule cosine`` and ``--parts ns --ns-epochs 148``.
+On a CPU, the issue's Darcy data with fewer epochs and a cosine schedule, and 240 NS
+trajectories (each about 45 minutes on one core; see bench/RESULTS.md):
+``--parts darcy --epochs 90 --schedule cosine`` and
+``--parts ns --ns-trajectories 240 --ns-epochs 50``.
 
 Run: python bench/surrogates_bench.py [--quick] [--device cuda] [--parts darcy ns pinn]
-     [--epochs N] [--ns-epochs N] [--schedule step|cosine]
+     [--epochs N] [--ns-epochs N] [--ns-trajectories N] [--schedule step|cosine]
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ FULL = {
     "epochs": 500,
     "width": 32,
     "modes": 12,
-    "ns_traj": 100,
+    "ns_traj": 1200,
     "ns_epochs": 200,
     "pinn_adam": 2000,
     "pinn_lbfgs": 5000,
@@ -47,7 +49,7 @@ QUICK = {
     "epochs": 40,
     "width": 16,
     "modes": 8,
-    "ns_traj": 24,
+    "ns_traj": 30,
     "ns_epochs": 30,
     "pinn_adam": 300,
     "pinn_lbfgs": 700,
@@ -63,6 +65,8 @@ def main() -> None:
                         default=["darcy", "ns", "pinn"])  # fmt: skip
     parser.add_argument("--epochs", type=int, help="Darcy training epochs")
     parser.add_argument("--ns-epochs", type=int, help="Navier–Stokes training epochs")
+    parser.add_argument("--ns-trajectories", type=int,
+                        help="Navier–Stokes trajectories (a sixth for testing)")  # fmt: skip
     parser.add_argument("--schedule", choices=["step", "cosine"], default="step",
                         help="Darcy learning-rate schedule (step: the FNO paper's)")  # fmt: skip
     args = parser.parse_args()
@@ -71,6 +75,10 @@ def main() -> None:
         s["epochs"] = args.epochs
     if args.ns_epochs:
         s["ns_epochs"] = args.ns_epochs
+    if args.ns_trajectories:
+        if args.ns_trajectories < 4:
+            parser.error("--ns-trajectories must be at least 4")
+        s["ns_traj"] = args.ns_trajectories
     dev = args.device
     print(f"settings: {'quick' if args.quick else 'full'} {s}", flush=True)
 
@@ -125,14 +133,18 @@ def darcy(s: dict[str, int], dev: str, schedule: str) -> None:
 
 
 def navier_stokes(s: dict[str, int], dev: str) -> None:
-    n_tr = s["ns_traj"] - max(s["ns_traj"] // 6, 2)
-    ns = learn.generate(
-        "navier-stokes", s["ns_traj"], s["res"], dt=1.0, n_steps=10, warmup=2.0, seed=0, device=dev
-    )
+    """One-step FNO ω(t) → ω(t + 1) on the FNO paper's set-up (ν = 1e-3, unit torus)."""
+    n_test = max(s["ns_traj"] // 6, 2)
+    n_tr = s["ns_traj"] - n_test
+    t0 = time.perf_counter()
+    ns = learn.generate("navier-stokes", s["ns_traj"], s["res"], dt=1.0, n_steps=10, seed=0,
+                        device=dev)  # fmt: skip
+    gen_s = time.perf_counter() - t0
     xtr, ytr = learn.to_tensors(ns, samples=slice(0, n_tr))
     xte, yte = learn.to_tensors(ns, samples=slice(n_tr, None))
     torch.manual_seed(0)
     ns_model = learn.FNO(modes=s["modes"], width=s["width"], layers=4)
+    t0 = time.perf_counter()
     learn.train(
         ns_model,
         xtr,
@@ -143,13 +155,27 @@ def navier_stokes(s: dict[str, int], dev: str) -> None:
         schedule="cosine",
         device=dev,
     )
+    train_s = time.perf_counter() - t0
     one = learn.evaluate(ns_model, xte, yte)
     traj = torch.as_tensor(ns["vorticity"].values[n_tr:], dtype=torch.float32)
     roll = learn.rollout(ns_model, traj[:, :1], 10)[:, :, 0]
     ten = float(learn.relative_l2(roll[:, 10], traj[:, 10]))
+    t0 = time.perf_counter()
+    learn.generate("navier-stokes", n_test, s["res"], dt=1.0, n_steps=10, seed=99,
+                   device=dev, progress=False)  # fmt: skip
+    solver_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    learn.rollout(ns_model, traj[:, :1], 10)
+    fno_s = time.perf_counter() - t0
     print(
-        f"navier-stokes nu=1e-3 {s['res']}^2, dt=1: one-step relative L2 {one:.4f}, "
-        f"10-step rollout {ten:.4f}",
+        f"navier-stokes nu=1e-3 (FNO paper set-up) {s['res']}^2, dt=1, {n_tr} / "
+        f"{n_test} trajectories x 10 steps: data {gen_s:.1f} s, training {train_s:.1f} s, "
+        f"one-step relative L2 {one:.4f}, 10-step rollout {ten:.4f}",
+        flush=True,
+    )
+    print(
+        f"navier-stokes 10 steps of {n_test} trajectories: solver {solver_s:.3f} s, FNO "
+        f"rollout {fno_s:.4f} s, ratio {solver_s / fno_s:.1f}x",
         flush=True,
     )
 

@@ -17,6 +17,7 @@ from ai4s_lab.pde.grids import PeriodicGrid
 __all__ = [
     "fourier_mode",
     "from_array",
+    "gaussian_random_field",
     "gray_scott_seed",
     "kassam_trefethen",
     "random_field",
@@ -85,6 +86,72 @@ def random_field(
     std = values.std(dim=axes, keepdim=True).clamp_min(1e-300)
     values = values / std * amplitude + mean
     return Field(values, grid, batched=batch is not None)
+
+
+def gaussian_random_field(
+    grid: PeriodicGrid,
+    seed: int = 0,
+    *,
+    batch: int | None = None,
+    alpha: float = 2.5,
+    tau: float = 7.0,
+    sigma: float | None = None,
+) -> Field:
+    """A Gaussian random field with covariance ``σ² (−Δ + τ²)^(−α)`` (zero mean).
+
+    The FNO benchmarks' initial conditions: ``α = 2.5, τ = 7, σ = 7^1.5`` on the unit torus
+    is the Navier–Stokes vorticity of Li et al. The field is ``Re Σ_k c_k ξ_k e^(i k·x)`` with
+    ``c_k = σ (|k|² + τ²)^(−α/2)`` (``k`` in radians per length, ``c_0 = 0``) and ``ξ_k``
+    independent complex normals with unit-variance real and imaginary parts, so its covariance
+    is ``Σ_k c_k² cos(k·(x − x'))`` and its pointwise variance ``Σ_k c_k²``; it does not depend
+    on the grid beyond the modes the grid holds.
+
+    Parameters
+    ----------
+    grid
+        The grid (any dimension), e.g. ``NavierStokes2D().grid(64, length=1.0)``.
+    seed
+        Seed of the random generator.
+    batch
+        ``None`` for one field, or the number of independent samples.
+    alpha
+        Smoothness exponent (> d/2 for a continuous field in d dimensions).
+    tau
+        Inverse correlation length (1 per length).
+    sigma
+        Amplitude; ``None`` gives ``τ^(α − 1)``, the FNO data generator's choice.
+
+    References
+    ----------
+    .. [1] Z. Li et al., "Fourier neural operator for parametric partial differential
+       equations", ICLR 2021, arXiv:2010.08895 (Navier–Stokes initial vorticity).
+    """
+    import torch
+
+    _check_grid(grid)
+    owner = "gaussian_random_field"
+    if batch is not None and (isinstance(batch, bool) or int(batch) != batch or batch < 1):
+        raise ParameterError(f"{owner}: batch={batch!r} must be None or an integer >= 1")
+    for name, value in (("alpha", alpha), ("tau", tau)):
+        if not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
+            raise ParameterError(f"{owner}: {name}={value!r} must be positive and finite")
+    if sigma is None:
+        sigma = tau ** (alpha - 1)
+    if not (isinstance(sigma, (int, float)) and sigma >= 0 and math.isfinite(sigma)):
+        raise ParameterError(f"{owner}: sigma={sigma!r} must be finite and >= 0")
+    k2 = torch.zeros(grid.shape, dtype=torch.float64)
+    for axis, (n, length) in enumerate(zip(grid.shape, grid.lengths, strict=True)):
+        view = [1] * grid.ndim
+        view[axis] = -1
+        k = torch.fft.fftfreq(n, 1.0 / n).to(torch.float64) * (2 * math.pi / length)
+        k2 = k2 + k.reshape(view) ** 2
+    coeff = sigma * (k2 + tau**2) ** (-alpha / 2)
+    coeff.view(-1)[0] = 0.0
+    gen = torch.Generator().manual_seed(int(seed))
+    noise = torch.randn((batch or 1, 1, *grid.shape, 2), generator=gen, dtype=torch.float64)
+    spectrum = torch.complex(noise[..., 0], noise[..., 1]) * coeff * math.prod(grid.shape)
+    values = torch.fft.ifftn(spectrum, dim=tuple(range(-grid.ndim, 0))).real
+    return Field(values.contiguous(), grid, batched=batch is not None)
 
 
 def from_array(values: object, grid: PeriodicGrid, *, channels: int = 1) -> Field:

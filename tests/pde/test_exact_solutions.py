@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -86,6 +87,31 @@ def test_taylor_green_vortex(device: str) -> None:
     exact = 4 * np.sin(2 * x) * np.sin(2 * y) * math.exp(-2 * nu * 4 * 1.0)
     assert _rel(ds["vorticity"].sel(t=1.0).values, exact) < 1e-8
     assert ds.attrs["steps"] >= 2  # the CFL-adaptive step, not one giant step
+
+
+def test_diagonal_forcing_relaxes_to_its_steady_state(device: str) -> None:
+    # a field of the single wave vector k (1, 1) is a shear flow whose advection u·∇ω vanishes,
+    # so ω = F/λ + (ω0 − F/λ) e^(−λt) exactly, λ = ν |k|² = 2 ν k², F the forcing's pattern
+    nu, amplitude, k = 0.01, 0.3, 2 * math.pi
+    eq = pde.NavierStokes2D(viscosity=nu, forcing="diagonal", forcing_amplitude=amplitude)
+    grid = eq.grid(16, length=1.0)
+    y, x = np.meshgrid(*grid.coords().values(), indexing="ij")
+    pattern = np.sin(k * (x + y)) + np.cos(k * (x + y))
+    ds = pde.solve(
+        eq,
+        pde.initial.from_array(-2.0 * pattern, grid),
+        t_end=5.0,
+        save_every=1.0,
+        device=device,
+        dtype="float64",
+        progress=False,
+    )
+    rate = 2 * nu * k**2
+    for t in ds.t.values:
+        steady = amplitude / rate
+        exact = (steady + (-2.0 - steady) * math.exp(-rate * t)) * pattern
+        assert _rel(ds["vorticity"].sel(t=t).values, exact) < 1e-10
+    assert json.loads(ds.attrs["parameters"])["forcing_wavenumber"] == 1
 
 
 def test_allen_cahn_stationary_tanh(device: str) -> None:

@@ -115,6 +115,10 @@ def test_growth_past_bound_is_divergence() -> None:
         (lambda: pde.equation("schrodinger"), "unknown equation name 'schrodinger'"),
         (lambda: pde.equation("heat", viscosity=1), "unexpected keyword"),
         (lambda: pde.NavierStokes2D(forcing="kolmogorov").grid(12), "too small"),
+        (
+            lambda: pde.NavierStokes2D(forcing="diagonal", forcing_wavenumber=3).grid((32, 8)),
+            "diagonal forcing at wave number 3: the 2/3 dealiasing keeps",
+        ),
         (lambda: pde.NavierStokes2D().grid(6), "too small"),
         (lambda: pde.NavierStokes2D().grid(33), "even number of points"),
         (lambda: pde.KuramotoSivashinsky().grid((32, 32)), "defined in 1D"),

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ai4s_lab import pde
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
 from ai4s_lab.pde import learn
 
@@ -53,6 +54,25 @@ def test_navier_stokes_pairs_are_consecutive_frames() -> None:
     assert x.shape == (4, 1, 16, 16)
     np.testing.assert_array_equal(x[1].numpy(), y[0].numpy())  # ω(t1) is output then input
     assert ds.attrs["viscosity"] == 1e-3 and ds.attrs["dt"] == 0.5
+
+
+def test_navier_stokes_setups_follow_their_papers() -> None:
+    fno = learn.navier_stokes_dataset(3, 16, dt=0.5, n_steps=1, device="cpu", progress=False)
+    setup = (fno.attrs["setup"], fno.attrs["forcing"], fno.attrs["length"])
+    assert setup == ("fno", "diagonal", 1.0)
+    np.testing.assert_allclose(fno["x"].values, np.arange(16) / 16)  # the unit torus
+    grid = pde.NavierStokes2D(forcing="diagonal").grid(16, length=1.0)
+    first = pde.initial.gaussian_random_field(grid, seed=0, batch=3).numpy()[:, 0]
+    np.testing.assert_allclose(fno["vorticity"].values[:, 0], first, rtol=1e-6, atol=1e-7)
+    kolmogorov = learn.navier_stokes_dataset(
+        2, 16, dt=0.5, n_steps=1, setup="kolmogorov", device="cpu", progress=False
+    )
+    assert kolmogorov.attrs["forcing"] == "kolmogorov"
+    assert kolmogorov["x"].values[-1] == pytest.approx(2 * np.pi * 15 / 16)
+    spread = kolmogorov["vorticity"].values[:, 0].std(axis=(1, 2), ddof=1)
+    np.testing.assert_allclose(spread, 1.0, rtol=1e-5)  # unit standard deviation
+    with pytest.raises(ParameterError, match=r"setup='turbulent'.*\['fno', 'kolmogorov'\]"):
+        learn.navier_stokes_dataset(2, 16, setup="turbulent", progress=False)
 
 
 def test_burgers_dataset_and_netcdf_round_trip(tmp_path: Path) -> None:

@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
     from ai4s_lab.pde.grids import PeriodicGrid, SpectralOps
 
-__all__ = ["NavierStokes2D", "velocity_from_vorticity"]
+__all__ = ["FORCINGS", "NavierStokes2D", "velocity_from_vorticity"]
+
+#: Forcings accepted by :class:`NavierStokes2D`.
+FORCINGS = (None, "kolmogorov", "diagonal")
 
 
 class NavierStokes2D(Equation):
@@ -36,12 +39,16 @@ class NavierStokes2D(Equation):
     viscosity
         Kinematic viscosity ``ν`` (length² per time), > 0.
     forcing
-        ``None`` or ``"kolmogorov"``: the body force ``f_x = A sin(k_f y)``, i.e. the vorticity
-        source ``−A k_f cos(k_f y)``.
+        ``None``; ``"kolmogorov"``: the body force ``f_x = A sin(k_f y)``, i.e. the vorticity
+        source ``−A k_f cos(k_f y)`` (Kochkov et al.); or ``"diagonal"``: the vorticity source
+        ``A (sin(k_f (x + y)) + cos(k_f (x + y)))`` of the FNO Navier–Stokes benchmark (Li et
+        al.; on the unit torus, ``grid(n, length=1.0)``).
     forcing_wavenumber
-        ``k_f`` (integer, 1 per length).
+        Integer wave number: ``k_f = 2π · forcing_wavenumber / length`` (1 per length).
+        ``None``: 4 for Kolmogorov, 1 for diagonal.
     forcing_amplitude
-        ``A`` (length per time²).
+        ``A`` (length per time² for Kolmogorov, 1 per time² for diagonal). ``None``: 1 for
+        Kolmogorov, 0.1 for diagonal.
     drag
         Linear drag ``α`` (1 per time), >= 0; ``None`` gives 0.1 with Kolmogorov forcing (as in
         Kochkov et al.) and 0 without.
@@ -53,6 +60,8 @@ class NavierStokes2D(Equation):
     .. [2] S. A. Orszag, "On the elimination of aliasing in finite-difference schemes by
        filtering high-wavenumber components", J. Atmos. Sci. 28 (1971) 1074,
        doi:10.1175/1520-0469(1971)028<1074:OTEOAI>2.0.CO;2 (the 2/3 rule).
+    .. [3] Z. Li et al., "Fourier neural operator for parametric partial differential
+       equations", ICLR 2021, arXiv:2010.08895 (the diagonal forcing, ν = 1e-3 to 1e-5).
     """
 
     name: ClassVar[str] = "navier-stokes"
@@ -65,13 +74,18 @@ class NavierStokes2D(Equation):
         viscosity: float = 1e-3,
         *,
         forcing: str | None = None,
-        forcing_wavenumber: int = 4,
-        forcing_amplitude: float = 1.0,
+        forcing_wavenumber: int | None = None,
+        forcing_amplitude: float | None = None,
         drag: float | None = None,
     ) -> None:
         owner = "NavierStokes2D"
         self.viscosity = check_positive("viscosity", viscosity, owner)
-        self.forcing = check_choice("forcing", forcing, (None, "kolmogorov"), owner)
+        self.forcing = check_choice("forcing", forcing, FORCINGS, owner)
+        diagonal = forcing == "diagonal"
+        if forcing_wavenumber is None:
+            forcing_wavenumber = 1 if diagonal else 4
+        if forcing_amplitude is None:
+            forcing_amplitude = 0.1 if diagonal else 1.0
         if (
             isinstance(forcing_wavenumber, bool)
             or not float(forcing_wavenumber).is_integer()
@@ -101,12 +115,11 @@ class NavierStokes2D(Equation):
 
     def check_grid(self, grid: PeriodicGrid) -> None:
         super().check_grid(grid)
-        if self.forcing and self.forcing_wavenumber * grid.lengths[0] / (2 * math.pi) >= (
-            grid.shape[0] / 3
-        ):
+        kept = min(grid.shape) / 3
+        if self.forcing and self.forcing_wavenumber >= kept:
             raise ParameterError(
-                f"grid {grid.shape} is too small for the Kolmogorov forcing at wave number "
-                f"{self.forcing_wavenumber}: the 2/3 dealiasing keeps |k| < {grid.shape[0] // 3}; "
+                f"grid {grid.shape} is too small for the {self.forcing} forcing at wave number "
+                f"{self.forcing_wavenumber}: the 2/3 dealiasing keeps |k| < {int(kept)}; "
                 f"use at least {3 * self.forcing_wavenumber + 2} points per axis"
             )
 
@@ -155,11 +168,17 @@ class NavierStokes2D(Equation):
         if cached is None:
             import torch
 
-            y = torch.as_tensor(ops.grid.coords()["y"], dtype=ops.dtype, device=ops.device)
+            coords = ops.grid.coords()
+            y = torch.as_tensor(coords["y"], dtype=ops.dtype, device=ops.device)[:, None]
             k = self.forcing_wavenumber * 2 * math.pi / ops.grid.lengths[0]
-            source = -self.forcing_amplitude * k * torch.cos(k * y)
-            field = source[:, None].expand(ops.grid.shape)
-            cached = ops.rfft(field)
+            amplitude = self.forcing_amplitude
+            if self.forcing == "diagonal":
+                x = torch.as_tensor(coords["x"], dtype=ops.dtype, device=ops.device)[None, :]
+                phase = k * y + self.forcing_wavenumber * 2 * math.pi / ops.grid.lengths[-1] * x
+                source = amplitude * (torch.sin(phase) + torch.cos(phase))
+            else:
+                source = (-amplitude * k * torch.cos(k * y)).expand(ops.grid.shape)
+            cached = ops.rfft(source.contiguous())
             self._forcing_cache[key] = cached
         return cached
 

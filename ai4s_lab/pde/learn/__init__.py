@@ -17,6 +17,7 @@ checkpoints and rolls out autoregressively, and :mod:`.pinn` fits a physics-info
 from __future__ import annotations
 
 from ai4s_lab.pde.learn.datasets import (
+    NS_SETUPS,
     PROBLEMS,
     burgers_dataset,
     darcy_dataset,
@@ -47,6 +48,7 @@ from ai4s_lab.pde.learn.training import (
 
 __all__ = [
     "FNO",
+    "NS_SETUPS",
     "PROBLEMS",
     "BurgersPINN",
     "SpectralConv",

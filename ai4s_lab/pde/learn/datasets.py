@@ -8,10 +8,12 @@ Three problems, as in the FNO paper (Li et al. 2021):
     Neumann conditions (a cosine series), ``a = 12`` where ``μ >= 0`` and ``a = 3`` elsewhere
     (τ = 3, α = 2). Input ``permeability``, output ``pressure`` (:func:`ai4s_lab.pde.solve_darcy`).
 ``"navier-stokes"``
-    2D incompressible Navier–Stokes in vorticity form on ``[0, 2π)²`` (:class:`NavierStokes2D`,
-    Kolmogorov forcing by default) from random smooth initial vorticity; the dataset holds whole
-    trajectories ``vorticity (sample, t, y, x)`` saved every ``dt``; pairs ``ω(t) → ω(t + dt)``
-    come from :func:`to_tensors`.
+    2D incompressible Navier–Stokes in vorticity form (:class:`NavierStokes2D`). Set-up
+    ``"fno"`` (default), the FNO paper's: the unit torus, the vorticity source
+    ``0.1 (sin 2π(x + y) + cos 2π(x + y))``, initial vorticity ``N(0, 7^3 (−Δ + 49)^(−2.5))``;
+    or ``"kolmogorov"``: ``[0, 2π)²`` with Kolmogorov forcing and drag (Kochkov et al.) from
+    random smooth vorticity. The dataset holds whole trajectories ``vorticity (sample, t, y,
+    x)`` saved every ``dt``; pairs ``ω(t) → ω(t + dt)`` come from :func:`to_tensors`.
 ``"burgers"``
     1D viscous Burgers on ``[0, 2π)`` from random smooth ``u0``; input ``u0``, output ``u(t_end)``.
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
 __all__ = [
+    "NS_SETUPS",
     "PROBLEMS",
     "burgers_dataset",
     "darcy_dataset",
@@ -59,6 +62,11 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "darcy": ("permeability", "pressure"),
     "navier-stokes": ("vorticity", "vorticity"),
     "burgers": ("u0", "u"),
+}
+#: Navier–Stokes set-ups of :func:`navier_stokes_dataset`: domain side, forcing, initial field.
+NS_SETUPS: dict[str, dict[str, Any]] = {
+    "fno": {"length": 1.0, "forcing": "diagonal", "initial": "gaussian_random_field"},
+    "kolmogorov": {"length": 2 * math.pi, "forcing": "kolmogorov", "initial": "random_field"},
 }
 #: Permeability values of the thresholded field (FNO paper).
 DARCY_HIGH, DARCY_LOW = 12.0, 3.0
@@ -210,7 +218,7 @@ def navier_stokes_dataset(
     dt: float = 1.0,
     n_steps: int = 10,
     warmup: float = 0.0,
-    forcing: str | None = "kolmogorov",
+    setup: str = "fno",
     seed: int = 0,
     batch_size: int = 16,
     device: str | torch.device | None = "auto",
@@ -223,17 +231,21 @@ def navier_stokes_dataset(
     n_samples
         Number of trajectories (random smooth initial vorticity, unit standard deviation).
     resolution
-        Grid points per side of ``[0, 2π)²``.
+        Grid points per side.
     viscosity
-        ``ν`` (length² per time).
+        ``ν`` (length² per time); the FNO paper uses 1e-3, 1e-4 and 1e-5.
     dt
         Time between saved frames (time units): the surrogate's step.
     n_steps
         Saved steps after the warm-up; the trajectory has ``n_steps + 1`` frames.
     warmup
         Time integrated before the first saved frame (lets the flow develop).
-    forcing
-        ``"kolmogorov"`` or ``None`` (see :class:`ai4s_lab.pde.NavierStokes2D`).
+    setup
+        ``"fno"``: the FNO paper's benchmark (unit torus, diagonal vorticity source, initial
+        vorticity from :func:`ai4s_lab.pde.initial.gaussian_random_field`); ``"kolmogorov"``:
+        ``[0, 2π)²``, Kolmogorov forcing with drag 0.1, initial vorticity from
+        :func:`ai4s_lab.pde.initial.random_field` (unit standard deviation). See
+        :data:`NS_SETUPS`.
     seed
         Seed of the initial fields (batch ``b`` uses ``seed + b``).
     batch_size
@@ -260,8 +272,14 @@ def navier_stokes_dataset(
     dt = _positive("dt", dt, owner)
     if isinstance(warmup, bool) or not (warmup >= 0 and math.isfinite(warmup)):
         raise ParameterError(f"{owner}: warmup={warmup!r} must be a finite number >= 0")
-    eq = pde.NavierStokes2D(viscosity=viscosity, forcing=forcing)
-    grid = eq.grid(resolution)
+    if setup not in NS_SETUPS:
+        raise ParameterError(
+            f"{owner}: setup={setup!r} is not known; use one of {sorted(NS_SETUPS)}"
+        )
+    chosen = NS_SETUPS[setup]
+    eq = pde.NavierStokes2D(viscosity=viscosity, forcing=chosen["forcing"])
+    grid = eq.grid(resolution, length=chosen["length"])
+    draw = getattr(pde.initial, chosen["initial"])
     dev = resolve_device(device)
     chunks = []
     starts = list(range(0, n_samples, batch_size))
@@ -269,7 +287,7 @@ def navier_stokes_dataset(
         tqdm(starts, desc="Navier-Stokes", unit="batch", disable=not progress, leave=False)
     ):
         count = min(batch_size, n_samples - start)
-        field = pde.initial.random_field(grid, seed=seed + index, batch=count)
+        field = draw(grid, seed=seed + index, batch=count)
         if warmup > 0:
             spun = pde.solve(eq, field, t_end=warmup, device=dev, progress=False)
             field = pde.initial.from_array(spun["vorticity"].isel(t=-1).values, grid)
@@ -291,7 +309,10 @@ def navier_stokes_dataset(
         "dt": float(dt),
         "n_steps": int(n_steps),
         "warmup": float(warmup),
-        "forcing": str(forcing),
+        "setup": setup,
+        "length": float(chosen["length"]),
+        "forcing": str(chosen["forcing"]),
+        "initial": str(chosen["initial"]),
         "parameters": json.dumps(eq.parameters(), sort_keys=True),
         **_versions(),
     }
