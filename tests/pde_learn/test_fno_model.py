@@ -115,6 +115,28 @@ def test_fno_output_shape_at_training_and_higher_resolution(
     assert model(finer).shape == (3, 1, *finer.shape[2:])  # zero-shot super-resolution
 
 
+@pytest.mark.parametrize(("ndim", "shape"), [(1, (2, 1, 32)), (2, (2, 1, 16, 20))])
+def test_fno_forward_equals_its_layers_applied_with_torch_convolutions(
+    ndim: int, shape: tuple[int, ...]
+) -> None:
+    # the FNO applies its 1×1 convolutions as batched matrix products; torch's own Conv layers
+    # and the paper's layer order give the reference
+    torch.manual_seed(1)
+    model = FNO(1, 1, modes=4, width=6, layers=3, ndim=ndim, padding=3).double().eval()
+    x = torch.randn(shape, dtype=torch.float64)
+    grids = torch.meshgrid(*(torch.arange(n, dtype=torch.float64) / n for n in shape[2:]),
+                           indexing="ij")  # fmt: skip
+    h = torch.cat([x, torch.stack(grids).unsqueeze(0).expand(shape[0], -1, *shape[2:])], dim=1)
+    h = torch.nn.functional.pad(model.lift(h), (0, 3) * ndim)
+    for i, (spectral, local) in enumerate(zip(model.spectral, model.local, strict=True)):
+        h = spectral(h) + local(h)
+        h = torch.nn.functional.gelu(h) if i < 2 else h
+    h = h[..., :-3] if ndim == 1 else h[..., :-3, :-3]
+    expected = model.project2(torch.nn.functional.gelu(model.project1(h)))
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), expected, rtol=1e-12, atol=1e-12)
+
+
 def test_fno_rejects_bad_shapes_and_parameters() -> None:
     model = FNO(1, 1, modes=4, width=8, layers=1)
     with pytest.raises(InputError, match=r"expects \(batch, 1, y, x\)"):
