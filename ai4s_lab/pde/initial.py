@@ -8,11 +8,13 @@ generator, so a seed gives the same field on every device.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 from ai4s_lab.errors import ParameterError
 from ai4s_lab.pde.fields import Field
 from ai4s_lab.pde.grids import PeriodicGrid
+from ai4s_lab.pde.memory import check_memory
 
 __all__ = [
     "fourier_mode",
@@ -61,8 +63,7 @@ def random_field(
     import torch
 
     _check_grid(grid)
-    if batch is not None and (isinstance(batch, bool) or int(batch) != batch or batch < 1):
-        raise ParameterError(f"random_field: batch={batch!r} must be None or an integer >= 1")
+    _check_batch(batch, grid, "random_field", channels)
     if not amplitude >= 0 or not math.isfinite(amplitude):
         raise ParameterError(f"random_field: amplitude={amplitude!r} must be finite and >= 0")
     if not wavenumber > 0 or not math.isfinite(wavenumber):
@@ -130,8 +131,7 @@ def gaussian_random_field(
 
     _check_grid(grid)
     owner = "gaussian_random_field"
-    if batch is not None and (isinstance(batch, bool) or int(batch) != batch or batch < 1):
-        raise ParameterError(f"{owner}: batch={batch!r} must be None or an integer >= 1")
+    _check_batch(batch, grid, owner)
     for name, value in (("alpha", alpha), ("tau", tau)):
         if not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
             raise ParameterError(f"{owner}: {name}={value!r} must be positive and finite")
@@ -232,6 +232,21 @@ def gray_scott_seed(grid: PeriodicGrid, seed: int = 0, *, noise: float = 0.01) -
     u = u * (1 + noise * torch.randn(grid.shape, generator=gen, dtype=torch.float64))
     v = v * (1 + noise * torch.randn(grid.shape, generator=gen, dtype=torch.float64))
     return Field(torch.stack([u, v]).unsqueeze(0), grid)
+
+
+def _check_batch(batch: object, grid: PeriodicGrid, owner: str, channels: int = 1) -> None:
+    """Refuse a malformed batch size, or one whose random draw would not fit in memory."""
+    import torch
+
+    if batch is not None and (
+        isinstance(batch, bool) or not isinstance(batch, numbers.Integral) or batch < 1
+    ):
+        raise ParameterError(f"{owner}: batch={batch!r} must be None or an integer >= 1")
+    count = 1 if batch is None else int(batch)
+    # the complex noise and spectrum of the draw: about four float64 copies of the fields
+    nbytes = 4 * 8 * count * channels * grid.size
+    check_memory(nbytes, torch.device("cpu"), f"{owner} with batch={batch}",
+                 "use a smaller batch or a coarser grid")  # fmt: skip
 
 
 def _check_grid(grid: object) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
 from ai4s_lab.pde.equations import Equation, equation
 from ai4s_lab.pde.fields import Field, as_field
 from ai4s_lab.pde.grids import PeriodicGrid
+from ai4s_lab.pde.memory import check_memory
 from ai4s_lab.pde.steppers import Stepper, make_stepper
 
 if TYPE_CHECKING:
@@ -161,8 +161,8 @@ def solve(
     real = resolve_dtype(dtype, dev)
     itemsize = 4 if real == torch.float32 else 8
     state_bytes = batch * field.channels * grid.size * itemsize
-    _check_memory(state_bytes * _WORKSPACE_COPIES, dev, "the solver's working memory")
-    _check_memory(state_bytes * n_frames, torch.device("cpu"), "the saved frames")
+    check_memory(state_bytes * _WORKSPACE_COPIES, dev, "the solver's working memory")
+    check_memory(state_bytes * n_frames, torch.device("cpu"), "the saved frames")
 
     u0 = field.data.to(device=dev, dtype=real)
     if not bool(torch.isfinite(u0).all()):
@@ -257,30 +257,6 @@ def _grid_for(eq: Equation, initial: Any) -> PeriodicGrid:
             f"initial has shape {shape}, too few axes for a {dims}D {type(eq).__name__}"
         )
     return eq.grid(tuple(int(n) for n in space))
-
-
-def _check_memory(nbytes: int, device: torch.device, what: str) -> None:
-    available = _available_memory(device)
-    if available is not None and nbytes > available:
-        raise ParameterError(
-            f"{what} would need {nbytes / 2**30:.1f} GiB but {device} has "
-            f"{available / 2**30:.1f} GiB free; use a coarser grid, a smaller batch or a larger "
-            "save_every"
-        )
-
-
-def _available_memory(device: torch.device) -> int | None:
-    if device.type == "cuda":
-        import torch
-
-        free, _ = torch.cuda.mem_get_info(device)
-        return int(free)
-    if device.type == "cpu" and hasattr(os, "sysconf"):
-        try:
-            return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-        except (ValueError, OSError):
-            return None
-    return None
 
 
 def _cfl_dt(u: torch.Tensor, cfl: float, stepper: Stepper) -> float:

@@ -59,9 +59,21 @@ def test_gaussian_random_field_is_reproducible_and_configurable() -> None:
         ({"tau": float("nan")}, "tau=nan"),
         ({"sigma": -1.0}, "sigma=-1.0"),
         ({"batch": 0}, "batch=0"),
+        ({"batch": 2.5}, "batch=2.5"),
+        ({"alpha": "2.5"}, "alpha='2.5'"),
     ],
 )
 def test_gaussian_random_field_bad_parameters(options: dict[str, float], message: str) -> None:
     grid = pde.Diffusion(ndim=2).grid(16)
     with pytest.raises(ParameterError, match=message):
         pde.initial.gaussian_random_field(grid, **options)  # type: ignore[arg-type]
+
+
+def test_gaussian_random_field_refuses_a_draw_that_cannot_fit_and_a_wrong_grid() -> None:
+    grid = pde.NavierStokes2D().grid(8192)  # 67 M points: 4,096 fields would need petabytes
+    with pytest.raises(ParameterError, match=r"batch=4096 would need .* GiB.*smaller batch"):
+        pde.initial.gaussian_random_field(grid, batch=4096)
+    with pytest.raises(ParameterError, match="expected a PeriodicGrid"):
+        pde.initial.gaussian_random_field((64, 64))  # type: ignore[arg-type]
+    small = pde.Diffusion(ndim=1).grid(16)
+    assert pde.initial.gaussian_random_field(small, batch=np.int64(3)).data.shape == (3, 1, 16)

@@ -73,6 +73,8 @@ def test_navier_stokes_setups_follow_their_papers() -> None:
     np.testing.assert_allclose(spread, 1.0, rtol=1e-5)  # unit standard deviation
     with pytest.raises(ParameterError, match=r"setup='turbulent'.*\['fno', 'kolmogorov'\]"):
         learn.navier_stokes_dataset(2, 16, setup="turbulent", progress=False)
+    with pytest.raises(ParameterError, match=r"setup=\['fno'\] is not known"):
+        learn.navier_stokes_dataset(2, 16, setup=["fno"], progress=False)  # type: ignore[arg-type]
 
 
 def test_burgers_dataset_and_netcdf_round_trip(tmp_path: Path) -> None:

@@ -229,7 +229,7 @@ def navier_stokes_dataset(
     Parameters
     ----------
     n_samples
-        Number of trajectories (random smooth initial vorticity, unit standard deviation).
+        Number of trajectories (independent random initial vorticity, see ``setup``).
     resolution
         Grid points per side.
     viscosity
@@ -272,7 +272,7 @@ def navier_stokes_dataset(
     dt = _positive("dt", dt, owner)
     if isinstance(warmup, bool) or not (warmup >= 0 and math.isfinite(warmup)):
         raise ParameterError(f"{owner}: warmup={warmup!r} must be a finite number >= 0")
-    if setup not in NS_SETUPS:
+    if not isinstance(setup, str) or setup not in NS_SETUPS:
         raise ParameterError(
             f"{owner}: setup={setup!r} is not known; use one of {sorted(NS_SETUPS)}"
         )
