@@ -11,6 +11,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 PYTEST_ARGS ?=
+# Tests run on this many worker processes (pytest-xdist; "auto": one per CPU core).
+PYTEST_WORKERS ?= auto
 LAB_PORT ?= 8888
 
 .PHONY: demo test lab bench lint typecheck install clean help
@@ -50,7 +52,7 @@ typecheck: $(VENV)/.installed-test
 	$(VENV)/bin/mypy
 
 test: lint typecheck
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lab: $(VENV)/.installed-all
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $(LAB_PORT) --no-browser --notebook-dir .

@@ -1,9 +1,9 @@
 """The ``ai4s-lab`` command line.
 
-``ai4s-lab run NOTEBOOK [-p NAME VALUE]... [-f params.yaml] [--out DIR]``
+``ai4s-lab run NOTEBOOK [-p NAME VALUE]... [-f params.yaml] [--out DIR [--overwrite]]``
     run a notebook with papermill; write the executed notebook, an offline HTML report and
     ``run.json``.
-``ai4s-lab showcase [--notebooks DIR] [--out DIR]``
+``ai4s-lab showcase [--notebooks DIR] [--out DIR] [--workers N]``
     run the showcase notebooks with their defaults (what ``make demo`` does).
 ``ai4s-lab sweep NOTEBOOK --grid params.yaml | --list params.csv [--executor local|dask] ...``
     run a notebook for many parameter sets, recorded in a SQLite catalog, with an index report.
@@ -47,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Ai4sError as err:
         print(f"ai4s-lab: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as err:  # a folder that cannot be written, a full disk: say it in one line
+        logging.getLogger("ai4s_lab.cli").debug("%s failed", args.command, exc_info=True)
+        print(f"ai4s-lab: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("ai4s-lab: interrupted", file=sys.stderr)
         return 130
@@ -64,8 +68,10 @@ def _build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="run a notebook with parameters and write its report",
-        description="Run NOTEBOOK with papermill. Values are parsed as YAML: "
-        "-p n 64 is an int, -p device cuda a string, -p sizes '[1, 2]' a list.",
+        description="Run NOTEBOOK with papermill. Values are parsed as YAML 1.2: "
+        "-p n 64 is an int, -p device cuda a string, -p sizes '[1, 2]' a list; 010 is 10 and "
+        "no, on, 1:30, 2024-01-01 stay strings. Quote text that looks like a number: "
+        "-p label \"'2024'\".",
     )
     run.add_argument("notebook", type=Path, help="the .ipynb to run")
     run.add_argument(
@@ -93,6 +99,11 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="run folder (default: runs/<notebook>-<time>)",
     )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run already in the --out folder (refused otherwise)",
+    )
     run.add_argument("--no-report", action="store_true", help="skip the HTML report")
     run.add_argument("--kernel", default="python3", help="Jupyter kernel name")
     run.add_argument(
@@ -116,6 +127,13 @@ def _build_parser() -> argparse.ArgumentParser:
         default=Path("reports"),
         metavar="DIR",
         help="output folder (default: reports)",
+    )
+    showcase.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="notebooks running at once, each in its own kernel (default: 1)",
     )
     showcase.set_defaults(handler=_cmd_showcase)
 
@@ -196,6 +214,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         kernel_name=args.kernel,
         cell_timeout=args.timeout,
         raise_on_error=False,
+        overwrite=args.overwrite,
     )
     if result.ok:
         print(f"ran {args.notebook} -> {result.output_dir}")
@@ -232,7 +251,7 @@ def _cmd_showcase(args: argparse.Namespace) -> int:
         if not result.ok and result.error:
             print(f"       {result.error.get('ename')}: {result.error.get('evalue')}", flush=True)
 
-    results = run_showcase(args.notebooks, args.out, on_result=announce)
+    results = run_showcase(args.notebooks, args.out, workers=args.workers, on_result=announce)
     index = args.out / "index.html"
     print(f"\nShowcase reports: {index.resolve()}")
     for result in results:

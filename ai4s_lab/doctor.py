@@ -31,9 +31,13 @@ def diagnose() -> list[Check]:
     checks += [
         _check_distribution("papermill", "papermill", "pipelines", optional=False),
         _check_distribution("plotly", "plotly", "pipelines", optional=False),
+        _check_distribution("h5netcdf", "h5netcdf", "pde"),
         _check_distribution("rdkit", "rdkit", "molecules"),
+        _check_distribution("scikit-learn", "scikit-learn", "molecules"),
+        _check_distribution("numba", "numba", "molecules"),
         _check_distribution("gemmi", "gemmi", "protein"),
         _check_distribution("biotite", "biotite", "protein"),
+        _check_distribution("MDAnalysis", "MDAnalysis", "protein"),
         _check_nglview(),
         _check_distribution("py3Dmol", "py3Dmol", "protein"),
         _check_distribution("anywidget", "anywidget", "widgets"),

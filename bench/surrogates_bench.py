@@ -1,23 +1,24 @@
 """Neural-operator and PINN surrogates against the PDE lab's solvers (issue 9).
 
-Default (the issue's setting, hours on a 2-core CPU, minutes on a GPU): FNO on Darcy flow with
-1,000 training / 100 test samples at 64² (width 32, modes 12, 4 layers, 500 epochs, step decay),
-compared with the FNO paper's ≈1.1% at 85² (target ≤ 2%); FNO one-step surrogate ω(t) → ω(t + 1)
-of 2D Navier–Stokes on the FNO paper's set-up (ν = 1e-3, unit torus, 1,000 training / 200 test
-trajectories of 10 steps) with the one-step and 10-step rollout errors; inference time of the
-surrogate vs the solver for the same outputs; PINN on Raissi's Burgers problem against Cole–Hopf
-(target ≤ 5e-3).
+The issue's setting (``full``): FNO on Darcy flow with 1,000 training / 100 test samples at 64²
+(width 32, modes 12, 4 layers, 500 epochs, step decay), compared with the FNO paper's ≈1.1% at
+85² (target ≤ 2%); FNO one-step surrogate ω(t) → ω(t + 1) of 2D Navier–Stokes on the FNO
+paper's set-up (ν = 1e-3, unit torus, 1,000 training / 200 test trajectories of 10 steps) with
+the one-step and 10-step rollout errors; inference time of the surrogate vs the solver for the
+same outputs; PINN on Raissi's Burgers problem against Cole–Hopf (target ≤ 5e-3).
 
-``--quick``: 32², 200/50 Darcy samples, 40 epochs, 30 NS trajectories, a small PINN budget:
-finishes in a few minutes on 2 CPU cores and shows the pipeline, not the targets.
+Settings (``--setting``; ``auto``, the default, is ``full`` on a GPU and ``cpu`` elsewhere, so
+``make bench`` finishes on a laptop):
 
-On a CPU, the issue's Darcy data with fewer epochs and a cosine schedule, and 240 NS
-trajectories (each about 45 minutes on one core; see bench/RESULTS.md):
-``--parts darcy --epochs 90 --schedule cosine`` and
-``--parts ns --ns-trajectories 240 --ns-epochs 50``.
+- ``full``: the issue's setting above (hours on a 2-core CPU, minutes on a GPU);
+- ``cpu``: the issue's Darcy data with 90 epochs and a cosine schedule, 240 NS trajectories with
+  50 epochs, the full PINN (about 45 + 45 + 13 minutes on 2 cores; see bench/RESULTS.md);
+- ``quick`` (also ``--quick``): 32², 200/50 Darcy samples, 40 epochs, 30 NS trajectories, a small
+  PINN budget: a few minutes on 2 CPU cores; shows the pipeline, not the targets.
 
-Run: python bench/surrogates_bench.py [--quick] [--device cuda] [--parts darcy ns pinn]
-     [--epochs N] [--ns-epochs N] [--ns-trajectories N] [--schedule step|cosine]
+Run: python bench/surrogates_bench.py [--setting auto|full|cpu|quick] [--device cuda]
+     [--parts darcy ns pinn] [--epochs N] [--ns-epochs N] [--ns-trajectories N]
+     [--schedule step|cosine]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import time
 
 import torch
 
+from ai4s_lab.device import resolve_device
 from ai4s_lab.pde import learn
 
 FULL = {
@@ -42,6 +44,7 @@ FULL = {
     "pinn_lbfgs": 5000,
     "collocation": 10_000,
 }
+CPU = {**FULL, "epochs": 90, "ns_traj": 240, "ns_epochs": 50}
 QUICK = {
     "res": 32,
     "n_train": 200,
@@ -55,11 +58,14 @@ QUICK = {
     "pinn_lbfgs": 700,
     "collocation": 2000,
 }
+SETTINGS = {"full": FULL, "cpu": CPU, "quick": QUICK}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--setting", choices=["auto", *SETTINGS], default="auto",
+                        help="auto: full on a GPU, cpu elsewhere")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="the same as --setting quick")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--parts", nargs="+", choices=["darcy", "ns", "pinn"],
                         default=["darcy", "ns", "pinn"])  # fmt: skip
@@ -67,10 +73,16 @@ def main() -> None:
     parser.add_argument("--ns-epochs", type=int, help="Navier–Stokes training epochs")
     parser.add_argument("--ns-trajectories", type=int,
                         help="Navier–Stokes trajectories (a sixth for testing)")  # fmt: skip
-    parser.add_argument("--schedule", choices=["step", "cosine"], default="step",
-                        help="Darcy learning-rate schedule (step: the FNO paper's)")  # fmt: skip
+    parser.add_argument("--schedule", choices=["step", "cosine"],
+                        help="Darcy learning-rate schedule (step: the FNO paper's; default: "
+                        "cosine with the cpu setting, step otherwise)")  # fmt: skip
     args = parser.parse_args()
-    s = dict(QUICK if args.quick else FULL)
+    dev = str(resolve_device(args.device))
+    setting = "quick" if args.quick else args.setting
+    if setting == "auto":
+        setting = "full" if dev.startswith("cuda") else "cpu"
+    s = dict(SETTINGS[setting])
+    schedule = args.schedule or ("cosine" if setting == "cpu" else "step")
     if args.epochs:
         s["epochs"] = args.epochs
     if args.ns_epochs:
@@ -79,11 +91,10 @@ def main() -> None:
         if args.ns_trajectories < 4:
             parser.error("--ns-trajectories must be at least 4")
         s["ns_traj"] = args.ns_trajectories
-    dev = args.device
-    print(f"settings: {'quick' if args.quick else 'full'} {s}", flush=True)
+    print(f"setting {setting} on {dev}: {s}, Darcy schedule {schedule}", flush=True)
 
     if "darcy" in args.parts:
-        darcy(s, dev, args.schedule)
+        darcy(s, dev, schedule)
     if "ns" in args.parts:
         navier_stokes(s, dev)
     if "pinn" in args.parts:

@@ -3,6 +3,7 @@ and a headless Chromium driven by Playwright."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -30,6 +31,19 @@ def _missing_module_skip(report: pytest.TestReport) -> bool:
     longrepr = report.longrepr
     reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
     return "could not import" in reason
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for ``pytest -n N --dist loadgroup`` (what ``make test`` runs): the tests of the
+    showcase run on one worker (it runs once there), the browser tests on one worker (one
+    JupyterLab and one Chromium); every other test goes wherever a worker is free."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "showcase_run" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("showcase"))
+        elif "jupyter_lab" in fixtures or "chromium" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -159,11 +173,45 @@ def lab_page(chromium: Any, jupyter_lab: Any) -> Iterator[Any]:
         yield page
     finally:
         page.close()
+        jupyter_lab.shutdown_kernels()
+
+
+@contextlib.contextmanager
+def _showcase_lock(factory: pytest.TempPathFactory, exclusive: bool) -> Iterator[None]:
+    """A lock shared by the test processes of this session (the pytest-xdist workers): the
+    showcase holds it exclusively while it runs, every other test holds it shared."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    base = factory.getbasetemp()
+    folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with open(folder / "ai4s-showcase.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_while_the_showcase_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Tests wait while the showcase runs on another worker, which then has the machine to
+    itself: it times each notebook against its 2-minute budget on 2 cores."""
+    if "showcase_run" in request.fixturenames:
+        yield
+        return
+    with _showcase_lock(tmp_path_factory, exclusive=False):
+        yield
 
 
 @pytest.fixture(scope="session")
 def showcase_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The showcase (what ``make demo`` runs), executed once per test session.
+    """The showcase (what ``make demo`` runs), executed once per test session, alone on the
+    machine (other tests wait, see ``_quiet_while_the_showcase_runs``).
 
     Returns the output folder: one subfolder per notebook (``<stem>/run.json``, the executed
     notebook and its report), shared ``assets/`` and ``index.html``. Tests of each lab's notebook
@@ -172,5 +220,6 @@ def showcase_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ai4s_lab.pipelines import run_showcase
 
     out = tmp_path_factory.mktemp("showcase")
-    run_showcase(REPO / "notebooks", out)
+    with _showcase_lock(tmp_path_factory, exclusive=True):
+        run_showcase(REPO / "notebooks", out)
     return out

@@ -55,9 +55,9 @@ class LabServer:
             shutil.copy2(source, target)
         return target.relative_to(self.root).as_posix()
 
-    def api(self, path: str, *, token: bool = True) -> tuple[int, bytes]:
-        """GET a server URL (relative to the base URL); returns (status, body)."""
-        request = urllib.request.Request(f"{self.url}/{path.lstrip('/')}")
+    def api(self, path: str, *, token: bool = True, method: str = "GET") -> tuple[int, bytes]:
+        """Request a server URL (relative to the base URL); returns (status, body)."""
+        request = urllib.request.Request(f"{self.url}/{path.lstrip('/')}", method=method)
         if token:
             request.add_header("Authorization", f"token {self.token}")
         try:
@@ -65,6 +65,32 @@ class LabServer:
                 return response.status, response.read()
         except urllib.error.HTTPError as err:
             return err.code, err.read()
+
+    def shutdown_kernels(self) -> None:
+        """Shut down every kernel of the server (each test's notebooks leave theirs running,
+        holding memory and CPU that later tests would compete with)."""
+        status, body = self.api("api/kernels")
+        if status != 200:
+            return
+        for kernel in json.loads(body):
+            self.api(f"api/kernels/{kernel['id']}", method="DELETE")
+
+
+def with_parameters(source: Path, target: Path, values: dict[str, Any]) -> Path:
+    """Write ``source`` to ``target`` with ``values`` injected after its parameters cell, as
+    papermill does for a run (an "injected-parameters" cell). Names and types are checked
+    against the parameters cell first."""
+    import nbformat
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    from ai4s_lab.pipelines.parameters import check_parameters
+
+    check_parameters(source, values)
+    notebook = parameterize_notebook(load_notebook_node(str(source)), values)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, target)
+    return target
 
 
 def free_port() -> int:
@@ -210,6 +236,40 @@ def open_file(
     workspace = f"test-{next(_WORKSPACES)}"
     page.goto(f"{server.url}/lab/workspaces/{workspace}/tree/{relpath}?reset&token={server.token}")
     page.wait_for_selector(selector, timeout=timeout * 1000)
+
+
+def open_in_lab(page: Any, relpath: str, selector: str, timeout: float = 60.0) -> None:
+    """In a JupyterLab page already open (:func:`goto_lab`), close every document, open a file
+    of the server root with its default viewer and wait for ``selector`` to appear. Saves the
+    page load of :func:`open_file` when a test opens several files."""
+    page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
+    page.wait_for_function(
+        f"() => document.querySelectorAll({json.dumps(selector)}).length === 0",
+        timeout=timeout * 1000,
+    )
+    page.evaluate(
+        "(path) => window.jupyterapp.commands.execute('docmanager:open', {path})", relpath
+    )
+    page.wait_for_selector(selector, timeout=timeout * 1000)
+
+
+def lattice_pdb(source: Path, min_atoms: int) -> tuple[str, int]:
+    """A PDB text of at least ``min_atoms`` atoms: copies of ``source`` on a lattice 60 Å apart,
+    each copy its own chain. Returns (text, number of atoms)."""
+    lines = [
+        line for line in source.read_text().splitlines() if line.startswith(("ATOM  ", "HETATM"))
+    ]
+    copies = -(-min_atoms // len(lines))
+    out, serial = [], 0
+    for copy in range(copies):
+        dx, dy = 60.0 * (copy % 5), 60.0 * (copy // 5)
+        chain = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[copy % 26]
+        for line in lines:
+            serial += 1
+            x, y = float(line[30:38]) + dx, float(line[38:46]) + dy
+            out.append(f"{line[:6]}{serial % 100000:5d}{line[11:21]}{chain}{line[22:30]}"
+                       f"{x:8.3f}{y:8.3f}{line[46:]}")  # fmt: skip
+    return "\n".join(out) + "\nEND\n", serial
 
 
 def goto_lab(page: Any, server: LabServer, timeout: float = 60.0) -> None:

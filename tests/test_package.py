@@ -98,3 +98,34 @@ def test_no_print_in_library_code() -> None:
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert offenders == []
+
+
+def test_doctor_names_each_missing_package_and_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every distribution an extra installs that the labs import is checked; a missing one is
+    reported with the pip command of the extra that brings it (checked against pyproject)."""
+    from importlib import metadata
+
+    from ai4s_lab import doctor
+
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+    extras = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    real_version = metadata.version
+    gone = {"numba", "MDAnalysis", "h5netcdf", "scikit-learn"}
+
+    def version(name: str) -> str:
+        if name in gone:
+            raise metadata.PackageNotFoundError(name)
+        return real_version(name)
+
+    monkeypatch.setattr(doctor.metadata, "version", version)
+    checks = {c.name: c for c in doctor.diagnose()}
+    for name in gone:
+        check = checks[name]
+        assert not check.ok and check.detail == "not installed"
+        extra = check.fix.split("[")[1].rstrip(']"')
+        assert any(spec.startswith(name) for spec in extras[extra]), (name, extra)
+    report = doctor.format_report(list(checks.values()))
+    assert "4 item(s) missing" in report

@@ -126,7 +126,11 @@ cells = [
         "The viewer receives one frame at a time as a binary float32 buffer. Press ▶ to play, drag "
         "the slider to scrub, hover for the value under the cursor, and drag across the field to "
         "draw a line profile. In a static HTML report, a picture of the last frame stands in for "
-        "the widget."
+        "the widget.\n\n"
+        "`FieldView` shows your own data too: it takes any DataArray whose last two dims are the "
+        'image, whatever their names, e.g. `FieldView(xr.open_dataset("sst.nc")["sst"])` '
+        "with dims `(time, lat, lon)` plays the time series north up, each frame labelled with "
+        "its date; a leading `depth`/`level`/`z` dim is shown as slices."
     ),
     new_code_cell(
         "if len(ds[field].dims) == 3:  # (t, y, x)\n"

@@ -18,7 +18,10 @@ cells = [
         "residues whose Cβ atoms lie within 8 Å. After an optimal rigid superposition "
         "(Kabsch 1976, doi:10.1107/S0567739476001873) the **RMSD** measures the average deviation "
         "in Å; the **TM-score** (Zhang & Skolnick 2004, doi:10.1002/prot.20264) weighs each "
-        "residue by 1/(1+(d/d0)²), so it is length-independent and near 1 for the same fold; "
+        "residue by 1/(1+(d/d0)²) with a scale d0 = 1.24 (L − 15)^(1/3) − 1.8 Å that grows with "
+        "the length L of the reference, so that scores of proteins of different sizes compare: "
+        "1 is a perfect match, random pairs score about 0.17 and above 0.5 the two usually share "
+        "a fold (Xu & Zhang 2010, doi:10.1093/bioinformatics/btq066); "
         "**GDT-TS** (Zemla 2003, doi:10.1093/nar/gkg571) averages the fractions of residues "
         "within 1, 2, 4 and 8 Å.\n\n"
         "Default data (shipped in `ai4s_lab/protein/data/`): the AlphaFold DB model of human "
@@ -28,10 +31,11 @@ cells = [
     new_code_cell(
         "# Parameters (papermill and `ai4s-lab run -p NAME VALUE` override these)\n"
         'structure_path = ""  # PDB/mmCIF(.gz) file; empty: the shipped AlphaFold model of STRIP1\n'
-        'reference_path = ""  # optional structure to superpose onto (same residue numbering)\n'
+        'reference_path = ""  # optional structure to superpose onto\n'
+        'alignment = ""  # how residues pair with the reference: "" by residue number, "sequence" by aligning sequences\n'
         'pae_path = ""  # optional AlphaFold PAE JSON of the structure\n'
         'trajectory_topology = ""  # multi-model PDB or topology; empty: the shipped 1L2Y ensemble\n'
-        'trajectory_path = ""  # optional DCD/XTC file; empty: the shipped 1l2y.xtc\n'
+        'trajectory_path = ""  # DCD/XTC file of trajectory_topology; empty: its models (the shipped 1l2y.xtc by default)\n'
         "color_by = \"plddt\"  # 'plddt', 'chain', 'ss' or 'bfactor'\n"
         "contact_cutoff = 8.0  # Å, Cβ–Cβ\n"
         "device = \"auto\"  # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'",
@@ -86,7 +90,9 @@ cells = [
     ),
     new_markdown_cell(
         "## Superposition and scores\n\n"
-        "With `reference_path` the structure is superposed onto the reference. Without one, we "
+        "With `reference_path` the structure is superposed onto the reference, residues paired "
+        'by their numbers, or by a global sequence alignment with `alignment="sequence"` (a '
+        "model numbered from 1 against a PDB entry, a homologue, an MD topology). Without one, we "
         "compare the models of the NMR ensemble with its first model: the spread of an NMR "
         "ensemble shows how well the data define each region."
     ),
@@ -97,11 +103,12 @@ cells = [
         "    mobile, reference = structure, protein.load_structure(reference_path)\n"
         "else:\n"
         "    mobile, reference = ensemble, ensemble.with_coords(ensemble.coords[:1])\n"
-        'fit = protein.superpose(mobile, reference, selection="CA", device=dev)\n'
+        "pairs = alignment or None\n"
+        'fit = protein.superpose(mobile, reference, selection="CA", alignment=pairs, device=dev)\n'
         "scores = pd.DataFrame({\n"
         '    "rmsd_A": fit.rmsd.cpu().numpy(),\n'
-        '    "tm_score": protein.tm_score(mobile, reference, device=dev).cpu().numpy(),\n'
-        '    "gdt_ts": protein.gdt_ts(mobile, reference, device=dev).cpu().numpy(),\n'
+        '    "tm_score": protein.tm_score(mobile, reference, alignment=pairs, device=dev).cpu().numpy(),\n'
+        '    "gdt_ts": protein.gdt_ts(mobile, reference, alignment=pairs, device=dev).cpu().numpy(),\n'
         "})\n"
         'ai4s_lab.record("superposition_scores", scores)\n'
         'ai4s_lab.record("median_tm_score", float(scores.tm_score.median()))\n'
@@ -112,10 +119,12 @@ cells = [
         "Cα RMSD to the first frame (after superposition) and radius of gyration of every frame."
     ),
     new_code_cell(
-        "trajectory = protein.load_trajectory(\n"
-        '    trajectory_topology or protein.example_file("1l2y.pdb"),\n'
-        '    trajectory_path or protein.example_file("1l2y.xtc"),\n'
-        ")\n"
+        "if trajectory_topology:  # a multi-model PDB alone, or a topology with its DCD/XTC\n"
+        "    trajectory = protein.load_trajectory(trajectory_topology, trajectory_path or None)\n"
+        "else:\n"
+        "    trajectory = protein.load_trajectory(\n"
+        '        protein.example_file("1l2y.pdb"), trajectory_path or protein.example_file("1l2y.xtc")\n'
+        "    )\n"
         "frames = protein.trajectory_table(trajectory, device=dev)\n"
         'ai4s_lab.record("max_rmsd_A", float(frames.rmsd.max()))\n'
         "fig = go.Figure()\n"

@@ -63,7 +63,17 @@ cells = [
         'ai4s_lab.record("best_similarity", float(hits.similarity.iloc[0]))\n'
         "hits.head(10)"
     ),
-    new_markdown_cell("## Drug-likeness of the hits"),
+    new_markdown_cell(
+        "## Drug-likeness of the hits\n\n"
+        "Rules of thumb for an oral drug, each with the reason a hit fails it. Lipinski's rule "
+        "of five (doi:10.1016/S0169-409X(96)00423-1): poor absorption is likely when more than "
+        "one of MW ≤ 500 g/mol, logP ≤ 5, ≤ 5 H-bond donors and ≤ 10 acceptors is broken. Veber "
+        "(doi:10.1021/jm020017n): at most 10 rotatable bonds and a polar surface area (TPSA) of "
+        "at most 140 Å². PAINS (Baell & Holloway 2010, doi:10.1021/jm901137j) and Brenk "
+        "(doi:10.1002/cmdc.200700139) flag substructures that give false positives in assays or "
+        "are reactive or toxic. QED (Bickerton 2012, doi:10.1038/nchem.1218) combines eight such "
+        "properties, alerts included, into one drug-likeness score between 0 and 1."
+    ),
     new_code_cell(
         "rows = hits['index'].tolist()\n"
         "hit_mols = [library.mols[i] for i in rows]\n"
@@ -114,7 +124,12 @@ cells = [
         "## Where next\n\n"
         "* `ai4s-lab run notebooks/virtual_screening.ipynb -p query_smiles 'c1ccccc1C(=O)O' -p k 50`\n"
         "* `index.threshold_search(query, 0.7)` returns every molecule above a similarity; "
-        "`index.search_many(queries, k)` answers many queries at once."
+        "`index.search_many(queries, k)` answers many queries at once.\n"
+        "* The library is read here without the canonical-tautomer step "
+        "(`canonical_tautomer=False`); `mol.StandardizeOptions()` turns it on, and it keeps the "
+        "input's stereo "
+        "(`keep_stereo=True`, the default), while `keep_stereo=False` is RDKit's behaviour, which "
+        "can merge enantiomers such as L- and D-alanine."
     ),
 ]
 

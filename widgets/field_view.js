@@ -139,9 +139,10 @@ function render({ model, el: root }) {
     cblabel.innerHTML = `<span>${fmt(hi)}</span><span style="opacity:.6">${model.get("name")} ${model.get("units")}</span><span>${fmt(lo)}</span>`;
     drawOverlay();
     drawProfile();
-    const times = model.get("times");
-    const t = times[model.get("frame_index")];
-    tlabel.textContent = t === undefined ? "" : `t = ${fmt(t)}`;
+    const index = model.get("frame_index");
+    const t = model.get("times")[index];
+    const label = model.get("time_labels")[index];
+    tlabel.textContent = label ?? (t === undefined ? "" : `${model.get("time_name")} = ${fmt(t)}`);
     root.dataset.frameIndex = String(model.get("frame_index"));
   }
 
@@ -275,7 +276,8 @@ function render({ model, el: root }) {
   });
   overlay.addEventListener("mousemove", (event) => {
     const [x, y] = toData(event.offsetX, event.offsetY);
-    readout.textContent = `x = ${fmt(x)}, y = ${fmt(y)}, ${model.get("name")} = ${fmt(sample(x, y))}`;
+    const [yName, xName] = model.get("axis_names");
+    readout.textContent = `${xName} = ${fmt(x)}, ${yName} = ${fmt(y)}, ${model.get("name")} = ${fmt(sample(x, y))}`;
     if (drag) {
       model.set("profile", [drag[0], drag[1], x, y]);
       drawOverlay();

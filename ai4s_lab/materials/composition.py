@@ -276,6 +276,8 @@ def _parse_formula(formula: str) -> dict[str, float]:
         factor = 1.0
         if match:
             factor = float(match.group(1))
+            if factor == 0:
+                raise FormulaError(f"formula {formula!r}: the part {part!r} is multiplied by zero")
             part = part[match.end() :]
         for el, amount in _parse_group(part, formula).items():
             total[el] = total.get(el, 0.0) + amount * factor
@@ -317,6 +319,11 @@ def _parse_group(text: str, formula: str) -> dict[str, float]:
                 raise FormulaError(
                     f"formula {formula!r}: the number {number!r} follows no element or group"
                 )
+            if float(number) == 0:
+                raise FormulaError(
+                    f"formula {formula!r}: the amount {number!r} after {_written(last)} is "
+                    "zero; remove what has no atoms from the formula"
+                )
             _add(stack[-1], last, float(number) - 1.0)
             last = None
         else:
@@ -324,6 +331,12 @@ def _parse_group(text: str, formula: str) -> dict[str, float]:
     if len(stack) != 1:
         raise FormulaError(f"formula {formula!r}: an opening parenthesis is never closed")
     return stack[0]
+
+
+def _written(group: Mapping[str, float]) -> str:
+    """An element (``"O"``) or a group (``"(PO4)"``) as a formula writes it, for messages."""
+    text = "".join(f"{el}{amount:g}" if amount != 1 else el for el, amount in group.items())
+    return text if len(group) == 1 and next(iter(group.values())) == 1 else f"({text})"
 
 
 def _add(target: dict[str, float], group: Mapping[str, float], factor: float = 1.0) -> None:

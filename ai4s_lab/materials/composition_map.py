@@ -119,7 +119,9 @@ def composition_map(
     Parameters
     ----------
     elements
-        The elements spanning the grid, e.g. ``["Li", "P", "S"]``.
+        The elements spanning the grid, e.g. ``["Li", "P", "S"]``. For a phase diagram or a
+        model that knows its elements, a subset of them maps that face of its simplex
+        (``["Li", "S"]`` of a Li-P-S diagram: the Li-S edge, the other fractions 0).
     source
         What to map:
 
@@ -127,6 +129,10 @@ def composition_map(
           column ``name`` (default renamed ``"hull_energy"``);
         * a model with ``predict(fractions)`` returning an array or ``(mean, std)`` (such as
           :class:`~ai4s_lab.materials.FormationEnergyGP`): columns ``name`` and ``name + "_std"``;
+          a model with an ``elements`` attribute (a GP fitted on a phase diagram, or on arrays
+          with ``fit(..., elements=[...])``) gets the fractions in its own element order,
+          whatever the order of ``elements``; a model whose ``elements`` is ``None`` gets
+          them in the order of ``elements``;
         * a function of the fraction array (M, k) returning an array (M,) or a dict of arrays
           (one column each).
     step
@@ -151,7 +157,7 @@ def composition_map(
     grid = composition_grid(len(symbols), step)
     columns = _evaluate(source, symbols, grid, name)
     frame = pd.DataFrame(grid, columns=symbols)
-    frame.insert(len(symbols), "formula", _labels(symbols, grid))
+    frame.insert(len(symbols), "formula", _labels(symbols, grid, round(1.0 / step)))
     for column, values in columns.items():
         array = np.asarray(values, dtype=np.float64).reshape(-1)
         if array.shape[0] != len(grid):
@@ -169,18 +175,14 @@ def _evaluate(
     from ai4s_lab.materials.phase_diagram import PhaseDiagram
 
     if isinstance(source, PhaseDiagram):
-        order = [source.elements.index(el) if el in source.elements else -1 for el in elements]
-        if -1 in order or len(elements) != len(source.elements):
-            raise InputError(
-                f"elements={elements} must be the elements of the phase diagram "
-                f"{source.elements} (in any order)"
-            )
-        x = np.zeros_like(grid)
-        x[:, order] = grid
+        x = _in_source_order(grid, elements, source.elements, "the phase diagram")
         label = "hull_energy" if name == "value" else name
         return {label: source.hull_energy(x)}
     predict = getattr(source, "predict", None)
     if callable(predict):
+        fitted = getattr(source, "elements", None)
+        if fitted is not None:  # a model fitted on a phase diagram knows its column order
+            grid = _in_source_order(grid, elements, tuple(fitted), "the fitted model")
         result = predict(grid)
         if isinstance(result, tuple):
             mean, std = result
@@ -198,9 +200,30 @@ def _evaluate(
     )
 
 
-def _labels(elements: list[str], grid: np.ndarray) -> list[str]:
+def _in_source_order(
+    grid: np.ndarray, elements: list[str], source_elements: tuple[str, ...], what: str
+) -> np.ndarray:
+    """The grid's columns (in the order of ``elements``) rearranged into ``source_elements``;
+    elements of the source that the map leaves out get fraction 0 (a face of its simplex)."""
+    names = [str(el) for el in source_elements]
+    if not set(elements) <= set(names):
+        raise InputError(
+            f"elements={elements} must be the elements of {what} {tuple(names)} (in any "
+            "order), or some of them for a map of a face (e.g. a binary edge of a ternary)"
+        )
+    x = np.zeros((len(grid), len(names)))
+    x[:, [names.index(el) for el in elements]] = grid
+    return x
+
+
+def _labels(elements: list[str], grid: np.ndarray, divisions: int) -> list[str]:
+    """``"Li0.25P0.125S0.625"`` per row: at least 3 significant digits, and enough that grid
+    fractions (multiples of ``1/divisions``) never share a label."""
+    digits = max(3, math.ceil(math.log10(divisions)) + 1)
     labels = []
     for row in grid:
-        parts = [f"{el}{value:.3g}" for el, value in zip(elements, row, strict=True) if value > 0]
+        parts = [
+            f"{el}{value:.{digits}g}" for el, value in zip(elements, row, strict=True) if value > 0
+        ]
         labels.append("".join(parts))
     return labels

@@ -8,11 +8,14 @@ load.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import gzip
 import io
 import json
 import math
+import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,9 +34,37 @@ __all__ = [
     "load_entries",
 ]
 
-_COMPOSITION_KEYS = ("composition", "formula", "reduced_formula", "name")
+_COMPOSITION_KEYS = (
+    "composition", "formula", "reduced_formula", "name", "unit_cell_formula", "full_formula",
+)  # fmt: skip
+#: With an energy per atom, the size of the formula unit does not matter, so reduced formulas
+#: (Materials Project ``formula_pretty``) are read as well.
+_ANY_COMPOSITION_KEYS = (
+    *_COMPOSITION_KEYS, "formula_pretty", "pretty_formula", "composition_reduced",
+)  # fmt: skip
 _ENERGY_KEYS = ("energy", "energy_ev", "total_energy", "uncorrected_energy")
+_PER_ATOM_ENERGY_KEYS = ("energy_per_atom", "uncorrected_energy_per_atom")
+#: CSV delimiters recognised from the header line.
+_DELIMITERS = (",", ";", "\t")
+#: A unit after a CSV column name, ``"energy (eV)"`` or ``"energy [eV/atom]"``.
+_UNIT = re.compile(r"(?P<name>.*?)\s*[(\[]\s*(?P<unit>[^)\]]*?)\s*[)\]]")
 _ID_KEYS = ("entry_id", "id", "material_id", "name")
+#: A total-energy column and the per-atom column that must agree with it where both are given.
+_PER_ATOM_OF = {
+    "energy": "energy_per_atom", "energy_ev": "energy_per_atom",
+    "total_energy": "energy_per_atom", "uncorrected_energy": "uncorrected_energy_per_atom",
+}  # fmt: skip
+#: Columns whose values are numbers in eV; ``;``- or tab-separated CSV may write them with a
+#: decimal comma (``-14,3``).
+_NUMBER_KEYS = (*_ENERGY_KEYS, *_PER_ATOM_ENERGY_KEYS, "correction")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+#: Keys of a JSON object that hold the list of entries (pymatgen ``PhaseDiagram.as_dict()``
+#: keeps it under ``computed_data``; older versions at the top level).
+_LIST_KEYS = ("entries", "all_entries", "data")
+#: Where a CSV row had more values than the header has columns (see ``_csv_records``).
+_EXTRA_VALUES = "\x00extra values"
+#: Encodings tried, in order, for a file without a byte-order mark; latin-1 never fails.
+_FALLBACK_ENCODINGS = ("utf-8", "cp1252", "latin-1")
 #: How many rejected rows the warning of :func:`load_entries` lists by name.
 MAX_ROWS_IN_WARNING = 5
 
@@ -182,21 +213,59 @@ class LoadedEntries:
         return self.entries[index]
 
 
-def load_entries(path: str | Path, *, warn: bool = True) -> LoadedEntries:
-    """Read computed entries from a CSV or JSON file (optionally gzipped).
+def load_entries(
+    path: str | Path,
+    *,
+    warn: bool = True,
+    apply_corrections: bool | None = None,
+    encoding: str | None = None,
+) -> LoadedEntries:
+    """Read computed entries from a CSV, TSV or JSON file (optionally gzipped).
 
     JSON: a list of records ``{"composition": {"Li": 2, "O": 1} | "Li2O", "energy": -14.3,
-    "entry_id": "mp-1960", ...}`` (pymatgen ``as_dict()`` output of ``PDEntry`` and
-    ``ComputedEntry`` is also read); other keys go to :attr:`Entry.attributes`. CSV: a header
-    with a ``composition`` (or ``formula``) column, an ``energy`` column (total eV for the
-    formula as written) and optionally ``entry_id``; other columns become attributes.
+    "entry_id": "mp-1960", ...}``, one such record, an object keyed by entry id
+    (``{"mp-1960": {...}, ...}``, the key is the id), or an object with the list under
+    ``"entries"``, ``"all_entries"`` or ``"data"``. pymatgen ``as_dict()`` output of
+    ``PDEntry``, ``ComputedEntry`` and ``ComputedStructureEntry`` is read with the corrected
+    energy, and so is a ``PhaseDiagram.as_dict()`` file (its ``all_entries``). Other keys go to
+    :attr:`Entry.attributes`. CSV: a header with a ``composition`` (or ``formula``) column, an
+    ``energy`` column (total eV for the formula as written) and optionally ``entry_id``; other
+    columns become attributes. The delimiter may be ``,``, ``;`` or a tab (``.tsv`` files);
+    ``#`` comment lines before the header are skipped; a unit in eV after a column name is
+    allowed (``"Energy (eV)"``); in ``;``- or tab-separated files energies may use a decimal
+    comma (``-14,3``). A row with more values than the header has columns is rejected (an
+    unquoted ``,`` inside a value would shift the columns). Text may be UTF-8, UTF-16 with a
+    byte-order mark, or Windows-1252/Latin-1 (as spreadsheet programs write it).
+
+    Records without a total energy may give ``energy_per_atom`` (eV/atom) instead, as Materials
+    Project documents do (``material_id``, ``formula_pretty``, ``energy_per_atom``, which is
+    the corrected energy); the total energy is then that times the atoms of the composition.
+    A record that gives both must have them agree to the precision they are written with
+    (``energy / atoms == energy_per_atom``); otherwise the composition is not the one the
+    energy belongs to (a cell energy with a reduced formula, say) and the row is rejected.
+
+    Energy corrections (such as the Materials Project's anion and +U corrections) in a
+    ``correction`` value (total eV for the composition as written) are handled so:
+    pymatgen ``ComputedEntry`` records store the uncorrected energy and their correction is
+    added, as pymatgen does. For any other record the loader cannot know whether ``energy``
+    already includes it, so by default the energy is read as written, the correction is kept
+    in :attr:`Entry.attributes` and one :class:`~ai4s_lab.errors.Ai4sWarning` says so; pass
+    ``apply_corrections=True`` to add it, or ``False`` to read every energy as written
+    (pymatgen records too) without a warning.
 
     Parameters
     ----------
     path
-        ``.csv``, ``.json``, ``.csv.gz`` or ``.json.gz`` file.
+        ``.csv``, ``.tsv``, ``.json``, or any of these with ``.gz``.
     warn
         Emit one :class:`~ai4s_lab.errors.Ai4sWarning` that lists the rejected rows.
+    apply_corrections
+        ``None`` (default): pymatgen records corrected, others as written (with a warning
+        where they carry a correction); ``True``: add every record's ``correction`` (eV);
+        ``False``: apply no correction.
+    encoding
+        Text encoding; default: detected (UTF-8, UTF-16 with a byte-order mark, else
+        Windows-1252, else Latin-1).
 
     Returns
     -------
@@ -208,7 +277,8 @@ def load_entries(path: str | Path, *, warn: bool = True) -> LoadedEntries:
     FileNotFoundError
         If the file does not exist.
     DataFileError
-        If the file is not CSV/JSON, lacks the composition or energy column, or has no good row.
+        If the file is not CSV/TSV/JSON, lacks the composition or energy column, or has no
+        good row.
     """
     file = Path(path)
     if not file.is_file():
@@ -216,26 +286,32 @@ def load_entries(path: str | Path, *, warn: bool = True) -> LoadedEntries:
     suffixes = [s.lower() for s in file.suffixes]
     compressed = bool(suffixes) and suffixes[-1] == ".gz"
     kind = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    if kind not in (".json", ".csv", ".tsv"):
+        raise DataFileError(
+            file,
+            f"unknown file type {''.join(suffixes)!r}",
+            hint="use .csv, .tsv or .json (maybe .gz)",
+        )
     try:
         raw = gzip.decompress(file.read_bytes()) if compressed else file.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError, EOFError) as err:
+        text = _decode(raw, encoding)
+    except (OSError, UnicodeDecodeError, LookupError, EOFError) as err:
         raise DataFileError(file, f"cannot be read as text: {err}") from err
     if kind == ".json":
         records = _json_records(file, text)
-    elif kind == ".csv":
-        records = _csv_records(file, text)
     else:
-        raise DataFileError(
-            file, f"unknown file type {''.join(suffixes)!r}", hint="use .csv or .json (maybe .gz)"
-        )
+        records = _csv_records(file, text, tab=kind == ".tsv")
     entries: list[Entry] = []
     rejected: list[RejectedRow] = []
+    unapplied = 0
     for line, record in records:
         try:
-            entries.append(_entry_from_record(record))
+            entry, not_applied = _entry_from_record(record, apply_corrections)
         except (EntryError, FormulaError, KeyError) as err:
             rejected.append(RejectedRow(line, _guess_id(record), str(err).strip("'\"")))
+        else:
+            entries.append(entry)
+            unapplied += not_applied
     if not entries:
         first = f"; first problem: {rejected[0]}" if rejected else ""
         raise DataFileError(file, f"no usable entry in {len(records)} rows{first}")
@@ -249,7 +325,37 @@ def load_entries(path: str | Path, *, warn: bool = True) -> LoadedEntries:
             Ai4sWarning,
             stacklevel=2,
         )
+    if unapplied:
+        warnings.warn(
+            f"{file}: {unapplied} of {len(entries)} entries have a 'correction' that was not "
+            "applied: their energy is read as written and the correction is kept in "
+            "Entry.attributes['correction']. Pass apply_corrections=True to add the "
+            "corrections (eV) to the energies, or apply_corrections=False if the energies "
+            "already include them",
+            Ai4sWarning,
+            stacklevel=2,
+        )
     return LoadedEntries(str(file), tuple(entries), tuple(rejected))
+
+
+def _decode(raw: bytes, encoding: str | None) -> str:
+    """Bytes to text: the given encoding, else by byte-order mark, else the first of
+    :data:`_FALLBACK_ENCODINGS` that decodes."""
+    if encoding is not None:
+        return raw.decode(encoding)
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            return raw.decode(name)
+    for name in _FALLBACK_ENCODINGS[:-1]:
+        with contextlib.suppress(UnicodeDecodeError):
+            return raw.decode(name)
+    return raw.decode(_FALLBACK_ENCODINGS[-1])
 
 
 def _json_records(file: Path, text: str) -> list[tuple[int, Mapping[str, Any]]]:
@@ -257,11 +363,14 @@ def _json_records(file: Path, text: str) -> list[tuple[int, Mapping[str, Any]]]:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise DataFileError(file, f"is not valid JSON: {err.msg}", line=err.lineno) from err
-    if isinstance(data, Mapping) and isinstance(data.get("entries"), list):
-        data = data["entries"]
+    if isinstance(data, Mapping):
+        data = _json_object_records(data)
     if not isinstance(data, list):
         raise DataFileError(
-            file, "the JSON is not a list of entry records", hint="write [{...}, {...}]"
+            file,
+            "the JSON is not a list of entry records, one record, or an object of records "
+            "keyed by entry id",
+            hint='write [{"composition": "Li2O", "energy": -14.3}, ...]',
         )
     out: list[tuple[int, Mapping[str, Any]]] = []
     for number, record in enumerate(data, start=1):
@@ -269,29 +378,93 @@ def _json_records(file: Path, text: str) -> list[tuple[int, Mapping[str, Any]]]:
     return out
 
 
-def _csv_records(file: Path, text: str) -> list[tuple[int, Mapping[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    if not any(key in header for key in _COMPOSITION_KEYS):
+def _json_object_records(data: Mapping[str, Any]) -> Any:
+    """The records of a JSON object: its list of entries (``entries``, ``all_entries``,
+    ``data``; inside ``computed_data`` for a pymatgen ``PhaseDiagram``), the object itself
+    when it is one record, or its values when they are records keyed by entry id."""
+    computed = data.get("computed_data")
+    for holder in (data, computed if isinstance(computed, Mapping) else {}):
+        for key in _LIST_KEYS:
+            if isinstance(holder.get(key), list):
+                return holder[key]
+    if "@class" in data or any(
+        key in data for key in (*_ANY_COMPOSITION_KEYS, *_ENERGY_KEYS, "entry")
+    ):
+        return [data]
+    if data and all(isinstance(value, Mapping) for value in data.values()):
+        named = ("entry_id", "id", "material_id")
+        return [
+            value if any(k in value for k in named) else {"entry_id": key, **value}
+            for key, value in data.items()
+        ]
+    return data
+
+
+def _csv_records(
+    file: Path, text: str, *, tab: bool = False
+) -> list[tuple[int, Mapping[str, Any]]]:
+    lines = text.splitlines(keepends=True)
+    skipped = 0  # comment and blank lines before the header
+    while skipped < len(lines) and (
+        not lines[skipped].strip() or lines[skipped].lstrip().startswith("#")
+    ):
+        skipped += 1
+    first_line = lines[skipped] if skipped < len(lines) else ""
+    delimiter = "\t" if tab and "\t" in first_line else max(_DELIMITERS, key=first_line.count)
+    reader = csv.DictReader(io.StringIO("".join(lines[skipped:])), delimiter=delimiter)
+    names = [_column_name(name) for name in reader.fieldnames or []]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
         raise DataFileError(
-            file, f"no composition column in the header {header}", line=1,
+            file, f"the header names the column(s) {repeated} more than once", line=1,
+            hint="give every column a distinct name, so no value is silently dropped",
+        )  # fmt: skip
+    if not any(key in names for key in _ANY_COMPOSITION_KEYS):
+        raise DataFileError(
+            file, f"no composition column in the header {names}", line=1,
             hint="name one column 'composition' or 'formula'",
         )  # fmt: skip
-    if not any(key in header for key in _ENERGY_KEYS):
+    if not any(key in names for key in (*_ENERGY_KEYS, *_PER_ATOM_ENERGY_KEYS)):
         raise DataFileError(
-            file, f"no energy column in the header {header}", line=1,
-            hint="name the total-energy column (eV) 'energy'",
+            file, f"no energy column in the header {names}", line=1,
+            hint="name the total-energy column (eV) 'energy', or the column in eV/atom "
+            "'energy_per_atom'",
         )  # fmt: skip
+    reader.fieldnames = names
     out: list[tuple[int, Mapping[str, Any]]] = []
     for row in reader:
-        clean = {
-            (key or "").strip().lower(): (value.strip() if isinstance(value, str) else value)
-            for key, value in row.items()
+        extra = row.pop(None, None)
+        clean: dict[str, Any] = {
+            key: (value.strip() if isinstance(value, str) else value) for key, value in row.items()
         }
+        if delimiter != ",":
+            for key in _NUMBER_KEYS:
+                value = clean.get(key)
+                if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
+                    clean[key] = value.replace(",", ".")
+        if extra:
+            clean[_EXTRA_VALUES] = (len(names) + len(extra), len(names), delimiter)
         if not any(clean.values()):
             continue
-        out.append((reader.line_num, clean))
+        out.append((reader.line_num + skipped, clean))
     return out
+
+
+def _column_name(raw: str | None) -> str:
+    """A CSV column name, lower case; a known energy column may carry its unit in eV:
+    ``"Energy (eV)"`` is ``"energy"``, ``"Energy (eV/atom)"`` is ``"energy_per_atom"``."""
+    name = (raw or "").strip().lower()
+    match = _UNIT.fullmatch(name)
+    if match is None:
+        return name
+    base = "_".join(match["name"].replace("-", " ").split())
+    unit = match["unit"].replace(" ", "")
+    if unit == "ev/atom" and base in _ENERGY_KEYS:
+        base = f"{base}_per_atom"
+    known = (unit == "ev" and base in _ENERGY_KEYS) or (
+        unit in ("ev", "ev/atom") and base in _PER_ATOM_ENERGY_KEYS
+    )
+    return base if known else name
 
 
 def _pick(record: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
@@ -308,32 +481,130 @@ def _guess_id(record: Mapping[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
-def _entry_from_record(record: Mapping[str, Any]) -> Entry:
+def _entry_from_record(
+    record: Mapping[str, Any], apply_corrections: bool | None = None
+) -> tuple[Entry, bool]:
+    """The entry of one record, and whether it carries a correction that was not applied
+    (one that ``apply_corrections=None`` leaves to the user)."""
     if "_raw" in record:
         raise EntryError(f"the record {record['_raw']!r} is not an object with keys")
+    if _EXTRA_VALUES in record:
+        given, columns, delimiter = record[_EXTRA_VALUES]
+        raise EntryError(
+            f"the row has {given} values for the {columns} columns of the header; a value "
+            f"holding the delimiter {delimiter!r} (a thousands separator, a note) must be quoted"
+        )
     if "entry" in record and isinstance(record["entry"], Mapping):  # ComputedStructureEntry-like
         record = {**record["entry"], **{k: v for k, v in record.items() if k != "entry"}}
     id_key, entry_id = _pick(record, _ID_KEYS)
+    ident = None if entry_id is None else str(entry_id)
     comp_key, composition = _pick(record, _COMPOSITION_KEYS)
     energy_key, energy = _pick(record, _ENERGY_KEYS)
+    per_atom = False
+    if energy is None or composition is None:
+        per_atom_key, per_atom_energy = _pick(record, _PER_ATOM_ENERGY_KEYS)
+        any_key, any_composition = _pick(record, _ANY_COMPOSITION_KEYS)
+        if per_atom_energy is not None and any_composition is not None:
+            energy_key, energy, comp_key, composition = (
+                per_atom_key, per_atom_energy, any_key, any_composition,
+            )  # fmt: skip
+            per_atom = True
     if composition is None:
         raise EntryError("no composition (a 'composition' or 'formula' value)")
     if energy is None:
-        raise EntryError("no energy (an 'energy' value in eV)")
-    if "correction" in record and energy_key == "energy" and record.get("@class"):
-        # pymatgen ComputedEntry.as_dict(): "energy" is uncorrected; the corrected energy is used.
-        energy = float(energy) + float(record.get("correction") or 0.0)
+        raise EntryError("no energy (an 'energy' value in eV, or 'energy_per_atom' in eV/atom)")
     if isinstance(composition, Mapping):
         composition = {k: v for k, v in composition.items() if not str(k).startswith("@")}
+    value = _to_float(energy, ident, composition, "energy")
+    try:
+        parsed = Composition(composition)  # parsed once, here
+    except FormulaError as err:
+        raise EntryError(f"entry {ident or composition!r}: {err}") from err
+    atoms = parsed.num_atoms
+    if per_atom:
+        value *= atoms
+    correction = _correction(record, energy_key, ident, composition)
+    pymatgen = bool(record.get("@class")) and energy_key == "energy"
+    apply = apply_corrections is True or (apply_corrections is None and pymatgen)
+    if correction is not None and apply:
+        # pymatgen ComputedEntry.as_dict(): "energy" is uncorrected; its energy adds the
+        # correction (the sum of its energy adjustments).
+        value += correction
+    if not per_atom and energy_key in _PER_ATOM_OF:
+        _check_per_atom(record, energy_key, energy, value, atoms, correction, ident, composition)
     used = {id_key, comp_key, energy_key, "@module", "@class", "@version"}
     attributes = {k: v for k, v in record.items() if k not in used}
-    ident = None if entry_id is None else str(entry_id)
-    return Entry(composition, _to_float(energy, ident, composition), ident, attributes)
+    unapplied = correction is not None and correction != 0 and apply_corrections is None
+    return Entry(parsed, value, ident, attributes), unapplied and not pymatgen
 
 
-def _to_float(value: Any, entry_id: str | None, composition: Any) -> float:
+def _correction(
+    record: Mapping[str, Any], energy_key: str | None, entry_id: str | None, composition: Any
+) -> float | None:
+    """The record's energy correction in eV (``correction``, or the sum of pymatgen's
+    ``energy_adjustments``), or None where it gives none."""
+    raw = record.get("correction")
+    if raw not in (None, ""):
+        return _to_float(raw, entry_id, composition, "correction")
+    adjustments = record.get("energy_adjustments")
+    if record.get("@class") and energy_key == "energy" and isinstance(adjustments, list):
+        values = [a.get("value", 0.0) if isinstance(a, Mapping) else a for a in adjustments]
+        return sum(_to_float(v, entry_id, composition, "energy adjustment") for v in values)
+    return None
+
+
+def _check_per_atom(
+    record: Mapping[str, Any],
+    energy_key: str,
+    energy: Any,
+    total: float,
+    atoms: float,
+    correction: float | None,
+    entry_id: str | None,
+    composition: Any,
+) -> None:
+    """Refuse a record whose total energy and energy per atom disagree beyond the precision
+    they are written with (before or after its correction)."""
+    key = _PER_ATOM_OF[energy_key]
+    given = record.get(key)
+    if given in (None, ""):
+        return
+    per_atom = _to_float(given, entry_id, composition, key)
+    written = _to_float(energy, entry_id, composition, energy_key)
+    candidates = {written, total, written + (correction or 0.0)}
+    slack = _half_unit(given) + _half_unit(energy) / atoms
+    if any(
+        abs(value / atoms - per_atom) <= slack + 1e-9 * max(1.0, abs(per_atom))
+        for value in candidates
+    ):
+        return
+    formula = Composition(composition).formula  # only for the message of a rejected row
+    raise EntryError(
+        f"entry {entry_id or composition!r}: {energy_key} {energy!r} eV over the {atoms:g} atoms "
+        f"of {formula} is {written / atoms:.6g} eV/atom, but {key} is {given!r} eV/atom; the "
+        "composition is not the one the energy was computed for (a cell energy with a reduced "
+        "formula?). Give the composition of the calculated cell, or one of the two energies"
+    )
+
+
+def _half_unit(value: Any) -> float:
+    """Half a unit in the last written decimal of a number (its rounding error): 0.005 for
+    ``"-4.67"``, 0.5 for ``-14``; from the shortest repr for floats."""
+    text = (value if isinstance(value, str) else repr(value)).strip().lower()
+    mantissa, _, exponent = text.partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    try:
+        decimals -= int(exponent or 0)
+    except ValueError:
+        return 0.0
+    return 0.5 * 10.0 ** (-decimals)
+
+
+def _to_float(value: Any, entry_id: str | None, composition: Any, what: str) -> float:
+    name = entry_id if entry_id is not None else composition
+    if isinstance(value, bool):
+        raise EntryError(f"entry {name!r}: {what} {value!r} is a boolean, not a number in eV")
     try:
         return float(value)
     except (TypeError, ValueError) as err:
-        name = entry_id if entry_id is not None else composition
-        raise EntryError(f"entry {name!r}: energy {value!r} is not a number") from err
+        raise EntryError(f"entry {name!r}: {what} {value!r} is not a number") from err

@@ -31,6 +31,7 @@ import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
 from ai4s_lab.errors import InputError
+from ai4s_lab.materials._fractions import fraction_rows
 from ai4s_lab.materials.composition import (
     ELEMENTS,
     Composition,
@@ -325,7 +326,19 @@ class PhaseDiagram:
             return self._e_above_hull.copy()
         if isinstance(entries, Entry):
             return float(self._e_above_hull_of([entries])[0])
-        return self._e_above_hull_of(list(entries))
+        if isinstance(entries, (str, Composition)) or not isinstance(entries, Iterable):
+            raise InputError(
+                f"e_above_hull({entries!r:.60}): give an Entry (its energy is needed), a list of "
+                "entries, or nothing; for the hull energy at a composition use hull_energy"
+            )
+        chosen = list(entries)
+        for position, entry in enumerate(chosen):
+            if not isinstance(entry, Entry):
+                raise InputError(
+                    f"e_above_hull: item {position} is a {type(entry).__name__} "
+                    f"({entry!r:.60}), not an Entry; give Entry(composition, energy) objects"
+                )
+        return self._e_above_hull_of(chosen)
 
     def _e_above_hull_of(self, entries: list[Entry]) -> np.ndarray:
         out = np.empty(len(entries))
@@ -359,7 +372,13 @@ class PhaseDiagram:
             arrays, one value per row). Add ``fractions @ mu`` to get a total energy.
         """
         if isinstance(composition, np.ndarray):
-            x = np.asarray(composition, dtype=np.float64)
+            try:
+                x = np.asarray(composition, dtype=np.float64)
+            except (TypeError, ValueError) as err:
+                raise InputError(
+                    f"hull_energy: an array of dtype {composition.dtype} is not atomic "
+                    f"fractions ({err}); give numbers in the order of {self.elements}"
+                ) from err
             flat = x.ndim == 1
             x2 = np.atleast_2d(x)
             if x2.shape[1] != len(self.elements):
@@ -367,7 +386,7 @@ class PhaseDiagram:
                     f"fractions of shape {x.shape} do not match the {len(self.elements)} "
                     f"elements {self.elements}"
                 )
-            values = self._hull_from_fractions(x2 / x2.sum(axis=1, keepdims=True))
+            values = self._hull_from_fractions(fraction_rows(x2, "hull_energy", self.elements))
             return float(values[0]) if flat else values
         return float(self._hull_from_fractions(self._vector(composition)[None, :])[0])
 
@@ -513,8 +532,8 @@ class PhaseDiagram:
 def _as_entry(entry: Any, position: int) -> Entry:
     if isinstance(entry, Entry):
         return entry
-    module = type(entry).__module__ or ""
-    if module.startswith("pymatgen") and hasattr(entry, "composition"):
+    from_pymatgen = any((c.__module__ or "").startswith("pymatgen") for c in type(entry).__mro__)
+    if from_pymatgen and hasattr(entry, "composition"):
         return Entry.from_pymatgen(entry)
     raise InputError(
         f"item {position} of the entries is a {type(entry).__name__} ({entry!r:.60}), not an "

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError
+from ai4s_lab.materials._fractions import fraction_rows
+from ai4s_lab.materials.composition import ELEMENTS
 
 if TYPE_CHECKING:
     import torch
@@ -53,10 +55,17 @@ class FormationEnergyGP:
     seed
         Makes the fit reproducible.
 
+    Attributes
+    ----------
+    elements : tuple of str or None
+        The element of each column, from the last fit: a phase diagram's elements or the
+        ``elements=`` given with arrays; ``None`` when arrays were fitted without it.
+
     Examples
     --------
     >>> gp = FormationEnergyGP().fit(phase_diagram)  # doctest: +SKIP
     >>> mean, std = gp.predict([[0.25, 0.25, 0.5]])  # eV/atom  # doctest: +SKIP
+    >>> gp = FormationEnergyGP().fit(fractions, e_form, elements=["Li", "P", "S"])  # doctest: +SKIP
     """
 
     def __init__(
@@ -79,30 +88,52 @@ class FormationEnergyGP:
         self._state: dict[str, Any] | None = None
 
     def fit(
-        self, data: PhaseDiagram | np.ndarray, targets: np.ndarray | None = None
+        self,
+        data: PhaseDiagram | np.ndarray,
+        targets: np.ndarray | None = None,
+        *,
+        elements: Sequence[str] | None = None,
     ) -> FormationEnergyGP:
         """Fit to a phase diagram (its lowest entry per composition) or to arrays.
 
         Parameters
         ----------
         data
-            A :class:`~ai4s_lab.materials.PhaseDiagram`, or atomic fractions of shape (n, k).
+            A :class:`~ai4s_lab.materials.PhaseDiagram`, or compositions of shape (n, k):
+            atomic fractions, or amounts (atoms per formula unit), which are scaled to fractions.
         targets
             Formation energies per atom (eV/atom), shape (n,), when ``data`` is an array.
+        elements
+            The element of each column of ``data`` (k symbols), e.g. ``["Li", "P", "S"]``.
+            With it, :func:`~ai4s_lab.materials.composition_map` gives the model its columns in
+            this order whatever order the map's elements are listed in; without it, the map
+            passes its own order and the caller must keep it the same as the fit's. A phase
+            diagram gives its own :attr:`~ai4s_lab.materials.PhaseDiagram.elements`.
 
         Returns
         -------
         FormationEnergyGP
             ``self``, fitted.
+
+        Raises
+        ------
+        InputError
+            If targets are missing or do not match the rows, a row is not a composition
+            (negative, NaN, all zero), or ``elements`` does not name one element per column.
         """
 
         from ai4s_lab.materials.phase_diagram import PhaseDiagram
 
         if isinstance(data, PhaseDiagram):
+            if elements is not None and tuple(elements) != data.elements:
+                raise InputError(
+                    f"fit: elements={list(elements)} given with a phase diagram of "
+                    f"{data.elements}; the diagram fixes the column order, leave elements out"
+                )
             chosen = data.lowest_entries
             x_np = data.fractions(chosen)
             y_np = np.array([data.formation_energy_per_atom(e) for e in chosen])
-            self.elements = data.elements
+            fitted_elements: tuple[str, ...] | None = data.elements
         else:
             if targets is None:
                 raise InputError("fit(fractions, targets): targets (eV/atom) are missing")
@@ -112,10 +143,15 @@ class FormationEnergyGP:
                 raise InputError(
                     f"fit: {len(x_np)} compositions but {len(y_np)} targets; give one per row"
                 )
+            fitted_elements = _check_elements(elements, x_np.shape[1])
+            if len(y_np) >= 2 and np.all(np.isfinite(y_np)):
+                x_np = fraction_rows(x_np, "fit")
         if len(y_np) < 2 or not np.all(np.isfinite(y_np)) or not np.all(np.isfinite(x_np)):
             raise InputError(
                 f"fit: needs at least 2 compositions with finite energies, got {len(y_np)}"
             )
+        # A refit replaces the element order of any earlier fit (None: the caller's order).
+        self.elements = fitted_elements
         with _few_threads(self.device, len(y_np)):
             self._fit_arrays(x_np, y_np)
         return self
@@ -167,7 +203,8 @@ class FormationEnergyGP:
         Parameters
         ----------
         fractions
-            Atomic fractions, shape (m, k) (or (k,)), in the element order of the fit.
+            Atomic fractions (or amounts, scaled to fractions), shape (m, k) or (k,), in the
+            element order of the fit (:attr:`elements` where known).
 
         Returns
         -------
@@ -178,16 +215,23 @@ class FormationEnergyGP:
         import torch
 
         state = self._require()
-        x_new = torch.as_tensor(
-            np.atleast_2d(np.asarray(fractions, dtype=np.float64)),
-            dtype=self.dtype,
-            device=self.device,
-        )
-        if x_new.shape[1] != state["x"].shape[1]:
+        try:
+            x_np = np.array(fractions, dtype=np.float64, ndmin=2)  # a copy: may be read-only
+        except (TypeError, ValueError) as err:
             raise InputError(
-                f"predict: fractions have {x_new.shape[1]} columns, the model was fitted on "
-                f"{state['x'].shape[1]} elements {self.elements or ''}"
+                f"predict: fractions of type {type(fractions).__name__} are not a numeric "
+                f"(m, k) array ({err}); for a composition_map table pass "
+                "frame[list(elements)]"
+            ) from err
+        if x_np.ndim != 2 or x_np.shape[1] != state["x"].shape[1]:
+            raise InputError(
+                f"predict: fractions of shape {x_np.shape} do not have the "
+                f"{state['x'].shape[1]} columns the model was fitted on "
+                f"{self.elements or ''}".rstrip()
             )
+        x_new = torch.as_tensor(
+            fraction_rows(x_np, "predict"), dtype=self.dtype, device=self.device
+        )
         with torch.no_grad():
             ell, signal, _ = state["params"].exp()
             k_star = _kernel(state["x"], x_new, ell, signal)
@@ -202,6 +246,27 @@ class FormationEnergyGP:
         if self._state is None:
             raise InputError("this FormationEnergyGP is not fitted yet; call fit(...) first")
         return self._state
+
+
+def _check_elements(elements: Sequence[str] | None, columns: int) -> tuple[str, ...] | None:
+    """The element symbols of the ``columns`` columns of a fit, checked (None stays None)."""
+    if elements is None:
+        return None
+    symbols = tuple(str(el).strip() for el in elements)
+    unknown = [el for el in symbols if el not in ELEMENTS]
+    if len(symbols) != columns or unknown or len(set(symbols)) != len(symbols):
+        problem = (
+            f"{unknown} are not element symbols"
+            if unknown
+            else f"gives {len(symbols)} symbols for {columns} columns"
+            if len(symbols) != columns
+            else "repeats an element"
+        )
+        raise InputError(
+            f"fit: elements={list(elements)} {problem}; give one distinct element symbol per "
+            "column of the fractions, in column order, e.g. elements=['Li', 'P', 'S']"
+        )
+    return symbols
 
 
 @contextlib.contextmanager

@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import ModuleType
+from typing import Any
 
 from ai4s_lab._optional import import_optional
+from ai4s_lab.errors import InputError
 
-__all__ = ["chem", "rdkit_messages", "tidy_message"]
+__all__ = ["as_mol", "as_mols", "chem", "rdkit_messages", "tidy_message"]
 
 _STAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
 
@@ -67,3 +69,41 @@ def rdkit_messages() -> Iterator[_Messages]:
             yield messages
     finally:
         rdbase.LogToCppStreams()
+
+
+def as_mol(item: Any, what: str = "molecule") -> Any:
+    """An RDKit ``Mol`` from a ``Mol`` or a SMILES string, or an :class:`InputError`.
+
+    Parameters
+    ----------
+    item
+        The molecule or SMILES.
+    what
+        How the message names the item, e.g. ``"mols[3]"``.
+    """
+    Chem = chem()
+    if isinstance(item, Chem.Mol):
+        return item
+    if isinstance(item, str):
+        with rdkit_messages() as log:
+            mol = Chem.MolFromSmiles(item)
+            reason = log.take()
+        if mol is None:
+            raise InputError(
+                f"{what}: cannot parse SMILES {item!r}: {reason or 'RDKit gave no reason'}"
+            )
+        return mol
+    hint = (
+        " (RDKit returns None for a SMILES or molfile it cannot parse; read_molecules() keeps "
+        "the valid rows and reports the others)"
+        if item is None
+        else ""
+    )
+    raise InputError(
+        f"{what} is {type(item).__name__}, not an RDKit molecule or a SMILES string{hint}"
+    )
+
+
+def as_mols(items: Iterable[Any], what: str = "mols") -> list[Any]:
+    """:func:`as_mol` of each item; the message names the position, e.g. ``mols[3]``."""
+    return [as_mol(item, f"{what}[{i}]") for i, item in enumerate(items)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ai4s_lab.errors import InputError
-from ai4s_lab.molecules._rdkit import chem, rdkit_messages
+from ai4s_lab.molecules._rdkit import as_mol, chem, rdkit_messages
 
 __all__ = ["embed_conformer"]
 
@@ -40,17 +40,18 @@ def embed_conformer(mol: Any, *, seed: int = 0, optimize: bool = True) -> tuple[
     Raises
     ------
     InputError
-        If the SMILES is invalid or RDKit cannot embed the molecule.
+        If ``mol`` is not a molecule, the SMILES is invalid, the molecule has no atoms, or
+        RDKit cannot embed it.
     """
     from ai4s_lab._optional import import_optional
 
     AllChem: Any = import_optional("rdkit.Chem.AllChem")
 
     Chem = chem()
+    parsed = as_mol(mol, "mol")
+    if parsed.GetNumAtoms() == 0:
+        raise InputError("mol has no atoms: there is nothing to embed")
     with rdkit_messages() as log:
-        parsed = Chem.MolFromSmiles(mol) if isinstance(mol, str) else mol
-        if parsed is None:
-            raise InputError(f"cannot parse SMILES {mol!r}: {log.take()}")
         withh = Chem.AddHs(parsed)
         params = AllChem.ETKDGv3()
         params.randomSeed = int(seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ai4s_lab.molecules._rdkit import chem, rdkit_messages
+from ai4s_lab.molecules._rdkit import as_mol, chem, rdkit_messages
 
 __all__ = ["mol_to_svg", "shared_substructure"]
 
@@ -34,12 +34,15 @@ def mol_to_svg(
     -------
     str
         The SVG document (no XML declaration), ready to inline in HTML.
+
+    Raises
+    ------
+    InputError
+        If ``mol`` is not a molecule (e.g. ``None``) or an unparseable SMILES.
     """
     from rdkit.Chem.Draw import rdMolDraw2D
 
-    Chem = chem()
-    if isinstance(mol, str):
-        mol = Chem.MolFromSmiles(mol)
+    mol = as_mol(mol, "mol")
     atoms = [int(i) for i in highlight_atoms or ()]
     chosen = set(atoms)
     bonds = [
@@ -74,6 +77,11 @@ def shared_substructure(query: Any, mol: Any, *, timeout: int = 2) -> list[int]:
     list of int
         Atom indices of ``mol``; empty when nothing is shared.
 
+    Raises
+    ------
+    InputError
+        If ``query`` or ``mol`` is not a molecule or an unparseable SMILES.
+
     References
     ----------
     A. Dalke, J. Hastings, "FMCS: a novel algorithm for the multiple MCS problem",
@@ -82,8 +90,10 @@ def shared_substructure(query: Any, mol: Any, *, timeout: int = 2) -> list[int]:
     from rdkit.Chem import rdFMCS
 
     Chem = chem()
-    query = Chem.MolFromSmiles(query) if isinstance(query, str) else query
-    mol = Chem.MolFromSmiles(mol) if isinstance(mol, str) else mol
+    query = as_mol(query, "query")
+    mol = as_mol(mol, "mol")
+    if query.GetNumAtoms() == 0 or mol.GetNumAtoms() == 0:
+        return []
     result = rdFMCS.FindMCS(
         [query, mol], timeout=timeout, ringMatchesRingOnly=True, completeRingsOnly=True
     )

@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from ai4s_lab.errors import ParameterError
+from ai4s_lab.errors import InputError, ParameterError
+from ai4s_lab.molecules._rdkit import as_mols
 from ai4s_lab.molecules.physchem import descriptors
 
 __all__ = ["FILTERS", "apply_filters"]
@@ -46,20 +47,28 @@ def apply_filters(
     Parameters
     ----------
     mols
-        RDKit molecules.
+        RDKit molecules or SMILES strings.
     filters
         Any of ``"lipinski"`` (at most one violation of MW ≤ 500 g/mol, logP ≤ 5, HBD ≤ 5,
         HBA ≤ 10), ``"veber"`` (rotatable bonds ≤ 10 and TPSA ≤ 140 Å²), ``"pains"`` (RDKit's
         FilterCatalog PAINS A/B/C) and ``"brenk"`` (RDKit's Brenk catalog).
     table
-        Descriptors already computed by :func:`~ai4s_lab.molecules.descriptors` (saves time).
+        Descriptors already computed by :func:`~ai4s_lab.molecules.descriptors` (saves time):
+        one row a molecule, in the order of ``mols``.
 
     Returns
     -------
     pandas.DataFrame
         One boolean column ``pass_<filter>`` a filter, ``passes`` (all of them), and ``reasons``:
         why the molecule fails, e.g. ``"lipinski: MW 612.7 > 500, logP 6.1 > 5; pains: ene_rhod_A"``
-        (empty when it passes).
+        (empty when it passes). A rule whose descriptor is NaN (RDKit failed on it) counts as
+        broken, with ``"<name> nan"`` in the reasons.
+
+    Raises
+    ------
+    InputError
+        If an item of ``mols`` is not a molecule or an unparseable SMILES, or ``table`` has
+        another number of rows than ``mols``.
 
     References
     ----------
@@ -70,7 +79,12 @@ def apply_filters(
     unknown = [f for f in chosen if f not in FILTERS]
     if unknown:
         raise ParameterError(f"unknown filter(s) {unknown}; choose from {list(FILTERS)}")
-    mols = list(mols)
+    mols = as_mols(mols)
+    if table is not None and len(table) != len(mols):
+        raise InputError(
+            f"table has {len(table)} rows for {len(mols)} molecules; pass the descriptors of "
+            "these molecules, in their order"
+        )
     needed = sorted(set(LIPINSKI_LIMITS) | set(VEBER_LIMITS))
     if ("lipinski" in chosen or "veber" in chosen) and (
         table is None or not set(needed) <= set(table.columns)
@@ -85,7 +99,7 @@ def apply_filters(
             broken = [
                 f"{name} {getattr(row, name):.4g} > {limit}"
                 for name, limit in LIPINSKI_LIMITS.items()
-                if getattr(row, name) > limit
+                if not getattr(row, name) <= limit  # NaN breaks the rule
             ]
             ok = len(broken) <= 1
             if not ok:
@@ -99,7 +113,7 @@ def apply_filters(
             broken = [
                 f"{name} {getattr(row, name):.4g} > {limit}"
                 for name, limit in VEBER_LIMITS.items()
-                if getattr(row, name) > limit
+                if not getattr(row, name) <= limit  # NaN breaks the rule
             ]
             if broken:
                 reasons[i].append("veber: " + ", ".join(broken))

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ai4s_lab.errors import InputError, ParameterError
-from ai4s_lab.molecules._rdkit import chem, rdkit_messages
+from ai4s_lab.molecules._rdkit import as_mol
 
 __all__ = ["FingerprintSpec", "Fingerprints", "morgan_fingerprints"]
 
@@ -161,7 +161,8 @@ def morgan_fingerprints(
     Parameters
     ----------
     mols
-        RDKit molecules (or SMILES strings, parsed here; an invalid one raises).
+        RDKit molecules (or SMILES strings, parsed here); anything else, such as ``None`` or
+        an invalid SMILES, raises an :class:`~ai4s_lab.errors.InputError` naming its position.
     radius, n_bits, counts, chirality, features
         The settings (see :class:`FingerprintSpec`); ignored when ``spec`` is given.
     spec
@@ -185,31 +186,24 @@ def morgan_fingerprints(
         radius=radius, n_bits=n_bits, counts=counts, chirality=chirality, features=features
     )
     generator = spec.generator()
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ParameterError(f"chunk_size={chunk_size!r}: use a positive integer")
     items = list(mols)
-    Chem = chem()
     chunks: list[np.ndarray] = []
     bar = tqdm(total=len(items), desc="fingerprints", unit="mol", disable=not progress)
-    with rdkit_messages() as log:
-        for start in range(0, len(items), chunk_size):
-            block = items[start : start + chunk_size]
-            rows = []
-            for offset, mol in enumerate(block):
-                if isinstance(mol, str):
-                    parsed = Chem.MolFromSmiles(mol)
-                    if parsed is None:
-                        raise InputError(
-                            f"molecule {start + offset}: cannot parse SMILES {mol!r}: "
-                            f"{log.take() or 'RDKit gave no reason'}"
-                        )
-                    mol = parsed
-                if spec.counts:
-                    rows.append(generator.GetCountFingerprintAsNumPy(mol))
-                else:
-                    rows.append(generator.GetFingerprintAsNumPy(mol))
-            if rows:
-                stacked = np.stack(rows)
-                chunks.append(stacked if spec.counts else pack_bits(stacked))
-            bar.update(len(block))
+    for start in range(0, len(items), chunk_size):
+        block = items[start : start + chunk_size]
+        rows = []
+        for offset, item in enumerate(block):
+            mol = as_mol(item, f"molecule {start + offset}")
+            if spec.counts:
+                rows.append(generator.GetCountFingerprintAsNumPy(mol))
+            else:
+                rows.append(generator.GetFingerprintAsNumPy(mol))
+        if rows:
+            stacked = np.stack(rows)
+            chunks.append(stacked if spec.counts else pack_bits(stacked))
+        bar.update(len(block))
     bar.close()
     if not chunks:
         width = spec.n_bits if spec.counts else spec.words
@@ -260,6 +254,10 @@ def to_fingerprints(queries: Sequence[Any] | Any, spec: FingerprintSpec) -> Fing
     """Turn SMILES, molecules, :class:`Fingerprints` or packed arrays into checked fingerprints."""
     if isinstance(queries, (Fingerprints, np.ndarray)):
         return as_fingerprints(queries, spec)
-    if isinstance(queries, str) or hasattr(queries, "GetNumAtoms"):
+    if isinstance(queries, str) or hasattr(queries, "GetNumAtoms") or queries is None:
         queries = [queries]
-    return morgan_fingerprints(list(queries), spec=spec)
+    try:
+        items = list(queries)
+    except TypeError:  # one item that is neither a molecule nor a list of them
+        items = [queries]
+    return morgan_fingerprints(items, spec=spec)

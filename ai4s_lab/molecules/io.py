@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +23,42 @@ from ai4s_lab.molecules.standardization import StandardizeOptions, standardize_m
 
 __all__ = ["MoleculeSet", "read_molecules"]
 
-#: column names tried, case-insensitively, when ``smiles_column`` is not given
-SMILES_COLUMNS = ("smiles", "canonical_smiles", "isomeric_smiles", "smi", "mol_smiles")
+#: column names tried, case-insensitively, when ``smiles_column`` is not given (then the one
+#: column whose name contains "smiles", if there is exactly one)
+SMILES_COLUMNS = (
+    "smiles",
+    "canonical_smiles",
+    "isomeric_smiles",
+    "canonicalsmiles",
+    "isomericsmiles",
+    "smi",
+    "mol_smiles",
+)
 #: column names tried, case-insensitively, for molecule identifiers
-ID_COLUMNS = ("id", "name", "compound id", "compound_id", "molecule_id", "title", "cid")
+ID_COLUMNS = (
+    "id",
+    "compound id",
+    "compound_id",
+    "molecule_id",
+    "mol_id",
+    "molecule chembl id",
+    "chembl id",
+    "chembl_id",
+    "zinc_id",
+    "cid",
+    "name",
+    "title",
+)
+#: columns of :attr:`MoleculeSet.data` set by the reader; an input column or SD field with one of
+#: these names is kept as ``"<name>.1"`` (pandas' convention for a repeated column name)
+RESERVED_COLUMNS = ("row", "id", "smiles", "input")
+#: field separators tried, in this order, on the header line of a table
+_SEPARATORS = ("\t", ";", ",", "|")
 _SMILES_SUFFIXES = {".smi", ".smiles", ".ism", ".can", ".txt"}
 _CSV_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 _SDF_SUFFIXES = {".sdf", ".sd", ".mol"}
+_TOO_MANY = "\x00too many fields\x00"
+_SD_END = re.compile(rb"^\$\$\$\$[ \t]*$\n?", re.MULTILINE)
 
 
 @dataclass
@@ -43,7 +73,9 @@ class MoleculeSet:
         One row per valid molecule, in input order: ``row`` (1-based record number in the input:
         data row of a CSV, non-blank line of a SMILES file, record of an SDF, item of a list),
         ``id``, ``smiles`` (RDKit canonical SMILES after standardization), ``input`` (the SMILES
-        as given; the title line for SDF), then the other columns or SD fields of the input.
+        as given; the title line for SDF), then the other columns or SD fields of the input
+        (one named ``row``, ``id``, ``smiles`` or ``input`` is kept as ``row.1`` etc.; the id
+        column itself, when named ``id``, is not repeated).
     errors
         One row per failed record: ``row``, ``input``, ``reason`` (RDKit's message).
     source
@@ -97,16 +129,22 @@ def read_molecules(
     Parameters
     ----------
     source
-        A file path (``.smi``/``.smiles``/``.txt``: SMILES then an optional name per line;
-        ``.csv``/``.tsv``; ``.sdf``; each optionally ``.gz``), or a list of SMILES strings or RDKit
-        molecules.
+        A file path (``.smi``/``.smiles``/``.txt``: SMILES then an optional name per line, the
+        name being the rest of the line (or the next tab-separated field); ``.csv``/``.tsv``;
+        ``.sdf``; each optionally ``.gz``), or a list of SMILES strings or RDKit molecules.
+        Files are read as UTF-8 (with or without a byte-order mark), else as Windows-1252.
+        Lines starting with ``#`` before the first row are comments. A table's field separator
+        is found on its header line (comma, tab, semicolon as in ChEMBL exports, or ``|``); a
+        table without a header line (its first row is a molecule) is read with columns
+        ``column_1``, ``column_2``, ....
     smiles_column
         For CSV/TSV files (or SMILES files with a header line): the column holding SMILES. By
         default the first of ``smiles``, ``canonical_smiles``, ``isomeric_smiles``, ``smi``
-        (any case).
+        (any case), else the one column whose name contains ``smiles``.
     id_column
-        Column (CSV) or SD field (SDF) holding identifiers; by default an ``id``/``name``-like
-        column, the SMILES file's second field, the SD title, or the row number.
+        Column (CSV) or SD field (SDF) holding identifiers (read as text: ``"007"`` stays
+        ``"007"``); by default an ``id``/``name``-like column, the SMILES file's name field, the
+        SD title, or the row number (also for a row whose identifier is missing).
     standardize
         ``True`` applies all MolStandardize steps (:class:`StandardizeOptions`), ``False`` none,
         or pass the options.
@@ -128,6 +166,11 @@ def read_molecules(
     options = _options(standardize)
     if isinstance(source, (str, Path)):
         path = Path(source)
+        if isinstance(source, str) and not path.exists() and _looks_like_smiles(source):
+            raise InputError(
+                f"read_molecules({source!r}): no such file, and a string is read as a path; "
+                f"to read SMILES strings pass a list, e.g. read_molecules([{source!r}])"
+            )
         records, extra = _read_file(path, smiles_column, id_column)
         label = str(path)
     else:
@@ -153,6 +196,7 @@ class _Record:
     value: Any  # SMILES string, RDKit Mol, or molblock bytes (SDF)
     id: str
     fields: dict[str, Any]
+    reason: str = ""  # why the reader already knows the record is bad
 
 
 def _options(standardize: bool | StandardizeOptions) -> StandardizeOptions | None:
@@ -201,10 +245,58 @@ def _read_file(
     raw = _read_bytes(path, gz)
     if suffix in _SDF_SUFFIXES:
         return _sdf_records(path, raw, id_column), []
-    text = raw.decode("utf-8", errors="replace")
+    lines = _text_lines(_decode(raw))
+    if not lines:
+        raise DataFileError(path, "has only comment lines", hint="expected one molecule a row")
     if suffix in _CSV_SUFFIXES:
-        return _table_records(path, text, _CSV_SUFFIXES[suffix], smiles_column, id_column)
-    return _smiles_records(path, text, smiles_column, id_column)
+        sep = _separator(lines[0], _CSV_SUFFIXES[suffix])
+        return _table_records(path, lines, sep, smiles_column, id_column)
+    return _smiles_records(path, lines, smiles_column, id_column)
+
+
+def _decode(raw: bytes) -> str:
+    """Text of a file: UTF-8 (a byte-order mark is dropped), else Windows-1252, else Latin-1."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def _text_lines(text: str) -> list[str]:
+    """The lines of a text file without the blank lines and the leading ``#`` comment lines.
+
+    A SMILES cannot start with ``#``, so a comment line is never a molecule.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = 0
+    while first < len(lines) and lines[first].lstrip().startswith("#"):
+        first += 1
+    return lines[first:]
+
+
+def _separator(header: str, default: str) -> str:
+    """The field separator of a table: the default if the header line holds it, else the first
+    of tab, semicolon, comma and ``|`` that it holds."""
+    if default in header:
+        return default
+    return next((sep for sep in _SEPARATORS if sep in header), default)
+
+
+def _looks_like_smiles(text: str) -> bool:
+    """Whether a string parses as a SMILES of at least one atom (RDKit's log is captured)."""
+    text = text.strip()
+    if not text or any(ch.isspace() for ch in text):
+        return False
+    try:
+        float(text)
+        return False  # a number such as "34.14" is not a molecule
+    except ValueError:
+        pass
+    with rdkit_messages():
+        mol = chem().MolFromSmiles(text)
+    return mol is not None and mol.GetNumAtoms() > 0
 
 
 def _pick(columns: Sequence[str], wanted: str | None, candidates: Iterable[str]) -> str | None:
@@ -217,81 +309,161 @@ def _pick(columns: Sequence[str], wanted: str | None, candidates: Iterable[str])
     return None
 
 
-def _table_records(
-    path: Path, text: str, sep: str, smiles_column: str | None, id_column: str | None
-) -> tuple[list[_Record], list[str]]:
+def _pick_smiles(columns: Sequence[str], wanted: str | None) -> str | None:
+    found = _pick(columns, wanted, SMILES_COLUMNS)
+    if found is not None or wanted is not None:
+        return found
+    named = [c for c in columns if "smiles" in str(c).lower()]
+    return named[0] if len(named) == 1 else None
+
+
+def _read_table(path: Path, lines: list[str], sep: str, **kwargs: Any) -> pd.DataFrame:
+    text = "\n".join(lines)
     try:
-        table = pd.read_csv(io.StringIO(text), sep=sep)
+        if sep == r"\s+":
+            return pd.read_csv(io.StringIO(text), sep=sep, **kwargs)
+        return pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, **kwargs)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise DataFileError(path, f"cannot be read as a table: {err}") from err
-    columns = [str(c) for c in table.columns]
-    table.columns = pd.Index(columns)
-    column = _pick(columns, smiles_column, SMILES_COLUMNS)
-    if column is None:
+
+
+def _headerless_smiles_column(lines: list[str], sep: str) -> int | None:
+    """Position of the SMILES field when the first line is a molecule, not a header."""
+    first = _read_table(Path("."), lines[:1], sep, header=None, dtype=str)
+    cells = [str(v) for v in first.iloc[0].tolist()]
+    return next((i for i, cell in enumerate(cells) if _looks_like_smiles(cell)), None)
+
+
+def _table_records(
+    path: Path,
+    lines: list[str],
+    sep: str,
+    smiles_column: str | None,
+    id_column: str | None,
+) -> tuple[list[_Record], list[str]]:
+    header = _read_table(path, lines[:1], sep, header=None, dtype=str).iloc[0].tolist()
+    columns = [str(c).strip() for c in header]
+    column = _pick_smiles(columns, smiles_column)
+    at = None
+    if column is None and smiles_column is None:
+        at = _headerless_smiles_column(lines, sep)
+    if column is None and at is None:
         what = f"has no column {smiles_column!r}" if smiles_column else "has no SMILES column"
         raise DataFileError(
             path,
             f"{what}; its columns are {columns}",
             hint="pass smiles_column= with one of them",
         )
-    if table.empty:
+    if at is not None:  # no header line: the first row is a molecule
+        columns = [f"column_{i + 1}" for i in range(len(columns))]
+        column = columns[at]
+        body = lines
+        # a header line of the right width, so that pandas checks each row's width against it
+        head = (" " if sep == r"\s+" else sep).join(columns)
+    else:
+        body = lines[1:]
+        head = lines[0]
+    assert column is not None
+    if not body:
         raise DataFileError(path, "has a header but no data rows")
     id_col = _pick(columns, id_column, ID_COLUMNS)
     if id_column is not None and id_col is None:
         raise DataFileError(path, f"has no column {id_column!r}; its columns are {columns}")
-    extra = [c for c in columns if c != column]
+    text_columns = {column: str} | ({id_col: str} if id_col is not None else {})
+    width = len(columns)
+    at_smiles = columns.index(column)
+
+    def too_many(fields: list[str]) -> list[str]:
+        # a row with more fields than the header (e.g. an unquoted separator in a name) is a
+        # bad row, reported with its text, not a row silently cut to the header's width
+        kept = [""] * width
+        kept[at_smiles] = _TOO_MANY + (" " if sep == r"\s+" else sep).join(fields)
+        return kept
+
+    table = _read_table(
+        path,
+        [head, *body],
+        sep,
+        header=0,
+        names=columns,
+        dtype=text_columns,
+        engine="python",
+        on_bad_lines=too_many,
+    )
+    if at is not None and id_col is None and at + 1 < len(columns):
+        following = table[columns[at + 1]]
+        if following.dtype == object or pd.api.types.is_string_dtype(following):
+            id_col = columns[at + 1]
+    extra = [c for c in columns if c != column and not (c == id_col and c == "id")]
     records = []
     for i, row in enumerate(table.to_dict("records")):
         value = row[column]
         smiles = "" if pd.isna(value) else str(value).strip()
-        ident = str(row[id_col]) if id_col is not None else str(i + 1)
+        if smiles.startswith(_TOO_MANY):
+            line = smiles[len(_TOO_MANY) :]
+            reason = f"the row has more fields than the header's {width} ({columns})"
+            records.append(_Record(i + 1, line, str(i + 1), {}, reason))
+            continue
+        ident = str(i + 1)
+        if id_col is not None and not pd.isna(row[id_col]):
+            ident = str(row[id_col]).strip()
         records.append(_Record(i + 1, smiles, ident, {c: row[c] for c in extra}))
     return records, extra
 
 
 def _smiles_records(
-    path: Path, text: str, smiles_column: str | None, id_column: str | None
+    path: Path, lines: list[str], smiles_column: str | None, id_column: str | None
 ) -> tuple[list[_Record], list[str]]:
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    header: list[str] | None = None
-    first = lines[0].split()
-    if (first and first[0].lower() in SMILES_COLUMNS) or (
-        smiles_column is not None and smiles_column in first
-    ):
-        header, lines = first, lines[1:]
-    smiles_at, id_at = 0, 1
-    if header is not None:
-        column = _pick(header, smiles_column, SMILES_COLUMNS)
-        if column is None:
-            raise DataFileError(path, f"has no column {smiles_column!r}; its columns are {header}")
-        smiles_at = header.index(column)
-        ident = _pick(header, id_column, ID_COLUMNS)
-        id_at = header.index(ident) if ident is not None else (1 if smiles_at == 0 else 0)
-    elif smiles_column is not None:
+    lines = [line for line in lines if not line.lstrip().startswith("#")]
+    first = lines[0].strip()
+    sep = _separator(first, "\t") if any(s in first for s in _SEPARATORS) else r"\s+"
+    tokens = [t.strip() for t in (first.split() if sep == r"\s+" else first.split(sep))]
+    is_header = bool(tokens) and (
+        _pick_smiles(tokens, None) is not None
+        or (smiles_column is not None and smiles_column in tokens)
+    )
+    if is_header:
+        if len(lines) == 1:
+            raise DataFileError(path, "has a header but no molecules")
+        return _table_records(path, lines, sep, smiles_column, id_column)
+    if smiles_column is not None:
         raise DataFileError(
             path,
             f"has no header line, so it has no column {smiles_column!r}",
             hint="leave smiles_column out: the first field of each line is the SMILES",
         )
-    if not lines:
-        raise DataFileError(path, "has a header but no molecules")
     records = []
     for i, line in enumerate(lines):
-        parts = line.split()
-        smiles = parts[smiles_at] if len(parts) > smiles_at else ""
-        ident = parts[id_at] if len(parts) > id_at and id_at != smiles_at else str(i + 1)
-        records.append(_Record(i + 1, smiles, ident, {}))
+        # Daylight's convention: the SMILES, then the name (the rest of the line, or the next
+        # tab-separated field in a tab-separated file); further tab-separated fields are kept
+        # as columns named by their position, as in a headerless table.
+        parts = line.strip().split("\t") if "\t" in line else line.strip().split(None, 1)
+        smiles = parts[0].strip() if parts else ""
+        name = parts[1].strip() if len(parts) > 1 else ""
+        more = {f"column_{k}": _number_or_text(v.strip()) for k, v in enumerate(parts[2:], 3)}
+        records.append(_Record(i + 1, smiles, name or str(i + 1), more))
     return records, []
 
 
+def _number_or_text(text: str) -> int | float | str:
+    """A field of a headerless file as the number it spells, or as its text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def _sdf_records(path: Path, raw: bytes, id_column: str | None) -> list[_Record]:
-    blocks = [b for b in raw.replace(b"\r\n", b"\n").split(b"$$$$\n") if b.strip()]
-    if blocks and blocks[-1].strip().endswith(b"$$$$"):
-        blocks[-1] = blocks[-1].strip()[:-4]
+    # a record ends at a line "$$$$" (some writers leave spaces after it)
+    text = raw.replace(b"\r\n", b"\n")
+    blocks = [b for b in _SD_END.split(text) if b.strip()]
     records = []
     for i, block in enumerate(blocks):
-        title = block.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
-        records.append(_Record(i + 1, block + b"$$$$\n", title or str(i + 1), {}))
+        title = _decode(block.split(b"\n", 1)[0]).strip()
+        end = b"" if block.endswith(b"\n") else b"\n"
+        records.append(_Record(i + 1, block + end + b"$$$$\n", title or str(i + 1), {}))
     if id_column is not None:
         for record in records:
             record.fields["__id_field__"] = id_column
@@ -302,14 +474,20 @@ def _parse(record: _Record, log: Any) -> tuple[Any, str, str, dict[str, Any]]:
     """Parse one record: ``(mol or None, input text, reason, SD fields)``."""
     Chem = chem()
     value = record.value
+    if record.reason:
+        return None, str(value), record.reason, {}
     if isinstance(value, bytes):
         supplier = Chem.ForwardSDMolSupplier(io.BytesIO(value), removeHs=True)
         mol = next(iter(supplier), None)
-        title = value.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip()
+        title = _decode(value.split(b"\n", 1)[0]).strip()
         text = title or f"SD record {record.row}"
         if mol is None:
             return None, text, log.take() or "RDKit could not read this SD record", {}
         fields = {k: v for k, v in mol.GetPropsAsDict().items() if not k.startswith("_")}
+        id_field = record.fields.get("__id_field__")
+        if id_field is not None and mol.HasProp(id_field):
+            # the text of the field: RDKit would turn an identifier "00123" into the number 123
+            record.fields["__id_text__"] = mol.GetProp(id_field).strip()
         return mol, text, "", fields
     if value is not None and not isinstance(value, str) and hasattr(value, "GetNumAtoms"):
         if value.GetNumAtoms() == 0:
@@ -331,6 +509,20 @@ def _parse(record: _Record, log: Any) -> tuple[Any, str, str, dict[str, Any]]:
         return None, value, "the SMILES has no atoms", {}
     log.take()
     return mol, value, "", {}
+
+
+def _check_id_field(parsed: list[tuple[_Record, Any, str, dict[str, Any]]], label: str) -> None:
+    """Refuse an SD ``id_column`` that not one valid record has (most likely a typo)."""
+    id_field = parsed[0][0].fields.get("__id_field__") if parsed else None
+    if id_field is None or any("__id_text__" in item[0].fields for item in parsed):
+        return
+    names = sorted({name for item in parsed for name in item[3]})
+    raise DataFileError(label, f"no SD record has the field {id_field!r}; the fields are {names}")
+
+
+def _column_name(name: str) -> str:
+    """The column of :attr:`MoleculeSet.data` for an input column or SD field ``name``."""
+    return f"{name}.1" if name in RESERVED_COLUMNS else name
 
 
 def _build(
@@ -363,22 +555,17 @@ def _build(
     if not parsed:
         shown = "; ".join(f"row {e['row']} {e['input']!r}: {e['reason']}" for e in errors[:5])
         raise DataFileError(label, f"none of the {len(records)} rows is a valid molecule ({shown})")
+    _check_id_field(parsed, label)
     rows = []
     mols = []
     for record, mol, text, fields in parsed:
-        ident = record.id
-        id_field = record.fields.get("__id_field__")
-        if id_field is not None:
-            if id_field not in fields:
-                raise DataFileError(
-                    label,
-                    f"SD record {record.row} has no field {id_field!r}; it has {sorted(fields)}",
-                )
-            ident = str(fields[id_field])
+        # an SD record without the id field keeps its title (or record number)
+        ident = record.fields.get("__id_text__") or record.id
         row: dict[str, Any] = {"row": record.row, "id": ident, "smiles": Chem.MolToSmiles(mol)}
         row["input"] = text
-        row.update({k: v for k, v in record.fields.items() if k != "__id_field__"})
-        row.update(fields)
+        for key, value in [*record.fields.items(), *fields.items()]:
+            if not key.startswith("__"):
+                row[_column_name(key)] = value
         rows.append(row)
         mols.append(mol)
     data = pd.DataFrame(rows)

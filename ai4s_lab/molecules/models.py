@@ -25,6 +25,7 @@ import pandas as pd
 
 from ai4s_lab.device import resolve_device
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
+from ai4s_lab.molecules._rdkit import as_mols
 from ai4s_lab.molecules.fingerprints import FingerprintSpec, morgan_fingerprints
 from ai4s_lab.molecules.physchem import DESCRIPTORS, descriptors
 
@@ -52,7 +53,7 @@ def scaffold_split(
     Parameters
     ----------
     mols
-        RDKit molecules.
+        RDKit molecules or SMILES strings.
     fractions
         Target fractions of train, validation and test; they must sum to 1.
 
@@ -70,7 +71,7 @@ def scaffold_split(
     if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1.0) > 1e-9:
         raise ParameterError(f"fractions={fractions!r}: three non-negative numbers summing to 1")
     groups: dict[str, list[int]] = {}
-    for i, mol in enumerate(mols):
+    for i, mol in enumerate(as_mols(mols)):
         key = MurckoScaffold.MurckoScaffoldSmiles(mol=mol, includeChirality=False)
         groups.setdefault(key, []).append(i)
     ordered = sorted(groups.values(), key=lambda rows: (-len(rows), rows[0]))
@@ -160,8 +161,11 @@ class PropertyModel:
     ) -> None:
         if features not in _FEATURES:
             raise ParameterError(f"features={features!r}: use one of {_FEATURES}")
-        if n_models < 1 or epochs < 1:
-            raise ParameterError("n_models and epochs must be at least 1")
+        for name, value in (("n_models", n_models), ("epochs", epochs), ("batch_size", batch_size)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ParameterError(f"{name}={value!r}: use a positive integer")
+        if not 0.0 <= dropout < 1.0:
+            raise ParameterError(f"dropout={dropout!r}: use a number in [0, 1)")
         self.config = ModelConfig(
             features,
             n_models,
@@ -184,6 +188,7 @@ class PropertyModel:
     def featurize(self, mols: Sequence[Any]) -> np.ndarray:
         """The model's input matrix ``(n, n_features)`` float32 (before scaling)."""
         cfg = self.config
+        mols = as_mols(mols)
         parts = []
         if cfg.features in ("morgan", "both"):
             spec = FingerprintSpec(radius=cfg.radius, n_bits=cfg.n_bits, counts=True)
@@ -215,14 +220,11 @@ class PropertyModel:
         """Train every member on molecules ``mols`` with targets ``y`` (any units)."""
         import torch
 
+        mols = list(mols)
+        if not mols:
+            raise InputError("fit() got no molecules; pass at least one molecule and its value")
+        target = _targets(y, len(mols))
         x = self.featurize(mols)
-        target = np.asarray(y, dtype=np.float64)
-        if target.shape != (len(x),):
-            raise InputError(
-                f"y has shape {target.shape}; expected one value a molecule ({len(x)})"
-            )
-        if not np.isfinite(target).all():
-            raise InputError("y has NaN or infinite values; drop those rows first")
         std = x.std(axis=0)
         self._scale = {
             "mean": x.mean(axis=0),
@@ -326,6 +328,24 @@ class PropertyModel:
         return model
 
 
+def _targets(y: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
+    """``y`` as float64 of shape ``(n,)``, or an :class:`InputError` naming the bad rows."""
+    try:
+        target = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"y must be numbers, one a molecule ({err})") from err
+    if target.shape != (n,):
+        raise InputError(f"y has shape {target.shape}; expected one value a molecule ({n})")
+    bad = np.flatnonzero(~np.isfinite(target))
+    if bad.size:
+        shown = ", ".join(str(i) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
+        raise InputError(
+            f"y has {bad.size} NaN or infinite value(s), at positions {shown}; drop those "
+            "molecules first, e.g. keep = np.isfinite(y)"
+        )
+    return target
+
+
 def compare_with_baselines(
     mols: Sequence[Any],
     y: Sequence[float] | np.ndarray,
@@ -352,9 +372,14 @@ def compare_with_baselines(
     from ai4s_lab._optional import import_optional
 
     ensemble_module = import_optional("sklearn.ensemble")
-    mols = list(mols)
-    target = np.asarray(y, dtype=np.float64)
+    mols = as_mols(mols)
+    target = _targets(y, len(mols))
     train, valid, test = scaffold_split(mols, fractions)
+    if len(test) == 0:
+        raise InputError(
+            f"the scaffold split of {len(mols)} molecules left no test molecules; use more "
+            f"molecules or a larger test fraction than {fractions[2]}"
+        )
     fit_rows = np.concatenate([train, valid])
     model = PropertyModel(features, n_models=n_models, epochs=epochs, seed=seed, device=device)
     model.fit([mols[i] for i in fit_rows], target[fit_rows])

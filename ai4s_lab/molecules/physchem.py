@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ai4s_lab.errors import ParameterError
-from ai4s_lab.molecules._rdkit import chem, rdkit_messages
+from ai4s_lab.errors import InputError, ParameterError
+from ai4s_lab.molecules._rdkit import as_mols, chem, rdkit_messages
 
 __all__ = ["DESCRIPTORS", "descriptors"]
 
@@ -73,7 +73,7 @@ def descriptors(
     Parameters
     ----------
     mols
-        RDKit molecules (e.g. a :class:`~ai4s_lab.molecules.MoleculeSet`).
+        RDKit molecules (e.g. a :class:`~ai4s_lab.molecules.MoleculeSet`) or SMILES strings.
     names
         Which descriptors (keys of :data:`DESCRIPTORS`); all by default. Units: MW in g/mol,
         TPSA in Å², logP in log10 units, counts as integers, QED in [0, 1].
@@ -85,6 +85,12 @@ def descriptors(
     pandas.DataFrame
         One row a molecule, one column a descriptor. A descriptor RDKit fails on is NaN.
 
+    Raises
+    ------
+    InputError
+        If an item is not a molecule (e.g. ``None`` from a SMILES RDKit could not parse) or is
+        a SMILES RDKit cannot parse; the message names its position.
+
     References
     ----------
     QED: Bickerton et al. 2012, doi:10.1038/nchem.1243. logP: Wildman & Crippen 1999,
@@ -94,6 +100,9 @@ def descriptors(
     unknown = [n for n in chosen if n not in DESCRIPTORS]
     if unknown:
         raise ParameterError(f"unknown descriptor(s) {unknown}; choose from {list(DESCRIPTORS)}")
+    mols = as_mols(mols)
+    if index is not None and len(index) != len(mols):
+        raise InputError(f"index has {len(index)} labels for {len(mols)} molecules")
     functions = _functions()
     rows = []
     with rdkit_messages() as log:

@@ -283,6 +283,12 @@ class FingerprintIndex:
         """
         k = self._check_k(k)
         fps = self.query_fingerprints(queries)
+        if len(fps) == 0:
+            return SearchHits(
+                scores=np.zeros((0, k)),
+                indices=np.zeros((0, k), dtype=np.int64),
+                ids=np.zeros((0, k), dtype=object),
+            )
         qpop = fps.popcounts()
         if self.backend == "numba":
             scores, rows = _popcount.numba_topk(

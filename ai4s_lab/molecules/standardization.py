@@ -4,6 +4,13 @@ The steps follow RDKit's ``rdMolStandardize`` (itself a port of MolVS by M. Swai
 (remove explicit H, disconnect metals, normalize functional groups, reionize), keep the largest
 organic fragment (drop salts and solvents), neutralize charges where a neutral form exists, and
 pick the canonical tautomer. Each step can be switched off.
+
+Two effects of RDKit's steps that a user should know: disconnecting metals and keeping the
+largest fragment turns a metal complex into its largest ligand (cisplatin becomes ammonia):
+switch off ``largest_fragment`` where that matters. RDKit's ``TautomerEnumerator`` by default
+also drops the stereo of atoms and bonds that a tautomer shift could change, so (S)-ibuprofen
+and L-alanine would lose their stereocentres and enantiomers would merge in a screen; here the
+canonical tautomer keeps the input's stereo unless ``keep_stereo=False``.
 """
 
 from __future__ import annotations
@@ -26,18 +33,26 @@ class StandardizeOptions:
     cleanup
         ``rdMolStandardize.Cleanup``: remove Hs, disconnect metals, normalize, reionize.
     largest_fragment
-        Keep the largest fragment (drops counter-ions and solvents).
+        Keep the largest organic fragment (drops counter-ions and solvents); a fragment with
+        carbon wins over a larger inorganic one (isopropylamine pyrophosphate gives
+        isopropylamine), as ``LargestFragmentChooser(preferOrganic=True)``.
     neutralize
         ``rdMolStandardize.Uncharger``: neutralize charges where possible.
     canonical_tautomer
         ``rdMolStandardize.TautomerEnumerator().Canonicalize``; the slowest step (≈ 2 ms a
         molecule).
+    keep_stereo
+        The canonical tautomer keeps the stereo of the input at atoms and bonds that a
+        tautomer shift could change (the α-carbon of an amino acid, of a profen). ``False``
+        removes it, as RDKit's defaults (``tautomerRemoveSp3Stereo``,
+        ``tautomerRemoveBondStereo``) do.
     """
 
     cleanup: bool = True
     largest_fragment: bool = True
     neutralize: bool = True
     canonical_tautomer: bool = True
+    keep_stereo: bool = True
 
     def as_dict(self) -> dict[str, bool]:
         """The options as a plain dict (for manifests and saved files)."""
@@ -52,9 +67,13 @@ class _Standardizer:
 
         self.options = options
         self.module = rdMolStandardize
-        self.chooser = rdMolStandardize.LargestFragmentChooser()
+        self.chooser = rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
         self.uncharger = rdMolStandardize.Uncharger()
-        self.tautomers = rdMolStandardize.TautomerEnumerator()
+        params = rdMolStandardize.CleanupParameters()
+        # RDKit's stubs type these flags as CleanupParameters; they are bools.
+        params.tautomerRemoveSp3Stereo = not options.keep_stereo  # type: ignore[assignment]
+        params.tautomerRemoveBondStereo = not options.keep_stereo  # type: ignore[assignment]
+        self.tautomers = rdMolStandardize.TautomerEnumerator(params)
 
     def __call__(self, mol: Any) -> Any:
         opts = self.options
@@ -67,7 +86,20 @@ class _Standardizer:
             out = self.uncharger.uncharge(out)
         if opts.canonical_tautomer:
             out = self.tautomers.Canonicalize(out)
-        return out
+        return _same_conformers(mol, out)
+
+
+def _same_conformers(mol: Any, out: Any) -> Any:
+    """A copy of ``out`` with no more conformers than ``mol`` had.
+
+    RDKit's ``TautomerEnumerator.Canonicalize`` returns a molecule with its input's conformer
+    twice; a standardized molecule keeps the conformers it was read with, no more.
+    """
+    copy = chem().Mol(out)
+    ids = [conformer.GetId() for conformer in copy.GetConformers()]
+    for conformer_id in ids[mol.GetNumConformers() :]:
+        copy.RemoveConformer(conformer_id)
+    return copy
 
 
 def standardize(mol: Any, options: StandardizeOptions | None = None) -> Any:

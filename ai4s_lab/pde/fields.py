@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numbers
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,21 +53,74 @@ class Field:
         """The values as a NumPy array (copied to the CPU)."""
         return self.data.detach().cpu().numpy()
 
+    # Arithmetic with numbers and with fields on the same grid, so that initial conditions can
+    # be scaled and combined (``0.5 * random_field(g, 0) + taylor_green(g)``).
+    def _combine(self, other: object, op: Callable[[Any, Any], Any], symbol: str) -> Field:
+        if isinstance(other, Field):
+            if other.grid != self.grid:
+                raise InputError(
+                    f"cannot compute field {symbol} field on different grids "
+                    f"({self.grid.shape}, lengths {self.grid.lengths} and {other.grid.shape}, "
+                    f"lengths {other.grid.lengths}); build both on the same grid"
+                )
+            operand: Any = other.data
+            batched = self.batched or other.batched
+        elif isinstance(other, numbers.Real) and not isinstance(other, bool):
+            operand, batched = float(other), self.batched
+        else:
+            return NotImplemented
+        try:
+            data = op(self.data, operand)
+        except RuntimeError as err:
+            raise InputError(
+                f"cannot compute field {symbol} field with data of shapes "
+                f"{tuple(self.data.shape)} and {tuple(operand.shape)}: batch and channel sizes "
+                "must match or be 1"
+            ) from err
+        return Field(data, self.grid, batched)
 
-def as_field(value: object, grid: PeriodicGrid, channels: int, *, name: str) -> Field:
+    def __add__(self, other: object) -> Field:
+        return self._combine(other, operator.add, "+")
+
+    def __radd__(self, other: object) -> Field:
+        return self._combine(other, lambda a, b: b + a, "+")
+
+    def __sub__(self, other: object) -> Field:
+        return self._combine(other, operator.sub, "-")
+
+    def __rsub__(self, other: object) -> Field:
+        return self._combine(other, lambda a, b: b - a, "-")
+
+    def __mul__(self, other: object) -> Field:
+        return self._combine(other, operator.mul, "*")
+
+    def __rmul__(self, other: object) -> Field:
+        return self._combine(other, lambda a, b: b * a, "*")
+
+    def __truediv__(self, other: object) -> Field:
+        return self._combine(other, operator.truediv, "/")
+
+    def __neg__(self) -> Field:
+        return Field(-self.data, self.grid, self.batched)
+
+
+def as_field(
+    value: object, grid: PeriodicGrid, channels: int, *, name: str, hint: str = ""
+) -> Field:
     """Coerce a tensor, array or :class:`Field` into a :class:`Field` with ``channels`` fields.
 
     Plain arrays are read as ``(*grid)`` (one field, one sample), ``(batch, *grid)`` for one field
     or ``(channels, *grid)`` for several, or ``(batch, channels, *grid)``; the trailing axes must
-    match ``grid.shape``.
+    match ``grid.shape``. ``hint`` ends the message of a wrong number of fields.
     """
+    hint = f"; {hint}" if hint else ""
     import numpy as np
     import torch
 
     if isinstance(value, Field):
         if value.channels != channels:
             raise InputError(
-                f"{name} has {value.channels} field(s) but the equation needs {channels}"
+                f"{name} has {value.channels} field(s) but the equation needs {channels}{hint}"
             )
         return value
     if hasattr(value, "values") and hasattr(value, "dims"):  # an xarray.DataArray
@@ -107,6 +163,7 @@ def as_field(value: object, grid: PeriodicGrid, channels: int, *, name: str) -> 
         )
     if tensor.shape[1] != channels:
         raise InputError(
-            f"{name} has {tensor.shape[1]} field(s) on axis 1 but the equation needs {channels}"
+            f"{name} has {tensor.shape[1]} field(s) on axis 1 but the equation needs "
+            f"{channels}{hint}"
         )
     return Field(tensor, grid, batched)

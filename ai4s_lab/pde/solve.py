@@ -154,7 +154,7 @@ def solve(
 
     grid = initial.grid if isinstance(initial, Field) else _grid_for(eq, initial)
     eq.check_grid(grid)
-    field = as_field(initial, grid, len(eq.fields), name="initial")
+    field = as_field(initial, grid, len(eq.fields), name="initial", hint=_fields_hint(eq))
     batch = int(field.data.shape[0])
 
     dev = resolve_device(device)
@@ -239,6 +239,17 @@ def _positive_time(name: str, value: object) -> float:
     if not (number > 0 and math.isfinite(number)):
         raise ParameterError(f"{name}={value!r} must be positive and finite")
     return number
+
+
+def _fields_hint(eq: Equation) -> str:
+    """How to give ``eq`` its initial fields, for the message of a wrong number of them."""
+    count, names = len(eq.fields), ", ".join(eq.fields)
+    shapes = (
+        f"stack them on axis 1, shape ({count}, *grid) or (batch, {count}, *grid)"
+        if count > 1
+        else "give shape (*grid), (batch, *grid) or (batch, 1, *grid)"
+    )
+    return f"{type(eq).__name__} evolves {names}: {shapes}, or use {eq.example_initial}"
 
 
 def _grid_for(eq: Equation, initial: Any) -> PeriodicGrid:

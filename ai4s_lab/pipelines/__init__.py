@@ -12,6 +12,7 @@ from ai4s_lab.pipelines.kernels import wait_for_kernels
 from ai4s_lab.pipelines.manifest import RunManifest, read_manifest
 from ai4s_lab.pipelines.parameters import (
     check_parameters,
+    normalize_parameters,
     notebook_parameters,
     parse_cli_parameters,
     parse_value,
@@ -32,6 +33,7 @@ __all__ = [
     "check_parameters",
     "expand_grid",
     "export_html",
+    "normalize_parameters",
     "notebook_parameters",
     "parse_cli_parameters",
     "parse_value",

@@ -8,6 +8,7 @@ was after the last finished change: a row is either ``running`` (re-run on resum
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -17,6 +18,8 @@ from typing import Any
 from ai4s_lab.errors import DataFileError
 
 __all__ = ["CATALOG_NAME", "RunCatalog", "read_catalog"]
+
+logger = logging.getLogger(__name__)
 
 CATALOG_NAME = "catalog.sqlite"
 SCHEMA_VERSION = 1
@@ -45,6 +48,11 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status);
 """
+_COLUMNS = frozenset(
+    line.split()[0]
+    for line in _SCHEMA.split("(", 1)[1].splitlines()
+    if line.strip() and line.split()[0].islower()
+)
 
 
 class RunCatalog:
@@ -59,17 +67,30 @@ class RunCatalog:
     """
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
-        target = Path(path)
+        target = Path(path).resolve()  # the process's working directory may change meanwhile
         if target.is_dir() or target.suffix != ".sqlite":
             target = target / CATALOG_NAME
         if not target.exists() and not create:
             raise DataFileError(
                 target, "no run catalog here", hint="give the output folder of a sweep"
             )
+        if target.exists() and not target.is_file():
+            raise DataFileError(
+                target, "is a folder, not a run catalog", hint="give a sweep folder"
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         self.path = target
-        with closing(self._open()) as conn:
-            conn.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+        try:
+            with closing(self._open()) as conn:
+                _check_not_foreign(target, conn)
+                conn.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+        except sqlite3.DatabaseError as err:  # not SQLite at all, or damaged
+            raise DataFileError(
+                target,
+                f"cannot be opened as a run catalog ({err})",
+                hint="give the output folder of a sweep; move a damaged catalog away and run "
+                "the sweep again to rebuild it: finished runs are adopted, not repeated",
+            ) from err
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -167,6 +188,8 @@ class RunCatalog:
         records = []
         for run in self.runs(sweep):
             flat = {k: run[k] for k in ("run_id", "sweep", "status", "duration_s", "attempts")}
+            if run.get("problems"):
+                flat["problems"] = "; ".join(run["problems"])
             flat.update({f"param.{k}": v for k, v in run["parameters"].items()})
             for name, value in run["recorded"].items():
                 if value is None or isinstance(value, (int, float, str, bool)):
@@ -190,9 +213,39 @@ def read_catalog(path: str | Path) -> list[dict[str, Any]]:
     return [_decode(row) for row in rows]
 
 
+def _check_not_foreign(path: Path, conn: sqlite3.Connection) -> None:
+    """Refuse a SQLite file whose ``runs`` table is another program's."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    missing = sorted(_COLUMNS - columns)
+    if columns and missing:
+        raise DataFileError(
+            path,
+            f"has a 'runs' table that is not a run catalog's (no columns {', '.join(missing)})",
+            hint="give the output folder of a sweep",
+        )
+
+
 def _decode(row: sqlite3.Row) -> dict[str, Any]:
+    """A catalog row with its JSON columns decoded.
+
+    A column that is not valid JSON (a damaged or hand-edited row) is left empty and named in
+    the row's ``problems`` list, so one bad row never hides the others.
+    """
     data = dict(row)
+    problems = []
     for column in _JSON_COLUMNS:
-        if data.get(column) is not None:
-            data[column] = json.loads(data[column])
+        raw = data.get(column)
+        if raw is None:
+            continue
+        try:
+            value = json.loads(raw)
+        except (TypeError, ValueError):
+            value = None
+        if not isinstance(value, dict):
+            problems.append(f"column {column!r} is not a JSON object: {str(raw)[:60]!r}")
+            value = None if column == "error" else {}
+        data[column] = value
+    if problems:
+        data["problems"] = problems
+        logger.warning("run %s of the catalog: %s", data.get("run_id"), "; ".join(problems))
     return data

@@ -36,6 +36,7 @@ def execute_task(task: Task) -> dict[str, Any]:
         cell_timeout=task.get("timeout"),
         kernel_name=task.get("kernel_name", "python3"),
         raise_on_error=False,
+        overwrite=True,  # the sweep owns its run folders: a retry or --force replaces the run
     )
     return read_manifest(task["output_dir"])
 

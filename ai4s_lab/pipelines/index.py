@@ -129,6 +129,8 @@ def _row(out: Path, run: dict[str, Any], params: list[str], values: list[str]) -
     status = html.escape(run["status"])
     error = run.get("error") or {}
     reason = f"{error.get('ename', '')}: {error.get('evalue', '')}" if error else ""
+    if run.get("problems"):  # a damaged catalog row: say so rather than show it as clean
+        reason = "; ".join([reason, *run["problems"]] if reason else run["problems"])
     recorded = run.get("recorded") or {}
     return (
         f"<tr><td data-value='{run['position']}'>{label}</td>"
@@ -158,11 +160,11 @@ def _charts(runs: Sequence[dict[str, Any]], params: list[str], values: list[str]
             for run in done:
                 key = ", ".join(f"{o}={run['parameters'].get(o)}" for o in others) or value
                 groups.setdefault(key, []).append(
-                    (run["parameters"].get(param), run["recorded"].get(value))
+                    (_axis_value(run["parameters"].get(param)), run["recorded"].get(value))
                 )
             fig = go.Figure()
             for key, points in groups.items():
-                points.sort(key=lambda pair: (isinstance(pair[0], str), pair[0]))
+                points.sort(key=lambda pair: _order(pair[0]))
                 fig.add_trace(
                     go.Scatter(
                         x=[p[0] for p in points],
@@ -181,3 +183,18 @@ def _charts(runs: Sequence[dict[str, Any]], params: list[str], values: list[str]
             )
             parts.append(fig.to_html(include_plotlyjs=False, full_html=False))
     return "".join(parts)
+
+
+def _axis_value(value: Any) -> Any:
+    """A parameter value as a chart coordinate: lists and dicts as their JSON text."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, (list, dict)) else value
+
+
+def _order(value: Any) -> tuple[int, Any]:
+    """Sort key of chart coordinates of mixed types (a parameter left at its default in some
+    runs is None there): missing first, then numbers by value, then text."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, (bool, int, float)):
+        return (1, float(value))
+    return (2, str(value))

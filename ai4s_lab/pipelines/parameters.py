@@ -1,13 +1,19 @@
 """Notebook parameters: parse them from the command line or a YAML file, and check them against
 the notebook's ``parameters`` cell before a kernel starts.
 
-Values are parsed as YAML (``yaml.safe_load``), never evaluated as Python: ``-p n 64`` gives the
-integer 64, ``-p device cuda`` the string ``"cuda"``, ``-p sizes "[32, 64]"`` a list.
+Values are parsed as YAML, never evaluated as Python: ``-p n 64`` gives the integer 64,
+``-p device cuda`` the string ``"cuda"``, ``-p sizes "[32, 64]"`` a list. Plain scalars follow
+the YAML 1.2 core schema, not PyYAML's YAML 1.1: ``010`` is 10 (not octal 8), ``no``/``on`` are
+strings (only ``true``/``false`` are booleans), ``1:30`` and ``2024-01-01`` stay strings (not
+sexagesimal 90 or a date).
 """
 
 from __future__ import annotations
 
 import ast
+import datetime
+import math
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -21,6 +27,7 @@ __all__ = [
     "NotebookParameter",
     "check_parameters",
     "load_yaml_mapping",
+    "normalize_parameters",
     "notebook_parameters",
     "parse_cli_parameters",
     "parse_value",
@@ -28,6 +35,67 @@ __all__ = [
 ]
 
 _FLOAT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+class _CoreSchemaLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with the YAML 1.2 core schema for plain scalars.
+
+    PyYAML implements YAML 1.1, where ``010`` is octal 8, ``1:30`` is 90 (base 60), ``no``/``on``
+    are booleans and ``2024-01-01`` is a date: parameter values a user types would silently
+    change. The core schema (YAML 1.2.2, section 10.3.2) keeps them as written.
+    """
+
+
+_CoreSchemaLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag.rsplit(":", 1)[-1] not in ("bool", "int", "float", "timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_CORE_SCALARS = (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9](?:_?[0-9])*|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$",
+        "-+.0123456789",
+    ),
+)
+for _tag, _pattern, _first in _CORE_SCALARS:
+    _CoreSchemaLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first)
+    )
+
+
+def _construct_core_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)  # "010" is ten: YAML 1.2 has no implicit octal; "1_000" as in Python
+
+
+def _construct_core_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    text = str(loader.construct_scalar(node)).lower()
+    if text.endswith(".inf"):
+        return -math.inf if text.startswith("-") else math.inf
+    if text == ".nan":
+        return math.nan
+    return float(text)
+
+
+_CoreSchemaLoader.add_constructor("tag:yaml.org,2002:int", _construct_core_int)
+_CoreSchemaLoader.add_constructor("tag:yaml.org,2002:float", _construct_core_float)
+
+
+def yaml_load(text: str) -> Any:
+    """Parse YAML text with the core schema (see the module docstring); raises yaml.YAMLError."""
+    return yaml.load(text, Loader=_CoreSchemaLoader)  # a SafeLoader subclass: safe
+
 
 # papermill's inferred type names -> Python types a value may have
 _COMPATIBLE: dict[str, tuple[type, ...]] = {
@@ -61,7 +129,7 @@ def parse_value(text: str, *, name: str = "value") -> Any:
     The parsed value: int, float, bool, str, None, list or dict.
     """
     try:
-        value = yaml.safe_load(text)
+        value = yaml_load(text)
     except yaml.YAMLError as err:
         raise ParameterError(
             f"parameter {name!r}: the value {text!r} is not valid YAML ({_first_line(err)}); "
@@ -86,6 +154,60 @@ def parse_cli_parameters(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return parsed
 
 
+def normalize_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a notebook can receive as what they are: plain Python literals.
+
+    papermill writes parameters into the notebook as Python source and turns any type it does
+    not know into a *string*: a tuple ``(64, 64)`` would arrive as ``"(64, 64)"``, a
+    ``numpy.int64(3)`` as ``"3"``. Here tuples become lists, numpy and torch scalars become
+    Python numbers, arrays become (nested) lists, paths become strings and dates ISO 8601
+    strings; anything else is refused.
+
+    Parameters
+    ----------
+    values
+        Parameter name -> value.
+
+    Returns
+    -------
+    dict
+        A new dict of ``None``, bool, int, float, str, list and dict (with str keys) values.
+
+    Raises
+    ------
+    ParameterError
+        For a value with no faithful literal (a set, an arbitrary object, a dict with non-str
+        keys), naming the parameter.
+    """
+    return {name: _plain(value, str(name)) for name, value in values.items()}
+
+
+def _plain(value: Any, name: str) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    module = type(value).__module__.split(".")[0]
+    if module in ("numpy", "torch") and hasattr(value, "tolist"):
+        return _plain(value.tolist(), name)  # scalar -> number, array -> nested lists
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, name) for item in value]
+    if isinstance(value, Mapping):
+        bad = [key for key in value if not isinstance(key, str)]
+        if bad:
+            raise ParameterError(
+                f"parameter {name!r}: dict keys must be strings (the notebook would receive "
+                f"them as strings), got {bad[0]!r}; convert the keys with str()"
+            )
+        return {key: _plain(item, name) for key, item in value.items()}
+    raise ParameterError(
+        f"parameter {name!r}: a {type(value).__name__} cannot be passed to a notebook; "
+        "give None, a bool, int, float, str, or a list or dict of those"
+    )
+
+
 def load_yaml_mapping(path: str | Path, *, what: str, option: str, example: str) -> dict[str, Any]:
     """Read a YAML (or JSON) file that must hold a mapping; an empty file gives ``{}``.
 
@@ -101,7 +223,7 @@ def load_yaml_mapping(path: str | Path, *, what: str, option: str, example: str)
     if not file.is_file():
         raise DataFileError(file, f"{what} not found", hint=f"check the path given to {option}")
     try:
-        content = yaml.safe_load(file.read_text(encoding="utf-8"))
+        content = yaml_load(file.read_text(encoding="utf-8-sig"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -168,7 +290,8 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
 
 
 def _assignments(source: str) -> list[NotebookParameter] | None:
-    """``name = value`` / ``name: type = value`` statements of a cell (None if not Python)."""
+    """The names a cell assigns (None if it is not Python): ``name = value``,
+    ``name: type = value``, ``a = b = value`` and ``a, b = 1, 2``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -176,28 +299,44 @@ def _assignments(source: str) -> list[NotebookParameter] | None:
     lines = source.splitlines()
     found = []
     for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-        ):
-            name, annotation = node.targets[0].id, None
+        if isinstance(node, ast.Assign):
+            pairs = [pair for target in node.targets for pair in _targets(target, node.value)]
+            annotation = None
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
-            name, annotation = node.target.id, ast.get_source_segment(source, node.annotation)
+            pairs = [(node.target.id, node.value)]
+            annotation = ast.get_source_segment(source, node.annotation)
         else:
             continue
-        assert node.value is not None and node.end_lineno is not None
-        assert node.end_col_offset is not None
+        assert node.end_lineno is not None and node.end_col_offset is not None
         tail = lines[node.end_lineno - 1][node.end_col_offset :]
-        found.append(
-            NotebookParameter(
-                name=name,
-                inferred_type_name=annotation or "None",
-                default=ast.get_source_segment(source, node.value) or "",
-                help=tail.split("#", 1)[1].strip() if "#" in tail else "",
+        for name, value in pairs:
+            default = ast.get_source_segment(source, value) if value is not None else None
+            found.append(
+                NotebookParameter(
+                    name=name,
+                    inferred_type_name=annotation or "None",
+                    default=default or "",
+                    help=tail.split("#", 1)[1].strip() if "#" in tail else "",
+                )
             )
-        )
     return found
+
+
+def _targets(target: ast.expr, value: ast.expr) -> list[tuple[str, ast.expr | None]]:
+    """(name, value node) of each name an assignment target binds; the value is None where
+    it is not written element by element (``a, b = f()``)."""
+    if isinstance(target, ast.Name):
+        return [(target.id, value)]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        parts = value.elts if isinstance(value, (ast.Tuple, ast.List)) else None
+        if parts is None or len(parts) != len(target.elts):
+            return [(e.id, None) for e in target.elts if isinstance(e, ast.Name)]
+        return [
+            pair
+            for sub, part in zip(target.elts, parts, strict=True)
+            for pair in _targets(sub, part)
+        ]
+    return []  # attribute or subscript targets bind no new name
 
 
 def check_parameters(
@@ -236,9 +375,14 @@ def check_parameters(
         )
         if not ok:
             default = declared[name].get("default")
+            hint = (
+                f"; quote it to pass text, e.g. -p {name} \"'{value}'\""
+                if base == "str" and isinstance(value, (bool, int, float))
+                else ""
+            )
             raise ParameterError(
                 f"{label}: parameter {name!r} expects {base} (default {default}), "
-                f"got {value!r} of type {type(value).__name__}"
+                f"got {value!r} of type {type(value).__name__}{hint}"
             )
 
 

@@ -185,7 +185,11 @@ def _copy_if_newer(source: Path, target: Path) -> None:
         if same and target.stat().st_mtime >= source.stat().st_mtime:
             return
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
+    # Copy then rename: runs at once share the assets folder, and a report opened meanwhile
+    # must never read a half-written script.
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+    shutil.copy2(source, partial)
+    os.replace(partial, target)
 
 
 def _data_dirs() -> list[Path]:

@@ -28,7 +28,7 @@ from ai4s_lab.pipelines.manifest import (
     package_versions,
     utc_now,
 )
-from ai4s_lab.pipelines.parameters import check_parameters
+from ai4s_lab.pipelines.parameters import check_parameters, normalize_parameters
 from ai4s_lab.pipelines.record import read_records
 from ai4s_lab.pipelines.report import export_html
 
@@ -91,15 +91,19 @@ def _execute(
     from papermill.exceptions import PapermillExecutionError
 
     try:
+        # The kernel starts in the notebook's folder through nbclient's ``resources`` (not
+        # papermill's ``cwd=``, which changes this whole process's working directory while the
+        # notebook runs: runs driven from threads at once would then see each other's folder
+        # and could leave the process in one of them).
         papermill.execute_notebook(
-            str(source),
-            str(executed),
+            str(source.resolve()),
+            str(executed.resolve()),
             parameters=dict(values),
             kernel_name=kernel_name,
-            cwd=str(source.resolve().parent),
             progress_bar=False,
             execution_timeout=cell_timeout,
             kernel_manager_class=kernel_manager_class(kernel_env),
+            resources={"metadata": {"path": str(source.resolve().parent)}},
         )
     except PapermillExecutionError as err:
         return {
@@ -140,14 +144,60 @@ def _any_cell_started(executed: Path) -> bool:
 
 
 def default_output_dir(notebook: str | Path, root: str | Path = "runs") -> Path:
-    """``runs/<notebook stem>-<YYYYmmdd-HHMMSS>``, made unique if it exists."""
+    """``runs/<notebook stem>-<YYYYmmdd-HHMMSS>``, made unique if it exists, and created.
+
+    The folder is created here, atomically: two runs started in the same second (from two
+    shells, or a shell loop with ``&``) get two folders, never one they both write into.
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(root) / f"{Path(notebook).stem}-{stamp}"
+    base.parent.mkdir(parents=True, exist_ok=True)
     candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
+    while True:
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            n += 1
+            candidate = base.with_name(f"{base.name}-{n}")
+            continue
+        return candidate
+
+
+def _check_output_dir(folder: Path, overwrite: bool) -> None:
+    """Refuse a folder that is not a folder, or one that holds an earlier run (unless
+    ``overwrite``): its executed notebook, report and ``run.json`` would be replaced."""
+    if folder.exists() and not folder.is_dir():
+        raise DataFileError(folder, "the output folder is a file", hint="give a folder path")
+    previous = folder / MANIFEST_NAME
+    if overwrite or not previous.exists():
+        return
+    try:
+        earlier = json.loads(previous.read_text(encoding="utf-8"))
+        what = f" of {Path(str(earlier.get('notebook', '?'))).name}"
+        what += f" started {earlier.get('started', '?')}"
+    except (OSError, ValueError, AttributeError):
+        what = ""
+    raise DataFileError(
+        folder,
+        f"already holds a run{what}",
+        hint="give a new output folder, or pass overwrite=True (ai4s-lab run --overwrite) "
+        "to replace it",
+    )
+
+
+def _check_kernel(name: str) -> None:
+    """Refuse a kernel name that no installed kernel spec has, before a run is recorded."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(name)
+    except NoSuchKernel as err:
+        installed = ", ".join(sorted(manager.find_kernel_specs())) or "none"
+        raise ParameterError(
+            f"kernel_name={name!r} is not an installed Jupyter kernel (installed: {installed}); "
+            "use one of those (`jupyter kernelspec list`) or install it"
+        ) from err
 
 
 def run_notebook(
@@ -160,6 +210,7 @@ def run_notebook(
     kernel_name: str = "python3",
     cell_timeout: float | None = None,
     raise_on_error: bool = True,
+    overwrite: bool = False,
 ) -> RunResult:
     """Execute a notebook with papermill and write its executed copy, report and manifest.
 
@@ -172,7 +223,8 @@ def run_notebook(
         Values for the names in the notebook's ``parameters`` cell; checked before the kernel
         starts.
     output_dir
-        Run folder; defaults to :func:`default_output_dir`.
+        Run folder; defaults to :func:`default_output_dir`. A folder that already holds a run
+        (a ``run.json``) is refused unless ``overwrite`` is true.
     report
         Write the offline HTML report.
     assets_dir
@@ -184,6 +236,8 @@ def run_notebook(
     raise_on_error
         Raise :class:`~ai4s_lab.errors.NotebookExecutionError` when a cell fails (after writing
         the partial outputs); otherwise return a result with ``status="failed"``.
+    overwrite
+        Replace the run already in ``output_dir`` (a sweep re-running its own run folder).
 
     Returns
     -------
@@ -196,7 +250,12 @@ def run_notebook(
         raise DataFileError(source, "notebook not found", hint="check the path")
     if source.suffix != ".ipynb":
         raise DataFileError(source, "not a notebook", hint="give a .ipynb file")
-    values = dict(parameters or {})
+    if cell_timeout is not None and not cell_timeout > 0:
+        raise ParameterError(
+            f"cell_timeout={cell_timeout} must be a positive number of seconds (or None)"
+        )
+    _check_kernel(kernel_name)
+    values = normalize_parameters(parameters or {})
     try:
         check_parameters(source, values)
     except ParameterError:
@@ -204,8 +263,12 @@ def run_notebook(
     except Exception as err:  # nbformat raises several types for a corrupt notebook
         raise DataFileError(source, f"cannot be read as a notebook: {err}") from err
 
-    folder = Path(output_dir) if output_dir is not None else default_output_dir(source)
-    folder.mkdir(parents=True, exist_ok=True)
+    if output_dir is not None:
+        folder = Path(output_dir)
+        _check_output_dir(folder, overwrite)
+        folder.mkdir(parents=True, exist_ok=True)
+    else:
+        folder = default_output_dir(source)
     executed = folder / source.name
     manifest = RunManifest(
         notebook=str(source.resolve()),

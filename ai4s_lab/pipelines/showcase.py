@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from ai4s_lab.errors import DataFileError
+from ai4s_lab.errors import DataFileError, ParameterError
 from ai4s_lab.pipelines.report import ASSETS_DIRNAME
 from ai4s_lab.pipelines.runner import RunResult, run_notebook
 
@@ -44,6 +45,7 @@ def run_showcase(
     folder: str | Path,
     output_dir: str | Path,
     *,
+    workers: int = 1,
     on_result: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Run every showcase notebook with its defaults; a failure does not stop the others.
@@ -53,30 +55,54 @@ def run_showcase(
     folder
         The folder holding the notebooks and ``showcase.txt``.
     output_dir
-        Where the run folders, the shared assets and ``index.html`` go.
+        Where the run folders, the shared assets and ``index.html`` go; runs of an earlier
+        showcase there are replaced.
+    workers
+        Notebooks running at once, each in its own kernel. More than one overlaps one
+        notebook's kernel start and report writing with another's computing.
     on_result
-        Called after each run (e.g. to print its report path).
+        Called after each run, as runs finish (e.g. to print its report path).
 
     Returns
     -------
     list of RunResult
         One per notebook, in showcase order.
     """
+    if workers < 1:
+        raise ParameterError(f"workers={workers} must be at least 1")
+    notebooks = showcase_notebooks(folder)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    for notebook in showcase_notebooks(folder):
-        result = run_notebook(
+
+    def run(notebook: Path) -> RunResult:
+        return run_notebook(
             notebook,
             output_dir=out / notebook.stem,
             assets_dir=out / ASSETS_DIRNAME,
             raise_on_error=False,
+            overwrite=True,  # the showcase's reports are regenerated on every `make demo`
         )
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-    _write_index(out, results)
-    return results
+
+    results: dict[Path, RunResult] = {}
+    if workers == 1:
+        for notebook in notebooks:
+            results[notebook] = run(notebook)
+            if on_result is not None:
+                on_result(results[notebook])
+    else:
+        # Import before the threads start, so they do not queue on the import lock.
+        import nbconvert  # noqa: F401
+        import papermill  # noqa: F401
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ai4s-showcase") as pool:
+            futures = {pool.submit(run, notebook): notebook for notebook in notebooks}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if on_result is not None:
+                    on_result(results[futures[future]])
+    ordered = [results[notebook] for notebook in notebooks]
+    _write_index(out, ordered)
+    return ordered
 
 
 def _write_index(out: Path, results: list[RunResult]) -> Path:

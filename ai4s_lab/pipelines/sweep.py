@@ -21,7 +21,11 @@ from ai4s_lab.pipelines.catalog import RunCatalog
 from ai4s_lab.pipelines.executors import EXECUTORS, DaskExecutor, Executor, LocalExecutor
 from ai4s_lab.pipelines.index import write_index
 from ai4s_lab.pipelines.manifest import file_sha256, read_manifest, utc_now
-from ai4s_lab.pipelines.parameters import check_parameters, notebook_parameters
+from ai4s_lab.pipelines.parameters import (
+    check_parameters,
+    normalize_parameters,
+    notebook_parameters,
+)
 from ai4s_lab.pipelines.report import ASSETS_DIRNAME
 
 __all__ = ["Sweep", "SweepResult", "input_hash"]
@@ -145,16 +149,20 @@ class Sweep:
             raise ParameterError(f"retries={retries} must be 0 or more")
         if timeout is not None and timeout <= 0:
             raise ParameterError(f"timeout={timeout} must be a positive number of seconds")
-        self.parameter_sets = [dict(p) for p in parameter_sets]
-        if not self.parameter_sets:
-            raise ParameterError("the sweep has no parameter sets; give a grid or a list")
+        self.parameter_sets: list[dict[str, Any]] = []
         declared = notebook_parameters(self.notebook)
-        for position, values in enumerate(self.parameter_sets):
+        for position, given in enumerate(parameter_sets):
             try:
+                values = normalize_parameters(given)
                 check_parameters(self.notebook, values, declared)
             except ParameterError as err:
                 raise ParameterError(f"parameter set {position + 1}: {err}") from err
-        self.output_dir = Path(output_dir or Path("sweeps") / self.notebook.stem)
+            self.parameter_sets.append(values)
+        if not self.parameter_sets:
+            raise ParameterError("the sweep has no parameter sets; give a grid or a list")
+        # Absolute from here on: papermill changes the process's working directory for a moment
+        # around each notebook file it reads or writes, from whichever thread runs it.
+        self.output_dir = Path(output_dir or Path("sweeps") / self.notebook.stem).resolve()
         self.executor_name = executor
         self.workers = workers
         self.scheduler = scheduler

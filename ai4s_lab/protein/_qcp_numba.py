@@ -21,7 +21,7 @@ __all__ = ["kabsch_frames", "transform_frames"]
 _NEWTON_STEPS = 60
 
 
-@njit(inline="always")
+@njit
 def _det3(a: Any, r0: int, r1: int, r2: int, c0: int, c1: int, c2: int) -> float:
     return (
         a[r0, c0] * (a[r1, c1] * a[r2, c2] - a[r1, c2] * a[r2, c1])
@@ -30,22 +30,27 @@ def _det3(a: Any, r0: int, r1: int, r2: int, c0: int, c1: int, c2: int) -> float
     )
 
 
-@njit(inline="always")
+@njit
 def _cofactor(a: Any, i: int, j: int) -> float:
-    r = [0, 0, 0]
-    c = [0, 0, 0]
-    n = 0
-    for k in range(4):
-        if k != i:
-            r[n] = k
-            n += 1
-    n = 0
-    for k in range(4):
-        if k != j:
-            c[n] = k
-            n += 1
+    # The rows (columns) of the 3 x 3 minor: 0..3 without i (without j). Plain arithmetic,
+    # no lists: numba then compiles this in a fraction of the time.
+    r0 = 1 if i == 0 else 0
+    r1 = 2 if i <= 1 else 1
+    r2 = 3 if i <= 2 else 2
+    c0 = 1 if j == 0 else 0
+    c1 = 2 if j <= 1 else 1
+    c2 = 3 if j <= 2 else 2
     sign = 1.0 if (i + j) % 2 == 0 else -1.0
-    return sign * _det3(a, r[0], r[1], r[2], c[0], c[1], c[2])
+    return sign * _det3(a, r0, r1, r2, c0, c1, c2)
+
+
+@njit
+def _adjugate(a: Any, out: Any) -> None:
+    """``out[i, j]``: the (i, j) cofactor of the 4 x 4 ``a`` (loop indices, so that numba
+    compiles ``_cofactor`` once instead of once per literal index)."""
+    for i in range(4):
+        for j in range(4):
+            out[i, j] = _cofactor(a, i, j)
 
 
 @njit(parallel=True, cache=True)
@@ -59,6 +64,7 @@ def kabsch_frames(  # type: ignore[no-untyped-def]
     until its rotation is written, so it is ``(F, 4, 4)``; callers take ``[:, :3, :3]``.
     """
     n_frames, n = mobile.shape[0], mobile.shape[1]
+    cofactors = np.empty((n_frames, 4, 4))  # each frame's adjugate, of K then of K - λI
     for f in prange(n_frames):
         h00 = h01 = h02 = h10 = h11 = h12 = h20 = h21 = h22 = 0.0
         m0 = m1 = m2 = 0.0
@@ -98,9 +104,11 @@ def kabsch_frames(  # type: ignore[no-untyped-def]
                 t3 += k2ab * k[b, a]
                 t2 += k[a, b] * k[a, b]
         c2, c1 = -0.5 * t2, -t3 / 3.0
+        adj = cofactors[f]
+        _adjugate(k, adj)
         c0 = 0.0
         for j in range(4):
-            c0 += k[0, j] * _cofactor(k, 0, j)
+            c0 += k[0, j] * adj[0, j]
         lam = np.sqrt(t2)
         converged = False
         for _ in range(_NEWTON_STEPS):
@@ -122,22 +130,22 @@ def kabsch_frames(  # type: ignore[no-untyped-def]
             continue
         for a in range(4):
             k[a, a] -= lam
+        _adjugate(k, adj)
         best, best_norm = 0, -1.0
         for col in range(4):
             norm = 0.0
             for row in range(4):
-                c = _cofactor(k, row, col)
-                norm += c * c
+                norm += adj[row, col] * adj[row, col]
             if norm > best_norm:
                 best, best_norm = col, norm
         scale = np.sqrt(best_norm)
         if not scale > 1e-12 * max(t2, 1e-300) ** 1.5:
             degenerate[f] = True
             continue
-        qw = _cofactor(k, 0, best) / scale
-        qx = _cofactor(k, 1, best) / scale
-        qy = _cofactor(k, 2, best) / scale
-        qz = _cofactor(k, 3, best) / scale
+        qw = adj[0, best] / scale
+        qx = adj[1, best] / scale
+        qy = adj[2, best] / scale
+        qz = adj[3, best] / scale
         r = rotation[f]
         r[0, 0] = qw * qw + qx * qx - qy * qy - qz * qz
         r[0, 1] = 2 * (qx * qy - qw * qz)

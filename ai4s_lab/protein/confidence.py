@@ -1,7 +1,8 @@
 """Confidence of predicted models: pLDDT bands and predicted aligned error (PAE) matrices.
 
 pLDDT (predicted local distance difference test, 0–100) is read from the B-factor column by
-:func:`ai4s_lab.protein.load_structure`; PAE (Å) comes in a JSON file beside the model.
+:func:`ai4s_lab.protein.load_structure`; PAE (Å) comes in a JSON file beside the model (AlphaFold,
+ColabFold), or a NumPy ``.npz`` file (Boltz).
 
 References
 ----------
@@ -9,12 +10,15 @@ References
    Nature 596, 583–589 (2021), doi:10.1038/s41586-021-03819-2.
 .. [2] M. Varadi et al., "AlphaFold Protein Structure Database", Nucleic Acids Res. 50,
    D439–D444 (2022), doi:10.1093/nar/gkab1061.
+.. [3] J. Wohlwend et al., "Boltz-1: Democratizing Biomolecular Interaction Modeling",
+   bioRxiv (2024), doi:10.1101/2024.11.19.624167.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,18 +73,22 @@ class PAE:
 
 
 def load_pae(path: str | Path) -> PAE:
-    """Read a PAE matrix from an AlphaFold DB, AlphaFold/ColabFold or Uni-Fold JSON file.
+    """Read a PAE matrix from an AlphaFold DB, AlphaFold/ColabFold or Uni-Fold JSON file, or a
+    Boltz NumPy file.
 
     Accepted layouts: AlphaFold DB v3+ ``[{"predicted_aligned_error": [[...]],
     "max_predicted_aligned_error": 31.75}]``; AlphaFold DB v1/v2 ``[{"residue1": [...],
     "residue2": [...], "distance": [...], "max_predicted_aligned_error": ...}]`` (1-based
     residue numbers); ColabFold ``{"pae": [[...]], "max_pae": ..., "ptm": ..., "plddt": ...}``
-    (``.json`` or ``.json.gz``).
+    (``.json`` or ``.json.gz``); Boltz ``pae_<name>_model_<k>.npz`` (the matrix under the key
+    ``"pae"``; pTM and ipTM from the ``confidence_<name>_model_<k>.json`` beside it, where
+    there is one) [3]_, or any ``.npz`` / ``.npy`` file holding the matrix (key ``"pae"`` or
+    ``"predicted_aligned_error"`` in an ``.npz``).
 
     Parameters
     ----------
     path
-        The JSON file.
+        The JSON or NumPy file.
 
     Returns
     -------
@@ -89,13 +97,18 @@ def load_pae(path: str | Path) -> PAE:
     Raises
     ------
     DataFileError
-        Not JSON, no PAE in it, or a matrix that is not square with finite values ≥ 0.
+        Not JSON (or NumPy), no PAE in it, or a matrix that is not square with finite values
+        ≥ 0.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"PAE file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise DataFileError(path, "is a folder, not a PAE JSON file")
+    if path.suffix.lower() in (".npz", ".npy"):
+        return _load_numpy(path)
     raw = path.read_bytes()
-    if path.suffix == ".gz":
+    if path.suffix.lower() == ".gz":
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as err:
@@ -121,33 +134,121 @@ def load_pae(path: str | Path) -> PAE:
         except (TypeError, ValueError) as err:
             raise DataFileError(path, f"the PAE matrix is not numeric ({err})") from err
     elif {"residue1", "residue2", "distance"} <= data.keys():
-        i = np.asarray(data["residue1"], dtype=np.int64) - 1
-        j = np.asarray(data["residue2"], dtype=np.int64) - 1
-        dist = np.asarray(data["distance"], dtype=np.float64)
-        if not (len(i) == len(j) == len(dist)) or len(i) == 0 or i.min() < 0 or j.min() < 0:
-            raise DataFileError(path, "residue1/residue2/distance lists do not fit together")
-        n = int(max(i.max(), j.max())) + 1
-        matrix = np.full((n, n), np.nan)
-        matrix[i, j] = dist
+        matrix = _pairs_to_matrix(path, data)
     else:
         keys = ", ".join(sorted(data)[:8])
+        hint = (
+            "an AlphaFold 3 *_summary_confidences_*.json has no PAE: read the "
+            "*_full_data_*.json beside it"
+            if "ranking_score" in data or "chain_iptm" in data
+            else None
+        )
         raise DataFileError(
             path,
             f"holds no PAE (no 'predicted_aligned_error', 'pae' or 'residue1' key; keys: {keys})",
+            hint=hint,
         )
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] == 0:
-        raise DataFileError(path, f"the PAE matrix has shape {matrix.shape}; expected (n, n)")
-    if not np.isfinite(matrix).all() or (matrix < 0).any():
-        raise DataFileError(path, "the PAE matrix holds missing, infinite or negative values")
-    max_error = data.get("max_predicted_aligned_error", data.get("max_pae"))
+    _check_matrix(path, matrix)
+    max_key = "max_predicted_aligned_error" if "max_predicted_aligned_error" in data else "max_pae"
+    max_error = _float_or_none(path, data, max_key)
     return PAE(
         matrix=matrix,
-        max_error=float(max_error) if max_error is not None else float(matrix.max()),
-        ptm=_float_or_none(data.get("ptm")),
-        iptm=_float_or_none(data.get("iptm")),
+        max_error=max_error if max_error is not None else float(matrix.max()),
+        ptm=_float_or_none(path, data, "ptm"),
+        iptm=_float_or_none(path, data, "iptm"),
         source=str(path),
     )
 
 
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)
+def _check_matrix(path: Path, matrix: np.ndarray) -> None:
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] == 0:
+        raise DataFileError(path, f"the PAE matrix has shape {matrix.shape}; expected (n, n)")
+    if not np.isfinite(matrix).all() or (matrix < 0).any():
+        raise DataFileError(path, "the PAE matrix holds missing, infinite or negative values")
+
+
+def _load_numpy(path: Path) -> PAE:
+    """A PAE from a NumPy file: Boltz's ``pae_*.npz`` (key ``"pae"``) or a plain ``.npy``."""
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):  # an .npy file: the matrix itself
+            values = loaded
+        else:
+            with loaded:
+                values = _npz_matrix(path, loaded)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        if isinstance(err, DataFileError):
+            raise
+        raise DataFileError(path, f"NumPy cannot read it as a PAE file ({err})") from err
+    try:
+        matrix = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise DataFileError(path, f"the PAE matrix is not numeric ({err})") from err
+    while matrix.ndim > 2 and matrix.shape[0] == 1:  # a leading batch dimension of one model
+        matrix = matrix[0]
+    _check_matrix(path, matrix)
+    scores = _boltz_confidence(path)
+    return PAE(
+        matrix=matrix,
+        max_error=float(matrix.max()),
+        ptm=_float_or_none(path, scores, "ptm"),
+        iptm=_float_or_none(path, scores, "iptm"),
+        source=str(path),
+    )
+
+
+def _npz_matrix(path: Path, data: Any) -> np.ndarray:
+    for key in ("pae", "predicted_aligned_error"):
+        if key in data.files:
+            return np.asarray(data[key])
+    keys = ", ".join(sorted(data.files)[:8])
+    raise DataFileError(
+        path,
+        f"holds no PAE (no 'pae' or 'predicted_aligned_error' array; arrays: {keys})",
+        hint="Boltz writes the PAE to pae_<name>_model_<k>.npz beside the structure",
+    )
+
+
+def _boltz_confidence(path: Path) -> dict[str, Any]:
+    """pTM/ipTM of Boltz's ``confidence_<name>_model_<k>.json`` beside ``pae_<name>_...``."""
+    if not path.name.startswith("pae_"):
+        return {}
+    scores = path.with_name("confidence_" + path.name[4:]).with_suffix(".json")
+    if not scores.is_file():
+        return {}
+    try:
+        data = json.loads(scores.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}  # the scores are extras: a PAE without them is still a PAE
+    return data if isinstance(data, dict) else {}
+
+
+def _pairs_to_matrix(path: Path, data: dict[str, Any]) -> np.ndarray:
+    """The matrix of the AlphaFold DB v1/v2 layout: 1-based residue1/residue2 lists and a
+    distance list (Å), one entry a residue pair."""
+    try:
+        i = np.asarray(data["residue1"], dtype=np.int64) - 1
+        j = np.asarray(data["residue2"], dtype=np.int64) - 1
+        dist = np.asarray(data["distance"], dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise DataFileError(
+            path, f"residue1/residue2/distance must be lists of numbers ({err})"
+        ) from err
+    if not (i.ndim == j.ndim == dist.ndim == 1 and len(i) == len(j) == len(dist)) or not len(i):
+        raise DataFileError(path, "residue1/residue2/distance lists do not fit together")
+    if i.min() < 0 or j.min() < 0:
+        raise DataFileError(path, "residue1/residue2 hold numbers below 1 (they are 1-based)")
+    n = int(max(i.max(), j.max())) + 1
+    matrix = np.full((n, n), np.nan)
+    matrix[i, j] = dist
+    return matrix
+
+
+def _float_or_none(path: Path, data: dict[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError) as err:
+        raise DataFileError(path, f"{key!r} is {value!r}, not a number") from err

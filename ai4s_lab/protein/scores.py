@@ -170,11 +170,14 @@ def _search(
     y: torch.Tensor,
     score: Callable[[torch.Tensor], torch.Tensor],
     cutoffs: torch.Tensor,
+    first_cutoffs: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Best score over superpositions: seeds refined by re-fitting on points within a cutoff.
 
     x: (B, n, 3) model, y: (1|B, n, 3) reference, cutoffs: (C,) selection distances, one
     search each. ``score(d)`` maps distances (..., C, n) to scores (..., C). Returns (B, C).
+    ``first_cutoffs`` (C,) select the points after the fit on a seed fragment (``cutoffs`` by
+    default); ``cutoffs`` select them in the refinement iterations that follow.
 
     Every fit needs only weighted sums of per-point moments (x, y, x yᵀ), so the fits of all
     seeds are one matrix product with a (n, 16) moment table, and so are the distances after
@@ -201,6 +204,7 @@ def _search(
     seed_chunk = n_seeds if fits else max(1, _BATCH_POINTS // (n * n_cut))
     k_min = min(3, n)
     cut = cutoffs[:, None]
+    cut_first = cut if first_cutoffs is None else first_cutoffs[:, None]
     for f0 in range(0, n_frames, frames_a_batch):
         mom = moments[f0 : f0 + frames_a_batch]
         trm = terms[f0 : f0 + frames_a_batch].mT
@@ -209,7 +213,7 @@ def _search(
             mask = seeds[s0 : s0 + seed_chunk]
             s = mask.shape[0]
             w = mask[None, :, None, :].expand(nb, s, n_cut, n)
-            for _ in range(_N_ITER):
+            for iteration in range(_N_ITER + 1):
                 m = (w.to(x.dtype).reshape(nb, s * n_cut, n) @ mom).reshape(nb, s, n_cut, 16)
                 m = m / m[..., 15:16]
                 mx, my = m[..., 9:12], m[..., 12:15]
@@ -228,12 +232,19 @@ def _search(
                 d2 = (coef.reshape(nb, s * n_cut, 16) @ trm).reshape(nb, s, n_cut, n)
                 d = torch.sqrt((d2 + (t * t).sum(dim=-1, keepdim=True)).clamp_min(0.0))
                 best[f0 : f0 + nb] = torch.maximum(best[f0 : f0 + nb], score(d).amax(dim=1))
-                new = d < cut
-                # At least 3 points to fit: take the nearest ones where too few are within.
+                if iteration == _N_ITER:
+                    break
+                new = d < (cut_first if iteration == 0 else cut)
+                # At least 3 points to fit: where too few are within, widen the cutoff in steps
+                # of 0.5 Å until 3 are (as the TM-score program does).
                 short = new.sum(dim=-1, keepdim=True) < k_min
                 if bool(short.any()):
                     kth = d.topk(k_min, dim=-1, largest=False).values[..., -1:]
-                    new = torch.where(short, d <= kth, new)
+                    now = cut_first if iteration == 0 else cut
+                    widened = now + 0.5 * (torch.floor((kth - now) / 0.5) + 1.0)
+                    # never below the 3rd distance itself, whatever the rounding of the steps
+                    widened = torch.maximum(widened, kth.nextafter(kth + 1.0))
+                    new = torch.where(short, d < widened, new)
                 if torch.equal(new, w):
                     break
                 w = new
@@ -252,8 +263,9 @@ def tm_score(
 
     TM = max over superpositions of (1/L_ref) Σ 1 / (1 + (d_i/d0)²) over Cα pairs, with
     d0 from :func:`tm_d0`. The maximum is searched as in the TM-score program [1]_: Kabsch fits
-    [3]_ on fragments of length L, L/2, L/4, … ≥ 4, each refined up to 20 times on the residues
-    within d0_search (d0 clamped to 4.5–8 Å).
+    [3]_ on fragments of length L, L/2, L/4, … ≥ 4; after the fit on a fragment the residues
+    within d0_search − 1 Å (d0_search = d0 clamped to 4.5–8 Å) are selected, then the fit is
+    refined up to 20 times on the residues within d0_search + 1 Å.
 
     Parameters
     ----------
@@ -282,8 +294,9 @@ def tm_score(
     def score(d: torch.Tensor) -> torch.Tensor:
         return (1.0 / (1.0 + (d / d0) ** 2)).sum(dim=-1) / n_ref
 
-    cutoffs = torch.tensor([d0_search], device=x.device, dtype=x.dtype)
-    return _search(x, y, score, cutoffs)[:, 0]
+    first = torch.tensor([d0_search - 1.0], device=x.device, dtype=x.dtype)
+    extend = torch.tensor([d0_search + 1.0], device=x.device, dtype=x.dtype)
+    return _search(x, y, score, extend, first)[:, 0]
 
 
 def gdt_ts(

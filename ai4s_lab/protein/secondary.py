@@ -29,8 +29,9 @@ def to_biotite(structure: Structure, model: int = 0) -> Any:
     import_optional("biotite")
     import biotite.structure as bstruc
 
+    index = structure.model_index(model)
     atoms = bstruc.AtomArray(structure.n_atoms)
-    atoms.coord = structure.coords[model].astype(np.float32)
+    atoms.coord = structure.coords[index].astype(np.float32)
     atoms.chain_id = structure.chain_id
     atoms.res_id = structure.res_seq
     atoms.ins_code = structure.ins_code
@@ -53,12 +54,17 @@ def secondary_structure(structure: Structure, model: int = 0) -> np.ndarray:
     structure
         The structure.
     model
-        Which model (0-based).
+        Which model (0-based; negative numbers count from the last).
 
     Returns
     -------
     numpy.ndarray
         One letter a polymer residue, in the order of ``structure.residue_ids``.
+
+    Raises
+    ------
+    InputError
+        ``model`` is not a model of the structure.
     """
     import_optional("biotite")
     import biotite.structure as bstruc
@@ -78,18 +84,25 @@ def residue_table(structure: Structure, model: int = 0) -> pd.DataFrame:
     structure
         The structure.
     model
-        Model for the coordinates and secondary structure (0-based).
+        Model for the coordinates and secondary structure (0-based; negative numbers count
+        from the last).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``chain, res_seq, ins_code, res_name, n_atoms, b_factor, ss, x, y, z`` and
         ``plddt`` for a predicted model.
+
+    Raises
+    ------
+    InputError
+        ``model`` is not a model of the structure.
     """
     import pandas as pd
 
     from ai4s_lab.protein.confidence import plddt_band
 
+    model = structure.model_index(model)
     ca = structure.atom_indices("CA")
     polymer = structure.polymer_residues
     counts = np.bincount(structure.residue_index, minlength=structure.n_residues)[polymer]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import string
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +30,48 @@ __all__ = ["ATOM_SETS", "Structure", "load_structure"]
 #: Atom sets that select one or more atoms per residue.
 ATOM_SETS = ("CA", "CB", "heavy", "backbone", "all")
 _BACKBONE = frozenset({"N", "CA", "C", "O"})
-_FORMATS = {"pdb": "pdb", "ent": "pdb", "cif": "mmcif", "mmcif": "mmcif"}
+_FORMATS = {"pdb": "pdb", "ent": "pdb", "cif": "mmcif", "mmcif": "mmcif", "gro": "gro"}
 # Words in a header or an mmCIF block that mark a predicted model.
 _PREDICTOR_MARKERS = ("ALPHAFOLD", "ESMFOLD", "COLABFOLD", "UNI-FOLD", "UNIFOLD", "OPENFOLD")
 _CIF_LINE = re.compile(r":(\d+):\d+")
+# One-character chain names for PDB text, in the order they are handed out.
+_PDB_CHAIN_NAMES = string.ascii_uppercase + string.ascii_lowercase + string.digits
+# Force-field names (Amber, CHARMM, GROMACS) of protonation states and capped or bonded forms of
+# the standard amino acids, which the PDB chemical component dictionary does not know.
+_MD_RESIDUE_NAMES = {
+    **dict.fromkeys(("HID", "HIE", "HIP", "HSD", "HSE", "HSP", "HISD", "HISE", "HISH"), "H"),
+    **dict.fromkeys(("CYX", "CYM", "CYS2", "CYN"), "C"),
+    **dict.fromkeys(("ASH", "ASPH"), "D"),
+    **dict.fromkeys(("GLH", "GLUH"), "E"),
+    **dict.fromkeys(("LYN", "LSN"), "K"),
+}
+
+
+def md_residue_letter(name: str) -> str | None:
+    """One-letter code of a force-field amino-acid name the PDB dictionary does not know.
+
+    Protonation states and bonded forms (``HIE``, ``CYX``, ``ASH`` ...) and Amber's N- and
+    C-terminal residues (``NALA``, ``CGLY``, ``NHIE``); ``None`` for any other name.
+    """
+    if name in _MD_RESIDUE_NAMES:
+        return _MD_RESIDUE_NAMES[name]
+    if len(name) == 4 and name[0] in "NC":
+        core = name[1:]
+        if core in _MD_RESIDUE_NAMES:
+            return _MD_RESIDUE_NAMES[core]
+        gemmi = import_optional("gemmi")
+        info = gemmi.find_tabulated_residue(core)
+        if info is not None and info.is_amino_acid() and info.one_letter_code.strip("?"):
+            return str(info.one_letter_code.upper())
+    return None
+
+
+# Words of experimental methods (PDB EXPDTA, mmCIF _exptl.method); computed models say
+# "THEORETICAL MODEL" there, or nothing.
+_EXPERIMENTAL_METHODS = (
+    "X-RAY", "NMR", "ELECTRON", "NEUTRON", "FIBER", "DIFFRACTION", "MICROSCOPY", "SCATTERING",
+    "CRYSTALLOGRAPHY", "EPR", "FLUORESCENCE", "INFRARED",
+)  # fmt: skip
 
 
 @dataclass(eq=False)
@@ -58,9 +97,12 @@ class Structure:
     source
         The file read (``"<text>"`` for a string).
     format
-        ``"pdb"`` or ``"mmcif"``.
+        ``"pdb"``, ``"mmcif"`` or ``"gro"``.
     predicted
         True for a predicted model: then ``b_factor`` holds pLDDT (0–100).
+    metadata
+        Extra facts: ``"methods"`` (experimental methods the file states, e.g.
+        ``["X-RAY DIFFRACTION"]``), ``"time_ps"`` for trajectories.
     """
 
     coords: np.ndarray
@@ -135,6 +177,10 @@ class Structure:
         first = self._first_atom_of_residue()[self.polymer_residues]
         letters = []
         for res in self.res_name[first].tolist():
+            md = md_residue_letter(res)
+            if md is not None:
+                letters.append(md)
+                continue
             info = gemmi.find_tabulated_residue(res)
             code = info.one_letter_code.upper() if info is not None else "X"
             letters.append(code if code.strip() and code != "?" else "X")
@@ -186,12 +232,82 @@ class Structure:
         lookup[self.polymer_residues] = np.arange(len(self.polymer_residues))
         return lookup[self.residue_index[np.asarray(indices)]]
 
+    # -- models ------------------------------------------------------------------------------
+    def model_index(self, model: Any, argument: str = "model") -> int:
+        """The 0-based index of one model, checked; negative numbers count from the last.
+
+        Parameters
+        ----------
+        model
+            A model number, ``0 … n_models − 1`` (or ``−n_models … −1``).
+        argument
+            The argument's name, for the error message.
+
+        Raises
+        ------
+        InputError
+            ``model`` is not an integer, or the structure has no such model.
+        """
+        if isinstance(model, (bool, np.bool_)) or not isinstance(model, (int, np.integer)):
+            raise InputError(
+                f"{argument}={model!r} is not a model number; pass an integer "
+                f"0 … {self.n_models - 1}"
+            )
+        if not -self.n_models <= int(model) < self.n_models:
+            raise InputError(
+                f"{argument}={int(model)} is out of range: {self.name or self.source!r} has "
+                f"{self.n_models} model(s), numbered 0 … {self.n_models - 1} (0-based)"
+            )
+        return int(model) % self.n_models
+
+    def model_coords(
+        self, models: int | slice | list[int] | None = None, argument: str = "models"
+    ) -> np.ndarray:
+        """Coordinates (Å) of the chosen models, ``(n_chosen, n_atoms, 3)``.
+
+        Parameters
+        ----------
+        models
+            One model number, a slice, a list of model numbers (0-based), or ``None`` (all).
+        argument
+            The argument's name, for the error message.
+
+        Raises
+        ------
+        InputError
+            A model number out of range or not an integer, or a choice of no model.
+        """
+        if models is None:
+            return self.coords
+        if isinstance(models, slice):
+            picked = self.coords[models]
+            if len(picked) == 0:
+                raise InputError(
+                    f"{argument}={models!r} chooses none of the {self.n_models} model(s) of "
+                    f"{self.name or self.source!r}"
+                )
+            return picked
+        if isinstance(models, (list, tuple, np.ndarray)):
+            numbers = [self.model_index(m, argument) for m in np.asarray(models).tolist()]
+            if not numbers:
+                raise InputError(f"{argument}=[] chooses no model; pass None for all of them")
+            return self.coords[numbers]
+        return self.coords[[self.model_index(models, argument)]]
+
     # -- coordinates -------------------------------------------------------------------------
     def coordinates(
         self, atoms: str = "CA", models: int | slice | list[int] | None = None
     ) -> np.ndarray:
-        """Coordinates (Å) of an atom set, ``(n_models, n, 3)``, or ``(n, 3)`` for one model."""
-        picked = self.coords if models is None else self.coords[models]
+        """Coordinates (Å) of an atom set, ``(n_models, n, 3)``, or ``(n, 3)`` for one model.
+
+        Raises
+        ------
+        InputError
+            An atom set or model that does not exist (see :meth:`model_coords`).
+        """
+        picked = self.model_coords(models)
+        if models is not None and not isinstance(models, (slice, list, tuple, np.ndarray)):
+            picked = picked[0]
         return picked[..., self.atom_indices(atoms), :]
 
     def to_torch(
@@ -218,12 +334,75 @@ class Structure:
         copy = Structure(**{**self.__dict__, "coords": coords, "metadata": dict(self.metadata)})
         return copy
 
-    def to_pdb_string(self, model: int = 0) -> str:
-        """This structure (one model) as PDB text, written by gemmi (for 3D viewers)."""
-        return self._to_gemmi(models=[model]).make_pdb_string(_pdb_options())
+    def pdb_chain_names(self, unique: bool = True) -> dict[str, str]:
+        """The one-character chain identifier each chain gets in PDB text.
 
-    def _to_gemmi(self, models: list[int] | None = None) -> Any:
+        Chain names of mmCIF files (``"AA"``, ``"A-2"``, ``"B1"`` in large complexes) do not fit
+        the one column of the PDB format that 3D viewers read; where any does not, chains are
+        renamed in file order to ``A``–``Z``, ``a``–``z``, ``0``–``9``.
+
+        Parameters
+        ----------
+        unique
+            Raise where there are more chains than one-character names (62); else reuse
+            names (enough for a topology, where only the atom order matters).
+
+        Raises
+        ------
+        InputError
+            More than 62 chains with ``unique=True``.
+        """
+        chains = self.chains
+        if all(len(chain) <= 1 for chain in chains):
+            return {chain: chain for chain in chains}
+        if unique and len(chains) > len(_PDB_CHAIN_NAMES):
+            raise InputError(
+                f"{self.name!r} has {len(chains)} chains, more than the "
+                f"{len(_PDB_CHAIN_NAMES)} one-character chain names of the PDB format; "
+                "select fewer chains first"
+            )
+        return {
+            chain: _PDB_CHAIN_NAMES[i % len(_PDB_CHAIN_NAMES)] for i, chain in enumerate(chains)
+        }
+
+    def to_pdb_string(self, model: int = 0, *, unique_chains: bool = True) -> str:
+        """This structure (one model) as PDB text, written by gemmi (for 3D viewers).
+
+        Chains are named as :meth:`pdb_chain_names` says (unchanged where they all fit).
+        """
+        index = self.model_index(model)
+        names = self.pdb_chain_names(unique=unique_chains)
+        return self._to_gemmi(models=[index], chain_names=names).make_pdb_string(_pdb_options())
+
+    def to_mmcif_string(self, model: int = 0) -> str:
+        """This structure (one model) as mmCIF text, written by gemmi (for 3D viewers).
+
+        Unlike PDB text, mmCIF holds any number of atoms, residues and chains and chain names
+        of any length, so nothing is renamed or written in hybrid-36 numbers: chains keep their
+        names (``auth_asym_id``) and residues their author numbers (``auth_seq_id``).
+        """
+        index = self.model_index(model)
+        return str(self._to_gemmi(models=[index]).make_mmcif_document().as_string())
+
+    def fits_pdb_format(self) -> bool:
+        """Whether PDB text holds this structure in plain decimal numbers and distinct chains.
+
+        The PDB format has 5 columns for atom serial numbers (≤ 99,999 atoms), 4 for residue
+        numbers (−999 … 9999) and 1 for chain names (62 distinct names, see
+        :meth:`pdb_chain_names`); beyond those, writers use hybrid-36 numbers that many
+        readers (3Dmol.js, NGL) do not parse. Use :meth:`to_mmcif_string` then.
+        """
+        chains = self.chains
+        fits_chains = all(len(c) <= 1 for c in chains) or len(chains) <= len(_PDB_CHAIN_NAMES)
+        numbers = self.res_seq
+        fits_numbers = not numbers.size or (numbers.min() >= -999 and numbers.max() <= 9999)
+        return bool(self.n_atoms <= 99_999 and fits_numbers and fits_chains)
+
+    def _to_gemmi(
+        self, models: list[int] | None = None, chain_names: dict[str, str] | None = None
+    ) -> Any:
         gemmi = import_optional("gemmi")
+        rename = chain_names or {}
         st = gemmi.Structure()
         st.name = self.name or "structure"
         chosen = range(self.n_models) if models is None else models
@@ -232,14 +411,16 @@ class Structure:
             chain: Any = None
             residue: Any = None
             last_res = -1
+            current = ""
             for i in range(self.n_atoms):
-                if chain is None or chain.name != self.chain_id[i]:
+                if chain is None or current != self.chain_id[i]:
                     if chain is not None:
                         if residue is not None:
                             chain.add_residue(residue)
                             residue = None
                         model.add_chain(chain)
-                    chain = gemmi.Chain(str(self.chain_id[i]))
+                    current = str(self.chain_id[i])
+                    chain = gemmi.Chain(rename.get(current, current))
                     last_res = -1
                 if self.residue_index[i] != last_res:
                     if residue is not None:
@@ -289,15 +470,20 @@ def load_structure(
     hydrogens: bool = True,
     predicted: bool | None = None,
 ) -> Structure:
-    """Read a PDB or mmCIF file (plain or ``.gz``), or PDB/mmCIF text, into a :class:`Structure`.
+    """Read a PDB, mmCIF or GROMACS ``.gro`` file (plain or ``.gz``), or such text, into a
+    :class:`Structure`.
 
     Parameters
     ----------
     source
-        A path, or the text of a PDB or mmCIF file (a string with a newline in it).
+        A path, or the text of a PDB, mmCIF or ``.gro`` file (a string with a newline in it).
     format
-        ``"pdb"`` or ``"mmcif"``; by default from the file name, else from the content
-        (text starting with ``data_`` is mmCIF).
+        ``"pdb"``, ``"mmcif"`` or ``"gro"``; by default from the file name, else from the
+        content (text starting with ``data_`` is mmCIF, a title line then an atom count is
+        ``.gro``). A ``.gro`` file's frames are the models, its positions are converted from
+        nm to Å, chains start where the residue numbering goes down, elements come from the
+        atom names and ``metadata["time_ps"]`` holds the frame times of the titles
+        (``t= ...``).
     altloc
         ``"first"`` keeps the first alternate location of each atom (gemmi's
         ``remove_alternative_conformations``); ``"all"`` keeps every one (then one residue can
@@ -310,7 +496,10 @@ def load_structure(
         Whether this is a predicted model with pLDDT in the B-factor column. ``None`` (default)
         recognises AlphaFold, ESMFold, ColabFold, OpenFold and Uni-Fold files from their headers
         (or ModelCIF ``_ma_qa_metric``) and, failing that, from B-factors that are equal within
-        each residue and lie in 0–100.
+        each residue (of several atoms) and lie in 0–100. A file that states an experimental
+        method (``EXPDTA`` / ``_exptl.method``: X-ray, NMR, EM ...) is never taken for a
+        predicted model, even where its header names a predictor; pass ``predicted=True`` to
+        override.
 
     Returns
     -------
@@ -327,6 +516,13 @@ def load_structure(
     gemmi = import_optional("gemmi")
     text, label, path = _read_text(source)
     fmt = _guess_format(label, text, format)
+    if altloc not in ("first", "all"):
+        raise InputError(f"altloc={altloc!r} is not an option; use 'first' or 'all'")
+    if fmt == "gro":
+        structure = _load_gro(text, label, water=water, hydrogens=hydrogens)
+        structure.name = path.name.split(".")[0] if path is not None else ""
+        structure.predicted = bool(predicted)
+        return structure
     if fmt == "pdb":
         _check_pdb_records(text, label)
         try:
@@ -345,8 +541,6 @@ def load_structure(
     st.setup_entities()
     if altloc == "first":
         st.remove_alternative_conformations()
-    elif altloc != "all":
-        raise InputError(f"altloc={altloc!r} is not an option; use 'first' or 'all'")
     if not water:
         st.remove_waters()
     if not hydrogens:
@@ -359,7 +553,9 @@ def load_structure(
         entry = dict(st.info.items()).get("_entry.id", "")
         structure.name = entry or (st.name if st.name != "string" else "")
     if predicted is None:
-        predicted = _looks_predicted(text, fmt, structure)
+        methods = [str(exp.method).strip().upper() for exp in st.meta.experiments]
+        structure.metadata["methods"] = methods
+        predicted = _looks_predicted(text, fmt, structure, methods)
     structure.predicted = bool(predicted)
     return structure
 
@@ -397,13 +593,39 @@ def _guess_format(label: str, text: str, format: str | None) -> str:
     if format is not None:
         key = format.lower().lstrip(".")
         if key not in _FORMATS:
-            raise InputError(f"format={format!r} is not supported; use 'pdb' or 'mmcif'")
+            raise InputError(f"format={format!r} is not supported; use 'pdb', 'mmcif' or 'gro'")
         return _FORMATS[key]
     name = label.lower().removesuffix(".gz")
     for ext, fmt in _FORMATS.items():
         if name.endswith("." + ext):
             return fmt
-    return "mmcif" if text.lstrip().startswith("data_") else "pdb"
+    if text.lstrip().startswith("data_"):
+        return "mmcif"
+    from ai4s_lab.protein._gro import looks_like_gro
+
+    return "gro" if looks_like_gro(text) else "pdb"
+
+
+def _load_gro(text: str, label: str, *, water: bool, hydrogens: bool) -> Structure:
+    """A :class:`Structure` from ``.gro`` text, less the waters/hydrogens not wanted."""
+    from ai4s_lab.protein._gro import read_gro
+
+    columns = read_gro(text, label)
+    coords, times = columns.pop("coords"), columns.pop("times")
+    keep = np.ones(len(columns["atom_name"]), dtype=bool)
+    if not water:
+        keep &= ~columns["water"]
+    if not hydrogens:
+        keep &= ~np.isin(columns["element"], ["H", "D"])
+    if not keep.any():
+        raise DataFileError(label, "holds no atoms once waters/hydrogens are removed")
+    columns = {key: values[keep] for key, values in columns.items()}
+    columns["residue_index"] = np.unique(columns["residue_index"], return_inverse=True)[1]
+    structure = Structure(coords=coords[:, keep], source=label, format="gro", **columns)
+    structure.metadata["methods"] = []
+    if times is not None:
+        structure.metadata["time_ps"] = times
+    return structure
 
 
 def _check_pdb_records(text: str, label: str) -> None:
@@ -528,19 +750,30 @@ def _model_coords(
     return np.array([lookup[key] for key in keys], dtype=np.float64)
 
 
-def _looks_predicted(text: str, fmt: str, structure: Structure) -> bool:
+def _looks_predicted(text: str, fmt: str, structure: Structure, methods: list[str]) -> bool:
+    """Whether a file is a predicted model with pLDDT in its B-factor column.
+
+    An experimental method in the file (PDB ``EXPDTA``, mmCIF ``_exptl.method``) means real
+    B-factors, even where the header names a predictor (an X-ray structure phased by molecular
+    replacement with an AlphaFold model says so in its REMARK 200 / ``_refine`` records).
+    """
+    if any(word in method for method in methods for word in _EXPERIMENTAL_METHODS):
+        return False
+    if fmt == "mmcif" and "_ma_qa_metric" in text:
+        return True
     head = text[:20000].upper()
     if any(marker in head for marker in _PREDICTOR_MARKERS):
         return True
-    if fmt == "mmcif" and "_ma_qa_metric" in text:
-        return True
-    # Fallback: one B-factor a residue (per-residue confidence), all within 0-100, no waters.
+    # Fallback: one B-factor a residue (per-residue confidence), all within 0-100, no waters,
+    # in residues of several atoms (one atom a residue, as in Cα-only models, proves nothing).
     if structure.water.any() or structure.n_models > 1:
         return False
     b = structure.b_factor
     if b.size == 0 or b.min() < 0 or b.max() > 100 or np.ptp(b) == 0:
         return False
     starts = np.r_[0, np.flatnonzero(np.diff(structure.residue_index)) + 1]
+    if np.median(np.diff(np.r_[starts, b.size])) < 2:
+        return False
     per_residue_max = np.maximum.reduceat(b, starts)
     per_residue_min = np.minimum.reduceat(b, starts)
     return bool(np.all(per_residue_max == per_residue_min))

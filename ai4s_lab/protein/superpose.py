@@ -289,16 +289,39 @@ def _residue_pairs(mobile: Structure, target: Structure, alignment: Any) -> np.n
 
 
 def sequence_alignment(seq_a: str, seq_b: str) -> np.ndarray:
-    """Aligned residue pairs ``(k, 2)`` of a global BLOSUM62 alignment (biotite)."""
+    """Aligned residue pairs ``(k, 2)`` of a global BLOSUM62 alignment (biotite).
+
+    Parameters
+    ----------
+    seq_a, seq_b
+        One-letter sequences; letters outside BLOSUM62 (``U``, ``O``) count as ``X``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(k, 2)`` positions ``(i_a, i_b)`` of the aligned (non-gap) residue pairs.
+
+    Raises
+    ------
+    InputError
+        An empty sequence.
+    """
     from ai4s_lab._optional import import_optional
 
     import_optional("biotite")
     import biotite.sequence as bseq
     import biotite.sequence.align as balign
 
+    if not seq_a or not seq_b:
+        raise InputError(
+            f"cannot align an empty sequence (lengths {len(seq_a)} and {len(seq_b)}): "
+            "a structure without amino-acid residues has none"
+        )
     matrix = balign.SubstitutionMatrix.std_protein_matrix()
-    a = bseq.ProteinSequence(seq_a)
-    b = bseq.ProteinSequence(seq_b)
+    # Letters BLOSUM62 lacks (U selenocysteine, O pyrrolysine, gaps) align as unknown, X.
+    known = frozenset(bseq.ProteinSequence.alphabet.get_symbols()) - {"*"}
+    a = bseq.ProteinSequence("".join(c if c in known else "X" for c in seq_a.upper()))
+    b = bseq.ProteinSequence("".join(c if c in known else "X" for c in seq_b.upper()))
     best = balign.align_optimal(a, b, matrix, gap_penalty=(-10, -1), terminal_penalty=False)[0]
     trace = best.trace
     keep = (trace >= 0).all(axis=1)
@@ -400,6 +423,12 @@ def superpose(
     w = None
     if weights is not None:
         w = torch.as_tensor(np.asarray(weights), device=full.device, dtype=full.dtype)
+        n_fit = fit_mobile.shape[-2]
+        if w.shape != (n_fit,) or bool((w < 0).any()) or float(w.sum()) <= 0:
+            raise InputError(
+                f"weights must be {n_fit} non-negative numbers (one a fitted point), not all "
+                f"zero; got shape {tuple(w.shape)}"
+            )
     rotation, translation = kabsch(fit_mobile, fit_target, w)
     moved = _transform(full, rotation, translation)
     # With every point fitted (the common case of frames against a reference) the fitted points

@@ -1,4 +1,4 @@
-"""Trajectories: multi-model PDB/mmCIF files and DCD/XTC/TRR files read with MDAnalysis.
+"""Trajectories: multi-model PDB/mmCIF/GRO files and DCD/XTC/TRR files read with MDAnalysis.
 
 A trajectory is a :class:`~ai4s_lab.protein.Structure` whose models are the frames (coordinates
 ``(n_frames, n_atoms, 3)`` in Å); ``metadata["time_ps"]`` holds the frame times. Observables over
@@ -41,8 +41,9 @@ def load_trajectory(
     Parameters
     ----------
     topology
-        A PDB/mmCIF file (or a loaded :class:`Structure`) naming the atoms, in the order of the
-        trajectory file. Alone, its models are the frames (NMR ensembles, multi-model PDB).
+        A PDB, mmCIF or GROMACS ``.gro`` file (or a loaded :class:`Structure`) naming the atoms,
+        in the order of the trajectory file. Alone, its models are the frames (NMR ensembles,
+        multi-model PDB, multi-frame ``.gro``).
     trajectory
         A DCD, XTC, TRR or NetCDF file read with MDAnalysis (coordinates converted to Å).
     start, stop, step
@@ -51,8 +52,8 @@ def load_trajectory(
     Returns
     -------
     Structure
-        Frames as models; ``metadata["time_ps"]`` the time of each frame (ps; frame index for
-        multi-model files).
+        Frames as models; ``metadata["time_ps"]`` the time of each frame (ps; from the titles
+        of a ``.gro`` file where they give it, else the frame index for multi-model files).
 
     Raises
     ------
@@ -68,7 +69,10 @@ def load_trajectory(
         if len(coords) == 0:
             raise InputError(f"no frames in {start}:{stop}:{step} of {top.n_models} models")
         out = top.with_coords(coords)
-        out.metadata["time_ps"] = np.arange(top.n_models, dtype=float)[frames]
+        times = top.metadata.get("time_ps")
+        if times is None or len(times) != top.n_models:
+            times = np.arange(top.n_models, dtype=float)
+        out.metadata["time_ps"] = np.asarray(times, dtype=float)[frames]
         return out
     path = Path(trajectory)
     if not path.exists():
@@ -94,6 +98,7 @@ def load_trajectory(
                     path, f"holds {n_atoms} atoms a frame but the topology has {top.n_atoms}"
                 )
             coords_list, times = [], []
+            expected = len(range(universe.trajectory.n_frames)[frames])
             for ts in universe.trajectory[frames]:
                 coords_list.append(ts.positions.astype(np.float64))
                 times.append(float(ts.time))
@@ -103,6 +108,13 @@ def load_trajectory(
         raise DataFileError(path, f"MDAnalysis cannot read it: {err}") from err
     if not coords_list:
         raise DataFileError(path, f"no frames in {start}:{stop}:{step}")
+    if len(coords_list) < expected:
+        raise DataFileError(
+            path,
+            f"only {len(coords_list)} of the {expected} frames in {start}:{stop}:{step} could be "
+            "read: the file is truncated or corrupt",
+            hint="pass stop= to read the frames before the damage",
+        )
     out = top.with_coords(np.stack(coords_list))
     out.metadata["time_ps"] = np.array(times)
     out.metadata["trajectory"] = str(path)
@@ -114,7 +126,7 @@ def _topology_for_mda(top: Structure) -> Any:
     from io import StringIO
 
     mda = import_optional("MDAnalysis")
-    text = top.to_pdb_string(0)
+    text = top.to_pdb_string(0, unique_chains=False)  # only the atom order matters here
     return mda.lib.util.NamedStream(StringIO(text), "topology.pdb")
 
 
@@ -143,7 +155,8 @@ def rmsd_over_time(
     torch.Tensor
         ``(n_frames,)`` RMSD in Å.
     """
-    if isinstance(reference, int):
+    if isinstance(reference, (int, np.integer)) and not isinstance(reference, bool):
+        reference = int(reference)
         if not -trajectory.n_models <= reference < trajectory.n_models:
             raise InputError(
                 f"reference={reference} is not a frame of a {trajectory.n_models}-frame trajectory"

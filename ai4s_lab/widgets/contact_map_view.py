@@ -6,6 +6,7 @@ A click on a cell ``(i, j)`` highlights residues i and j in the linked 3D view (
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import ipywidgets
@@ -38,6 +39,9 @@ class ContactMapView(ipywidgets.VBox):
     ----------
     clicked
         The last clicked cell as two residue keys (observable).
+    axis
+        The axis coordinate of each residue: its number for one chain numbered upwards, else a
+        ``"chain:number[icode]"`` label (complexes, insertion codes, restarted numbering).
     """
 
     clicked: Any = traitlets.List().tag(sync=False)
@@ -58,15 +62,23 @@ class ContactMapView(ipywidgets.VBox):
         n = len(self.residue_ids)
         if values.shape != (n, n):
             raise InputError(f"matrix of shape {values.shape} does not fit {n} residues")
-        numbers = [k[1] for k in self.residue_ids]
+        self.axis = _axis_values(self.residue_ids)
+        self._position = {tuple(key): self.axis[i] for i, key in enumerate(self.residue_ids)}
+        categorical = bool(self.axis) and isinstance(self.axis[0], str)
+        axis_type = "category" if categorical else "linear"
         self.figure = go.FigureWidget(
-            data=[go.Heatmap(z=values, x=numbers, y=numbers, colorscale=colorscale, zmax=zmax)],
+            data=[go.Heatmap(z=values, x=self.axis, y=self.axis, colorscale=colorscale, zmax=zmax)],
             layout={
                 "title": title,
                 "width": 480,
                 "height": 460,
-                "xaxis": {"title": "residue"},
-                "yaxis": {"title": "residue", "autorange": "reversed", "scaleanchor": "x"},
+                "xaxis": {"title": "residue", "type": axis_type},
+                "yaxis": {
+                    "title": "residue",
+                    "type": axis_type,
+                    "autorange": "reversed",
+                    "scaleanchor": "x",
+                },
             },
         )
         self.view = view
@@ -90,15 +102,31 @@ class ContactMapView(ipywidgets.VBox):
 
     def _mark_selected(self, change: dict[str, Any]) -> None:
         shapes = []
-        for _chain, num, _ in change["new"]:
+        for key in change["new"]:
+            at = self._position.get(tuple(key))
+            if at is None:  # a picked atom outside the map's residues (ligand, water)
+                continue
             for axis in ("x", "y"):
                 line: dict[str, Any] = {"type": "line", "line": {"color": "#00AA00", "width": 1}}
                 if axis == "x":
-                    line.update(x0=num, x1=num, y0=0, y1=1, yref="paper")
+                    line.update(x0=at, x1=at, y0=0, y1=1, yref="paper")
                 else:
-                    line.update(y0=num, y1=num, x0=0, x1=1, xref="paper")
+                    line.update(y0=at, y1=at, x0=0, x1=1, xref="paper")
                 shapes.append(line)
         self.figure.layout.shapes = shapes
+
+
+def _axis_values(residue_ids: list[tuple[str, int, str]]) -> list[Any]:
+    """Axis coordinates of the residues: their numbers where those are increasing and unique
+    (one chain, no insertion codes), else ``"chain:number[icode]"`` labels on a categorical
+    axis, so that the chains of a complex, insertion codes and numbering that restarts or
+    jumps back never fold residues onto one cell."""
+    numbers = [num for _, num, _ in residue_ids]
+    single_chain = len({chain for chain, _, _ in residue_ids}) <= 1
+    no_icode = not any(icode for _, _, icode in residue_ids)
+    if single_chain and no_icode and all(a < b for a, b in itertools.pairwise(numbers)):
+        return numbers
+    return [f"{chain}:{num}{icode}" for chain, num, icode in residue_ids]
 
 
 class PAEView(ContactMapView):

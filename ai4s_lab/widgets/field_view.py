@@ -20,6 +20,7 @@ import numpy as np
 
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import InputError, ParameterError
+from ai4s_lab.widgets._field_data import read_field, upper_edge
 from ai4s_lab.widgets._frontend import frontend_file
 
 if TYPE_CHECKING:
@@ -104,9 +105,12 @@ class FieldView(anywidget.AnyWidget):
     Parameters
     ----------
     data
-        An ``xarray.DataArray`` with dims ``(y, x)``, ``(t, y, x)``, ``(z, y, x)`` or
-        ``(t, z, y, x)`` (coordinates give the axes and the times), or a NumPy/torch array
-        ``(y, x)`` or ``(t, y, x)``. A ``batch`` dim must be selected first (``.isel(batch=0)``).
+        An ``xarray.DataArray`` (or a Dataset with one variable) with dims ``(y, x)``,
+        ``(t, y, x)``, ``(z, y, x)`` or ``(t, z, y, x)``, where other names are read by position
+        (``(time, lat, lon)`` works; a leading ``depth``/``level`` dim is sliced, any other
+        leading dim is played as time); coordinates give the axes and the times (datetimes are
+        shown as dates). Or a NumPy/torch array ``(y, x)`` or ``(t, y, x)``. A ``batch`` dim must
+        be selected first (``.isel(batch=0)``).
     colormap
         One of :data:`COLORMAPS`.
     range_mode
@@ -140,6 +144,9 @@ class FieldView(anywidget.AnyWidget):
     index = traitlets.Int(0).tag(sync=True)
     n_frames = traitlets.Int(0).tag(sync=True)
     times = traitlets.List(traitlets.Float(), []).tag(sync=True)
+    time_labels = traitlets.List(traitlets.Unicode(), []).tag(sync=True)
+    time_name = traitlets.Unicode("t").tag(sync=True)
+    axis_names = traitlets.List(traitlets.Unicode(), ["y", "x"]).tag(sync=True)
     extent = traitlets.List(traitlets.Float(), [0.0, 1.0, 0.0, 1.0]).tag(sync=True)
     name = traitlets.Unicode("").tag(sync=True)
     units = traitlets.Unicode("").tag(sync=True)
@@ -171,7 +178,8 @@ class FieldView(anywidget.AnyWidget):
         live: bool = False,
         height: int = 360,
     ) -> None:
-        values, times, coords, label, units = _read(data)
+        field = read_field(data)
+        values, coords = field.values, field.coords
         if dtype not in ("float32", "float16"):
             raise ParameterError(f"dtype={dtype!r} must be 'float32' or 'float16'")
         if range_mode not in RANGE_MODES:
@@ -185,7 +193,7 @@ class FieldView(anywidget.AnyWidget):
                 f"range_mode='fixed' needs vmin < vmax (got vmin={vmin!r}, vmax={vmax!r})"
             )
         self._values: list[np.ndarray] = list(values)  # each (z, y, x)
-        self._times: list[float] = list(times)
+        self._times: list[float] = list(field.times)
         self._coords = coords
         self._np_dtype = np.dtype(dtype)
         self._vectors = _read_vectors(vectors, values.shape) if vectors is not None else None
@@ -195,9 +203,12 @@ class FieldView(anywidget.AnyWidget):
             shape=[int(values.shape[-2]), int(values.shape[-1])],
             n_frames=len(self._values),
             times=[float(t) for t in self._times],
-            extent=[float(x[0]), float(_upper(x)), float(y[0]), float(_upper(y))],
-            name=label,
-            units=units,
+            time_labels=field.time_labels,
+            time_name=field.time_name,
+            axis_names=list(field.axis_names),
+            extent=[float(x[0]), float(upper_edge(x)), float(y[0]), float(upper_edge(y))],
+            name=field.name,
+            units=field.units,
             colormap=colormap,
             lut=colormap_lut(colormap).tobytes(),
             range_mode=range_mode,
@@ -296,6 +307,8 @@ class FieldView(anywidget.AnyWidget):
         with self.hold_sync():
             self.n_frames = len(self._values)
             self.times = [*self.times, float(t)]
+            if self.time_labels:
+                self.time_labels = [*self.time_labels, f"{self.time_name} = {float(t):g}"]
             if self.range_mode != "fixed":
                 self._update_range()
             if self.live:
@@ -342,77 +355,10 @@ class FieldView(anywidget.AnyWidget):
         return bundle
 
 
-def _upper(axis: np.ndarray) -> float:
-    """Right edge of the last cell of a uniform axis."""
-    if len(axis) < 2:
-        return float(axis[0]) + 1.0
-    return float(axis[-1] + (axis[-1] - axis[-2]))
-
-
-def _read(data: Any) -> tuple[np.ndarray, list[float], dict[str, np.ndarray], str, str]:
-    """Values as (t, z, y, x) float64, times, coordinates, name and units."""
-    if hasattr(data, "dims") and hasattr(data, "values"):
-        dims = tuple(data.dims)
-        if "batch" in dims:
-            raise InputError(
-                f"FieldView got dims {dims}; select one sample first, e.g. "
-                "ds['vorticity'].isel(batch=0)"
-            )
-        allowed = {("y", "x"), ("t", "y", "x"), ("z", "y", "x"), ("t", "z", "y", "x")}
-        if dims not in allowed:
-            raise InputError(
-                f"FieldView got dims {dims}; use (y, x), (t, y, x), (z, y, x) or (t, z, y, x)"
-            )
-        values = np.asarray(data.values, dtype=np.float64)
-        coords = {
-            d: np.asarray(data[d].values, dtype=np.float64)
-            if d in data.coords
-            else np.arange(values.shape[dims.index(d)], dtype=np.float64)
-            for d in ("y", "x")
-        }
-        times: list[float] = (
-            [float(t) for t in np.asarray(data["t"].values)]
-            if "t" in dims and "t" in data.coords
-            else [float(i) for i in range(values.shape[0])]
-            if "t" in dims
-            else [0.0]
-        )
-        if "t" not in dims:
-            values = values[None]
-        if "z" not in dims:
-            values = values[:, None]
-        label = str(data.name) if data.name is not None else "field"
-        units = str(data.attrs.get("units", ""))
-    else:
-        try:
-            values = np.asarray(
-                data.detach().cpu().numpy() if hasattr(data, "detach") else data, dtype=np.float64
-            )
-        except (TypeError, ValueError) as err:
-            raise InputError(f"FieldView got {type(data).__name__}, not an array") from err
-        if values.ndim not in (2, 3):
-            raise InputError(
-                f"FieldView got an array of shape {values.shape}; use (y, x) or (t, y, x), or an "
-                "xarray.DataArray for 3D fields"
-            )
-        if values.ndim == 2:
-            values = values[None]
-        values = values[:, None]
-        coords = {
-            "y": np.arange(values.shape[-2], dtype=np.float64),
-            "x": np.arange(values.shape[-1], dtype=np.float64),
-        }
-        times = [float(i) for i in range(values.shape[0])]
-        label, units = "field", ""
-    if values.size == 0:
-        raise InputError(f"FieldView got an empty field (shape {values.shape})")
-    return values, times, coords, label, units
-
-
 def _read_vectors(vectors: Sequence[Any], shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     if len(vectors) != 2:
         raise InputError("vectors must be a pair (u, v) of fields shaped like the data")
-    pair = [_read(component)[0] for component in vectors]
+    pair = [read_field(component).values for component in vectors]
     for component in pair:
         if component.shape != shape:
             raise InputError(f"vectors of shape {component.shape} do not match the field's {shape}")

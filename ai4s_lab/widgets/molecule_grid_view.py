@@ -28,15 +28,24 @@ class MoleculeGridView(anywidget.AnyWidget):
     Parameters
     ----------
     mols
-        RDKit molecules (or a ``MoleculeSet``, whose ``data`` becomes the table).
+        RDKit molecules or SMILES strings (or a ``MoleculeSet``, whose ``data`` becomes the
+        table).
     data
         One row a molecule (any columns); default: the ``MoleculeSet``'s data, or an index only.
     page_size
-        Molecules a page.
+        Molecules a page (at least 1).
     columns
         Columns shown under each depiction (default: up to four numeric or text columns).
     query
-        A molecule whose maximum common substructure is highlighted in every depiction.
+        A molecule or SMILES whose maximum common substructure is highlighted in every
+        depiction.
+
+    Raises
+    ------
+    InputError
+        If an item of ``mols`` or the query is not a molecule (e.g. ``None`` from a SMILES that
+        RDKit could not parse) or an unparseable SMILES, ``data`` has another number of rows,
+        or ``page_size`` is below 1.
 
     Attributes
     ----------
@@ -69,14 +78,18 @@ class MoleculeGridView(anywidget.AnyWidget):
         query: Any = None,
         **kwargs: Any,
     ) -> None:
+        from ai4s_lab.molecules._rdkit import as_mol, as_mols
+
         if data is None and hasattr(mols, "data") and hasattr(mols, "mols"):
             data = mols.data
-        self._mols = list(getattr(mols, "mols", mols))
+        if not isinstance(page_size, int) or page_size < 1:
+            raise InputError(f"page_size={page_size!r}: use a positive integer")
+        self._mols = as_mols(getattr(mols, "mols", mols))
         table = pd.DataFrame(index=range(len(self._mols))) if data is None else data
         if len(table) != len(self._mols):
             raise InputError(f"data has {len(table)} rows for {len(self._mols)} molecules")
         self._data = table.reset_index(drop=True)
-        self._query = query
+        self._query = None if query is None else as_mol(query, "query")
         self._highlight_cache: dict[int, list[int]] = {}
         self._view = self._data.index.to_numpy()
         shown = (
@@ -127,6 +140,13 @@ class MoleculeGridView(anywidget.AnyWidget):
             raise InputError(f"rows {bad} are outside 0..{len(self._data) - 1}")
         self.selected_rows = [int(r) for r in rows]
         self._refresh()
+
+    @traitlets.validate("page_size")
+    def _valid_page_size(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        if value < 1:
+            raise InputError(f"page_size={value!r}: use a positive integer")
+        return value
 
     @traitlets.observe("page", "page_size", "sort_by", "ascending", "filter", "selected_rows")
     def _on_change(self, change: dict[str, Any]) -> None:

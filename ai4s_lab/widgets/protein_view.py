@@ -5,6 +5,10 @@
 ``view.selected`` (a traitlet: ``view.observe(callback, "selected")``), and
 ``view.highlight(residues)`` marks residues from Python. Structures above 50,000 atoms are drawn
 as a coarse Cα trace by default so the view stays responsive.
+
+The viewers get PDB text where the PDB format holds the structure, and mmCIF text where it does
+not (more than 99,999 atoms, residue numbers above 9999, more than 62 chains): PDB writers then
+use hybrid-36 numbers, which 3Dmol.js and NGL do not parse.
 """
 
 from __future__ import annotations
@@ -73,6 +77,38 @@ def _gradient(values: np.ndarray) -> list[str]:
     return out
 
 
+def _py3dmol_selection(
+    chain: str, num: int, icode: str, with_icodes: bool, serials: list[int] | None = None
+) -> dict[str, Any]:
+    """A 3Dmol.js atom selection of one residue.
+
+    3Dmol.js compares ``resi`` with the residue number (a string such as ``"52A"`` matches no
+    atom) and keeps the insertion code apart, as ``icode`` (a space where there is none) in
+    PDB text. Its mmCIF reader keeps no insertion code: there the residue's atoms are named by
+    their ``serial`` (the row of the atom in ``_atom_site``), passed as ``serials``.
+    """
+    selection: dict[str, Any] = {"chain": chain, "resi": int(num)}
+    if serials is not None:
+        selection["serial"] = serials
+    elif with_icodes:
+        selection["icode"] = icode or " "
+    return selection
+
+
+def _ranges(numbers: list[int]) -> list[Any]:
+    """Numbers as a 3Dmol.js selection list: runs of consecutive numbers as ``"a-b"`` ranges
+    (3Dmol.js tests an atom against every entry of the list, so a short list is fast)."""
+    out: list[Any] = []
+    ordered = sorted(set(numbers))
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            first, last = ordered[start], ordered[i - 1]
+            out.append(first if first == last else f"{first}-{last}")
+            start = i
+    return out
+
+
 class ProteinView(ipywidgets.VBox):
     """A 3D view of a structure coloured by confidence, chain, secondary structure or values.
 
@@ -125,8 +161,18 @@ class ProteinView(ipywidgets.VBox):
         self.structure = structure
         self.style = style
         self.backend = backend
-        self.model = model
+        self.model = structure.model_index(model)
         self.residue_ids = structure.residue_ids
+        #: ``"pdb"``, or ``"cif"`` where PDB text cannot hold the structure (sent as mmCIF)
+        self.text_format = "pdb" if structure.fits_pdb_format() else "cif"
+        # chains as named in the text the viewers read (renamed where mmCIF names are long and
+        # the text is PDB; mmCIF keeps every name)
+        self._pdb_chain = (
+            structure.pdb_chain_names()
+            if self.text_format == "pdb"
+            else {chain: chain for chain in structure.chains}
+        )
+        self._chain_of_pdb = {short: chain for chain, short in self._pdb_chain.items()}
         self.colors = self._residue_colors(color_by)
         self._size = (width, height)
         self._ngl: Any = None
@@ -172,6 +218,12 @@ class ProteinView(ipywidgets.VBox):
             matches = [k for k in self.residue_ids if k[1] == int(residue)]
             if not matches:
                 raise InputError(f"no residue numbered {residue} in {self.structure.name!r}")
+            if len(matches) > 1:
+                keys = ", ".join(repr(k) for k in matches[:4])
+                raise InputError(
+                    f"residue number {residue} is ambiguous in {self.structure.name!r}: it names "
+                    f"{len(matches)} residues ({keys}); pass a (chain, number[, icode]) key"
+                )
             return list(matches[0])
         key = tuple(residue) if len(residue) == 3 else (*tuple(residue), "")
         if key not in self.residue_ids:
@@ -179,7 +231,11 @@ class ProteinView(ipywidgets.VBox):
         return list(key)
 
     def highlight(self, residues: Any) -> None:
-        """Highlight residues (numbers, or ``(chain, number[, icode])`` keys); ``[]`` clears."""
+        """Highlight residues (numbers, or ``(chain, number[, icode])`` keys); ``[]`` clears.
+
+        A bare number must name one residue: in a complex whose chains share a numbering, pass
+        ``(chain, number)`` keys (an ambiguous number raises :class:`InputError`).
+        """
         keys = [self._key(r) for r in residues]
         self.highlighted = keys
         if self._ngl is not None:
@@ -197,25 +253,37 @@ class ProteinView(ipywidgets.VBox):
         atom = picked.get("atom1") if isinstance(picked, dict) else None
         if not atom:
             return
-        key = [str(atom.get("chainname", "")), int(atom.get("resno")), ""]
-        for candidate in self.residue_ids:
-            if candidate[0] == key[0] and candidate[1] == key[1]:
-                key = list(candidate)
-                break
+        icode = str(atom.get("inscode") or "").strip()
+        chain = str(atom.get("chainname", ""))
+        key = [self._chain_of_pdb.get(chain, chain), int(atom.get("resno")), icode]
+        if tuple(key) not in self.residue_ids:
+            for candidate in self.residue_ids:
+                if candidate[0] == key[0] and candidate[1] == key[1]:
+                    key = list(candidate)
+                    break
         self.selected = [key]
 
+    def structure_text(self) -> str:
+        """The text the viewers read: PDB, or mmCIF where PDB cannot hold the structure
+        (see :attr:`text_format`)."""
+        if self.text_format == "pdb":
+            return self.structure.to_pdb_string(self.model)
+        return self.structure.to_mmcif_string(self.model)
+
     # -- nglview -------------------------------------------------------------------------------
-    @staticmethod
-    def _ngl_selection(keys: list[list[Any]]) -> str:
+    def _ngl_selection(self, keys: list[list[Any]]) -> str:
         return " or ".join(
-            f"({num}{('^' + icode) if icode else ''}:{chain})" for chain, num, icode in keys
+            f"({num}{('^' + icode) if icode else ''}:{self._pdb_chain.get(chain, chain)})"
+            for chain, num, icode in keys
         )
 
     def _build_nglview(self) -> Any:
         nglview = import_optional("nglview")
-        text = self.structure.to_pdb_string(self.model)
         widget = nglview.NGLWidget()
-        widget.add_component(nglview.TextStructure(text, ext="pdb"), default_representation=False)
+        widget.add_component(
+            nglview.TextStructure(self.structure_text(), ext=self.text_format),
+            default_representation=False,
+        )
         rep = {"cartoon": "cartoon", "trace": "backbone", "stick": "licorice"}.get(
             self.style, "spacefill" if self.style == "sphere" else "line"
         )
@@ -235,20 +303,75 @@ class ProteinView(ipywidgets.VBox):
         """The py3Dmol view (3Dmol.js loaded from the package, not a CDN)."""
         py3dmol = import_optional("py3Dmol")
         view = py3dmol.view(width=self._size[0], height=self._size[1], js=_three_dmol_url())
-        view.addModel(self.structure.to_pdb_string(self.model), "pdb")
+        view.addModel(self.structure_text(), self.text_format)
         kind = {"trace": "cartoon", "line": "line"}.get(self.style, self.style)
-        for (chain, num, icode), color in zip(self.residue_ids, self.colors, strict=True):
-            spec: dict[str, Any] = {"color": color}
+        with_icodes = any(icode for _, _, icode in self.residue_ids)
+        serials = self._icode_serials() if with_icodes and self.text_format == "cif" else {}
+        # One style a chain (and insertion code), coloured residue by residue through a colour
+        # map, instead of one call a residue: py3Dmol copies its whole script (structure text
+        # included) at every call, which took minutes for 10,000 residues.
+        for selection, scheme in self._py3dmol_colour_groups(with_icodes, serials):
+            spec: dict[str, Any] = {"colorscheme": scheme}
             if self.style == "trace":
                 spec["style"] = "trace"
-            selection = {"chain": chain, "resi": f"{num}{icode}"}
             view.setStyle(selection, {kind: spec})
-        for chain, num, icode in self.highlighted:
+        for key in self.highlighted:
             view.addStyle(
-                {"chain": chain, "resi": f"{num}{icode}"}, {"stick": {"color": "#00FF00"}}
+                self._py3dmol_residue(tuple(key), with_icodes, serials),
+                {"stick": {"color": "#00FF00"}},
             )
         view.zoomTo()
         return view
+
+    def _py3dmol_colour_groups(
+        self, with_icodes: bool, serials: dict[tuple[str, int, str], list[int]]
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(selection, 3Dmol.js colour scheme) pairs that colour every polymer residue.
+
+        Residues are grouped by chain (and insertion code in PDB text) and coloured by a map
+        from residue number to colour; residues named by atom rows (insertion codes in mmCIF
+        text, see :func:`_py3dmol_selection`) by a map from atom serial to colour.
+        """
+        groups: dict[tuple[str, str | None], dict[str, str]] = {}
+        by_serial: dict[str, str] = {}
+        for (chain, num, icode), color in zip(self.residue_ids, self.colors, strict=True):
+            rows = serials.get((chain, num, icode))
+            if rows is not None:
+                by_serial.update(dict.fromkeys((str(row) for row in rows), color))
+                continue
+            code = (icode or " ") if with_icodes and self.text_format == "pdb" else None
+            groups.setdefault((self._pdb_chain.get(chain, chain), code), {})[str(num)] = color
+        out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for (chain, code), colours in groups.items():
+            numbers = [int(n) for n in colours]
+            selection: dict[str, Any] = {"chain": chain, "resi": _ranges(numbers)}
+            if code is not None:
+                selection["icode"] = code
+            out.append((selection, {"prop": "resi", "map": colours}))
+        if by_serial:
+            selection = {"serial": _ranges([int(row) for row in by_serial])}
+            out.append((selection, {"prop": "serial", "map": by_serial}))
+        return out
+
+    def _py3dmol_residue(
+        self, key: Any, with_icodes: bool, serials: dict[tuple[str, int, str], list[int]]
+    ) -> dict[str, Any]:
+        chain, num, icode = key
+        short = self._pdb_chain.get(chain, chain)
+        return _py3dmol_selection(short, num, icode, with_icodes, serials.get((chain, num, icode)))
+
+    def _icode_serials(self) -> dict[tuple[str, int, str], list[int]]:
+        """Atom rows of the residues that share a number with another of their chain (insertion
+        codes), for 3Dmol.js's mmCIF reader, which keeps no insertion code."""
+        s = self.structure
+        shared = {(c, n) for c, n, icode in self.residue_ids if icode}
+        out: dict[tuple[str, int, str], list[int]] = {}
+        for i, (chain, num, icode) in enumerate(
+            zip(s.chain_id.tolist(), s.res_seq.tolist(), s.ins_code.tolist(), strict=True)
+        ):
+            if (chain, num) in shared:
+                out.setdefault((chain, num, icode), []).append(i)
+        return out
 
     def html(self) -> str:
         """Self-contained HTML of the py3Dmol view (3Dmol.js inlined: works offline)."""

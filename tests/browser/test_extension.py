@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_notebook
-from tests.lab_helpers import LabServer, canvas_colours, goto_lab, open_file
+from tests.lab_helpers import LabServer, canvas_colours, goto_lab, lattice_pdb, open_in_lab
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -70,38 +70,32 @@ def _mol2(mol: Any, path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["pdb1ubi.pdb", "5h73.pdb", "AF-Q5VSL9-F1-model_v4.pdb"])
+# One JupyterLab page per test, each file opened in turn (a page load costs ~4 s).
 def test_structure_files_open_in_3d(
-    jupyter_lab: LabServer, lab_page: Any, shared_data: Path, artifacts_dir: Path, name: str
+    jupyter_lab: LabServer, lab_page: Any, shared_data: Path, tmp_path: Path, artifacts_dir: Path
 ) -> None:
-    source = shared_data / "protein" / name
-    open_file(lab_page, jupyter_lab, jupyter_lab.add(source), READY)
-    viewer = lab_page.query_selector(VIEWER)
-    assert viewer.get_attribute("data-atoms") == str(_count_atoms(source))
-    lab_page.wait_for_timeout(500)
-    assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20  # a molecule, not a blank box
-    lab_page.screenshot(path=str(artifacts_dir / f"renderer_{Path(name).stem}.png"))
-    assert lab_page.errors == []
-
-
-@pytest.mark.parametrize("suffix", [".cif", ".mmcif"])
-def test_mmcif_files_open_in_3d(
-    jupyter_lab: LabServer, lab_page: Any, shared_data: Path, tmp_path: Path,
-    artifacts_dir: Path, suffix: str,
-) -> None:  # fmt: skip
-    """An mmCIF written by gemmi from a real PDB entry shows the same atoms as the PDB file."""
+    """Real PDB files (an X-ray entry, a large complex, an AlphaFold model) and mmCIF written by
+    gemmi from one of them (.cif and .mmcif) show every atom, drawn."""
     import gemmi
 
-    pdb = shared_data / "protein" / "pdb1ubi.pdb"
-    cif = tmp_path / f"1ubi{suffix}"
-    structure = gemmi.read_structure(str(pdb))
+    pdbs = [shared_data / "protein" / name
+            for name in ("pdb1ubi.pdb", "5h73.pdb", "AF-Q5VSL9-F1-model_v4.pdb")]  # fmt: skip
+    structure = gemmi.read_structure(str(pdbs[0]))
     structure.setup_entities()
-    structure.make_mmcif_document().write_file(str(cif))
-    open_file(lab_page, jupyter_lab, jupyter_lab.add(cif), READY)
-    assert lab_page.query_selector(VIEWER).get_attribute("data-atoms") == str(_count_atoms(pdb))
-    lab_page.wait_for_timeout(500)
-    assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20
-    lab_page.screenshot(path=str(artifacts_dir / f"renderer_{suffix[1:]}.png"))
+    cases = [(pdb, pdb) for pdb in pdbs]
+    for suffix in (".cif", ".mmcif"):
+        cif = tmp_path / f"1ubi{suffix}"
+        structure.make_mmcif_document().write_file(str(cif))
+        cases.append((cif, pdbs[0]))
+    goto_lab(lab_page, jupyter_lab)
+    for path, same_atoms_as in cases:
+        open_in_lab(lab_page, jupyter_lab.add(path), READY)
+        atoms = lab_page.query_selector(VIEWER).get_attribute("data-atoms")
+        assert atoms == str(_count_atoms(same_atoms_as)), path.name
+        lab_page.wait_for_timeout(500)
+        colours = canvas_colours(lab_page, f"{VIEWER} canvas")
+        assert colours > 20, f"{path.name}: {colours} colours, a blank box"
+        lab_page.screenshot(path=str(artifacts_dir / f"renderer_{path.name.replace('.', '_')}.png"))
     assert lab_page.errors == []
 
 
@@ -112,94 +106,70 @@ def test_small_molecule_formats_open(
 
     sdf, xyz, atoms = _sdf_and_xyz(tmp_path)
     mol2 = _mol2(Chem.MolFromMolFile(str(sdf), removeHs=False), tmp_path / "aspirin.mol2")
+    goto_lab(lab_page, jupyter_lab)
     for path in (sdf, xyz, mol2):
-        open_file(lab_page, jupyter_lab, jupyter_lab.add(path), READY)
-        assert lab_page.query_selector(VIEWER).get_attribute("data-atoms") == str(atoms)
+        open_in_lab(lab_page, jupyter_lab.add(path), READY)
+        assert lab_page.query_selector(VIEWER).get_attribute("data-atoms") == str(atoms), path
         lab_page.wait_for_timeout(300)
-        assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20
+        assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20, path.name
         lab_page.screenshot(path=str(artifacts_dir / f"renderer_{path.suffix[1:]}.png"))
     assert lab_page.errors == []
 
 
-@pytest.mark.parametrize(
-    ("name", "content", "message"),
-    [
-        ("broken.pdb", "HEADER    NOT REALLY\nREMARK nothing here\n", "no ATOM or HETATM records"),
-        (
-            "shifted.pdb",
-            "ATOM      1  N   MET A   1      abc    def    ghi\n",
-            "line 1: no x, y, z",
-        ),
-        ("garbage.pdb", "\x00\x01\x02\x03binary\x04\x05" * 50, "binary data"),
-        ("empty.xyz", "", "the file is empty"),
-        ("bad.xyz", "three\ncomment\nC 0 0 0\n", "line 1: the first line must be the number"),
-        ("bad.sdf", "not a molecule\n", "no V2000/V3000 counts line"),
-        ("bad.cif", "data_x\n_cell.length_a 1\n", "no _atom_site loop"),
-    ],
-)
+MALFORMED = [
+    ("broken.pdb", "HEADER    NOT REALLY\nREMARK nothing here\n", "no ATOM or HETATM records"),
+    ("shifted.pdb", "ATOM      1  N   MET A   1      abc    def    ghi\n", "line 1: no x, y, z"),
+    ("garbage.pdb", "\x00\x01\x02\x03binary\x04\x05" * 50, "binary data"),
+    ("empty.xyz", "", "the file is empty"),
+    ("bad.xyz", "three\ncomment\nC 0 0 0\n", "line 1: the first line must be the number"),
+    ("bad.sdf", "not a molecule\n", "no V2000/V3000 counts line"),
+    ("bad.cif", "data_x\n_cell.length_a 1\n", "no _atom_site loop"),
+]
+
+
 def test_malformed_files_show_an_error(
-    jupyter_lab: LabServer, lab_page: Any, tmp_path: Path, artifacts_dir: Path,
-    name: str, content: str, message: str,
-) -> None:  # fmt: skip
-    path = tmp_path / name
-    path.write_text(content, encoding="latin-1")
-    open_file(lab_page, jupyter_lab, jupyter_lab.add(path), READY)
-    error = lab_page.inner_text(f"{VIEWER} .ai4s-StructureViewer-error")
-    assert message in error and error.startswith("Cannot show this")
-    if name == "broken.pdb":
-        lab_page.screenshot(path=str(artifacts_dir / "renderer_error.png"))
+    jupyter_lab: LabServer, lab_page: Any, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    """Each malformed file gets the viewer's error, naming what is wrong, and no page error."""
+    goto_lab(lab_page, jupyter_lab)
+    for name, content, message in MALFORMED:
+        path = tmp_path / name
+        path.write_text(content, encoding="latin-1")
+        open_in_lab(lab_page, jupyter_lab.add(path), READY)
+        error = lab_page.inner_text(f"{VIEWER} .ai4s-StructureViewer-error")
+        assert message in error and error.startswith("Cannot show this"), (name, error)
+        if name == "broken.pdb":
+            lab_page.screenshot(path=str(artifacts_dir / "renderer_error.png"))
     assert lab_page.errors == []
 
 
-# The issue's target. Measured here (2 vCPU, SwiftShader software GL, 2026-11-30): 3.8 s, of
-# which ~2.4 s is JupyterLab fetching the 4 MB file and ~1.4 s the viewer (parse 0.4 s, first
-# render 0.95 s); the WebGL viewer is created while the file is still being fetched.
-FIFTY_K_BUDGET_S = 5.0
-
-
-def test_fifty_thousand_atoms_open_quickly(
+def test_fifty_thousand_atoms_open(
     jupyter_lab: LabServer, lab_page: Any, shared_data: Path, tmp_path: Path, artifacts_dir: Path
 ) -> None:
-    lines = [
-        line for line in (shared_data / "protein" / "5h73.pdb").read_text().splitlines()
-        if line.startswith(("ATOM  ", "HETATM"))
-    ]  # fmt: skip
-    copies = -(-50_000 // len(lines))
-    out, serial = [], 0
-    for copy in range(copies):  # a lattice of copies, each its own chain and 60 Å apart
-        dx, dy = 60.0 * (copy % 5), 60.0 * (copy // 5)
-        chain = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[copy % 26]
-        for line in lines:
-            serial += 1
-            x, y = float(line[30:38]) + dx, float(line[38:46]) + dy
-            out.append(f"{line[:6]}{serial % 100000:5d}{line[11:21]}{chain}{line[22:30]}"
-                       f"{x:8.3f}{y:8.3f}{line[46:]}")  # fmt: skip
-    text = "\n".join(out) + "\nEND\n"
-    opens = []
-    for attempt in range(2):  # two cold opens (a fresh Lab page, a new file each)
-        big = tmp_path / f"big{attempt}.pdb"
-        big.write_text(text)
-        relpath = jupyter_lab.add(big)
-        goto_lab(lab_page, jupyter_lab)
-        start = time.perf_counter()
-        lab_page.evaluate(
-            f"window.jupyterapp.commands.execute('docmanager:open', {{path: '{relpath}'}})"
-        )
-        lab_page.wait_for_selector(READY, timeout=30_000)
-        elapsed = time.perf_counter() - start
-        atoms = int(lab_page.query_selector(VIEWER).get_attribute("data-atoms"))
-        timings = json.loads(lab_page.query_selector(VIEWER).get_attribute("data-timings") or "{}")
-        opens.append({"open_seconds": elapsed, "viewer_timings_ms": timings})
-        assert atoms == serial >= 50_000
-    lab_page.screenshot(path=str(artifacts_dir / "renderer_50k_atoms.png"))
-    (artifacts_dir / "renderer_50k_atoms.json").write_text(
-        json.dumps({"atoms": atoms, "opens": opens})
+    """A 50,000-atom file opens, every atom drawn. How fast is measured in
+    ``bench/extension_bench.py`` (issue 8's 5 s target), not here: a timed test on a shared
+    machine fails on load, not on the code."""
+    text, atoms_written = lattice_pdb(shared_data / "protein" / "5h73.pdb", 50_000)
+    big = tmp_path / "big.pdb"
+    big.write_text(text)
+    relpath = jupyter_lab.add(big)
+    goto_lab(lab_page, jupyter_lab)
+    start = time.perf_counter()
+    lab_page.evaluate(
+        f"window.jupyterapp.commands.execute('docmanager:open', {{path: '{relpath}'}})"
     )
-    seconds = sorted(o["open_seconds"] for o in opens)
-    # The best of two cold opens is held to the target: single opens on this shared VM vary
-    # (3.8 s typically, once 5.3 s in a full suite); the slower one must still be sane.
-    assert seconds[0] < FIFTY_K_BUDGET_S, f"{atoms} atoms took {seconds} s to open"
-    assert seconds[1] < 2 * FIFTY_K_BUDGET_S, f"{atoms} atoms took {seconds} s to open"
+    lab_page.wait_for_selector(READY, timeout=60_000)
+    elapsed = time.perf_counter() - start
+    viewer = lab_page.query_selector(VIEWER)
+    assert "ai4s-mod-error" not in (viewer.get_attribute("class") or "")
+    atoms = int(viewer.get_attribute("data-atoms"))
+    assert atoms == atoms_written >= 50_000
+    assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20, "the 50k-atom canvas is blank"
+    lab_page.screenshot(path=str(artifacts_dir / "renderer_50k_atoms.png"))
+    timings = json.loads(viewer.get_attribute("data-timings") or "{}")
+    (artifacts_dir / "renderer_50k_atoms.json").write_text(
+        json.dumps({"atoms": atoms, "open_seconds": elapsed, "viewer_timings_ms": timings})
+    )
 
 
 def test_launcher_card_copies_and_opens_a_lab_notebook(

@@ -51,6 +51,9 @@ def test_reduction_fractions_and_formula_order() -> None:
         ("3", "follows no element"),
         ("li2o", "cannot read"),
         ("Li-O", "cannot read"),
+        ("Li2O0", "'0' after O is zero"),
+        ("Ca3(PO4)0.0", r"after \(PO4\) is zero"),
+        ("CuSO4·0H2O", "multiplied by zero"),
     ],
 )
 def test_bad_formulas_raise_formula_error_quoting_the_formula(formula: str, message: str) -> None:

@@ -84,3 +84,45 @@ def test_gaussian_process_learns_formation_energies(shared_data: Path, device: s
     assert {"e_form", "e_form_std"} <= set(frame.columns)
     with pytest.raises(InputError, match="not fitted"):
         FormationEnergyGP(device=device).predict(x)
+
+
+def test_map_of_a_fitted_model_does_not_depend_on_the_element_order(shared_data: Path) -> None:
+    """A GP fitted on a phase diagram knows its column order: a map over the same elements in
+    another order must give each composition the model's own prediction there."""
+    pd = PhaseDiagram(load_real(shared_data, "Li-P-S.json.gz"))
+    gp = FormationEnergyGP(device="cpu", iterations=5).fit(pd)
+    reordered = [pd.elements[2], pd.elements[0], pd.elements[1]]
+    frame = composition_map(reordered, gp, 0.25, name="e_form")
+    expected, _ = gp.predict(frame[list(pd.elements)].to_numpy())
+    np.testing.assert_allclose(frame["e_form"], expected, rtol=0, atol=1e-12)
+    with pytest.raises(InputError, match="elements of the fitted model"):
+        composition_map(["Li", "P", "O"], gp, 0.25)
+
+
+@pytest.mark.parametrize(("k", "step"), [(2, 0.0005), (3, 1 / 30), (3, 0.004), (4, 0.05)])
+def test_formula_labels_are_unique_and_name_the_fractions(k: int, step: float) -> None:
+    """The formula column identifies a grid point: fine grids (step 0.0005) must not round two
+    compositions to one label, and each label must parse back to its fractions."""
+    from ai4s_lab.materials import Composition
+
+    elements = ["Li", "Fe", "O", "S"][:k]
+    frame = composition_map(elements, lambda x: x[:, 0], step)
+    assert not frame["formula"].duplicated().any()
+    for _, row in frame.sample(min(len(frame), 50), random_state=0).iterrows():
+        fractions = Composition(row["formula"]).fraction_vector(elements)
+        np.testing.assert_allclose(fractions, row[elements].to_numpy(float), atol=step / 2)
+
+
+def test_map_of_a_face_of_a_ternary_diagram_equals_the_binary_diagram(shared_data: Path) -> None:
+    """The Li-O edge of the Li-Fe-O hull is the Li-O hull (same references, same entries)."""
+    from ai4s_lab.materials import load_entries
+
+    entries = load_entries(shared_data / "materials" / "li-fe-o-entries.json.gz")
+    ternary = PhaseDiagram(entries)
+    binary = PhaseDiagram(entries, elements=["Li", "O"])
+    edge = composition_map(["O", "Li"], ternary, 0.05)
+    np.testing.assert_allclose(
+        edge["hull_energy"], binary.hull_energy(edge[["Li", "O"]].to_numpy()), atol=1e-12
+    )
+    with pytest.raises(InputError, match="must be the elements of the phase diagram"):
+        composition_map(["Li", "S"], ternary, 0.25)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ai4s_lab.errors import InputError
@@ -75,3 +76,38 @@ def test_queries_outside_the_system_or_with_foreign_entries() -> None:
         pd.equilibrium_reaction_energy(unstable)
     # a new entry may lie below the present hull: a negative energy above hull
     assert pd.e_above_hull(Entry("Li2O", -20.0)) < 0
+
+
+@pytest.mark.parametrize(
+    "fractions",
+    [[0.0, 0.0], [0.5, float("nan")], [-0.5, 1.5], [[0.5, 0.5], [0.0, 0.0]]],
+)
+def test_hull_energy_refuses_fraction_rows_that_are_not_compositions(
+    fractions: list[float],
+) -> None:
+    import numpy as np
+
+    pd = PhaseDiagram(_li_o())
+    with pytest.raises(InputError, match=r"hull_energy: row \d .*not a composition"):
+        pd.hull_energy(np.array(fractions))
+
+
+def test_hull_energy_accepts_amounts_and_rounding_noise() -> None:
+    import numpy as np
+
+    pd = PhaseDiagram(_li_o())
+    assert pd.hull_energy(np.array([2.0, 1.0])) == pytest.approx(pd.hull_energy("Li2O"))
+    assert pd.hull_energy(np.array([-1e-17, 1.0])) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("given", ["Li2O", ["Li2O"], 3.0])
+def test_e_above_hull_of_something_else_than_entries_is_a_typed_error(given: object) -> None:
+    pd = PhaseDiagram(_li_o())
+    with pytest.raises(InputError, match="Entry"):
+        pd.e_above_hull(given)  # type: ignore[arg-type]
+
+
+def test_hull_energy_of_a_non_numeric_array_is_a_typed_error() -> None:
+    pd = PhaseDiagram(_li_o())
+    with pytest.raises(InputError, match=r"hull_energy: an array of dtype <U3 is not atomic"):
+        pd.hull_energy(np.array(["0.5", "abc"]))

@@ -32,3 +32,17 @@ def test_conformer_is_an_mmff_minimum() -> None:
     )
     with pytest.raises(InputError, match="cannot parse"):
         embed_conformer("C1CC")
+
+
+def test_non_molecules_are_typed_errors() -> None:
+    with pytest.raises(InputError, match=r"mol is NoneType"):
+        mol_to_svg(None)
+    with pytest.raises(InputError, match=r"mol: cannot parse SMILES 'C1CC'"):
+        mol_to_svg("C1CC")
+    with pytest.raises(InputError, match=r"query: cannot parse SMILES"):
+        shared_substructure("C1CC", "CCO")
+    assert shared_substructure("", "CCO") == []
+    with pytest.raises(InputError, match="no atoms"):
+        embed_conformer("")
+    with pytest.raises(InputError, match=r"mol is NoneType"):
+        embed_conformer(None)

@@ -212,3 +212,18 @@ def test_numba_topk_tiles_and_counts_agree(packed: Any, nci_library: Any) -> Non
         np.testing.assert_array_equal(np.sort(plain[1]), np.sort(pruned[1]))
     torch_hits = FingerprintIndex(packed, device="cpu", backend="torch").search_many(fps, 5)
     np.testing.assert_array_equal(torch_hits.indices, ref_i)
+
+
+@pytest.mark.parametrize("backend", _backends("cpu"))
+def test_no_queries_and_non_molecules(backend: str) -> None:
+    index = FingerprintIndex.from_molecules(
+        ["CCO", "CCN", "c1ccccc1"], device="cpu", backend=backend
+    )
+    hits = index.search_many([], k=2)
+    assert hits.scores.shape == hits.indices.shape == hits.ids.shape == (0, 2)
+    with pytest.raises(InputError, match=r"molecule 0 is NoneType.*read_molecules"):
+        index.search(None)
+    with pytest.raises(InputError, match=r"molecule 1 is int"):
+        morgan_fingerprints(["CCO", 7])
+    with pytest.raises(ParameterError, match="chunk_size=0"):
+        morgan_fingerprints(["CCO"], chunk_size=0)

@@ -6,6 +6,7 @@ import gzip
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from rdkit import Chem
 
@@ -130,3 +131,175 @@ def test_standardization_steps_follow_rdkit() -> None:
     assert result.data["input"].tolist() == [salt, "Oc1ccccn1"]
     with pytest.raises(InputError, match="cannot parse"):
         standardize("C1CC")
+
+
+# -- libraries as they come from other tools (not the repository's own files) ----------------
+
+
+def _canonical(smiles: str) -> str:
+    return str(Chem.MolToSmiles(Chem.MolFromSmiles(smiles)))
+
+
+def test_identifiers_are_kept_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "plates.csv"
+    path.write_text("id,smiles,y\n007,CCO,1.5\n1e3,CCN,2\n,CCC,3\n")
+    result = read_molecules(path, standardize=False)
+    # the text of the file, not a number parsed from it; a missing id is the row number
+    assert result.ids == ["007", "1e3", "3"]
+    assert list(result.data["y"]) == [1.5, 2.0, 3.0]
+
+
+def test_semicolon_separated_chembl_export(tmp_path: Path) -> None:
+    path = tmp_path / "chembl.csv"
+    path.write_text(
+        '"ChEMBL ID";"Name";"Smiles";"pChEMBL Value"\n'
+        '"CHEMBL25";"ASPIRIN";"CC(=O)Oc1ccccc1C(=O)O";"5.2"\n'
+        '"CHEMBL112";"ACETAMINOPHEN";"CC(=O)Nc1ccc(O)cc1";""\n'
+    )
+    result = read_molecules(path, standardize=False)
+    assert result.ids == ["CHEMBL25", "CHEMBL112"]
+    assert result.smiles == [_canonical("CC(=O)Oc1ccccc1C(=O)O"), _canonical("CC(=O)Nc1ccc(O)cc1")]
+    assert result.data.loc[0, "pChEMBL Value"] == pytest.approx(5.2)
+    assert np.isnan(result.data.loc[1, "pChEMBL Value"])
+
+
+def test_windows_1252_file_is_decoded_not_mangled(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("name,smiles\ncaféine,Cn1cnc2c1c(=O)n(C)c(=O)n2C\n".encode("cp1252"))
+    assert read_molecules(path, standardize=False).ids == ["caféine"]
+
+
+def test_headerless_csv_with_comment_line_from_rdkit() -> None:
+    from rdkit import RDConfig
+
+    path = Path(RDConfig.RDDataDir) / "NCI" / "first_200.tpsa.csv"
+    rows = [line.split(",") for line in path.read_text().splitlines() if line and line[0] != "#"]
+    result = read_molecules(path, standardize=False)
+    assert len(result) + len(result.errors) == len(rows) == 200
+    assert result.smiles[0] == _canonical(rows[0][0])
+    assert list(result.data["column_2"]) == [float(r[1]) for r in rows[: len(result)]]
+
+
+def test_smiles_file_with_a_header_keeps_every_column(tmp_path: Path) -> None:
+    for sep in ("\t", ",", " "):
+        path = tmp_path / "actives.smi"
+        path.write_text(sep.join(["SMILES", "Name", "pIC50"]) + "\n")
+        with path.open("a") as handle:
+            handle.write(sep.join(["c1ccccc1O", "phenol", "4.5"]) + "\n")
+            handle.write(sep.join(["CCO", "ethanol", "3"]) + "\n")
+        result = read_molecules(path, standardize=False)
+        assert result.ids == ["phenol", "ethanol"], sep
+        assert list(result.data["pIC50"]) == [4.5, 3.0], sep
+
+
+def test_smiles_file_names_are_the_rest_of_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "names.smi"
+    path.write_text("CC(=O)Oc1ccccc1C(=O)O acetylsalicylic acid\nCCO\tethanol, absolute\n")
+    assert read_molecules(path, standardize=False).ids == [
+        "acetylsalicylic acid",
+        "ethanol, absolute",
+    ]
+
+
+def test_headerless_tab_separated_smiles_keep_their_extra_fields(tmp_path: Path) -> None:
+    path = tmp_path / "activities.smi"
+    path.write_text("CCO\tethanol\t-0.31\tactive\nc1ccccc1\tbenzene\t7\tinactive\n")
+    result = read_molecules(path, standardize=False)
+    assert result.ids == ["ethanol", "benzene"]
+    assert list(result.data["column_3"]) == [-0.31, 7]
+    assert list(result.data["column_4"]) == ["active", "inactive"]
+
+
+def test_input_columns_never_overwrite_the_readers_columns(tmp_path: Path) -> None:
+    path = tmp_path / "hts.csv"
+    path.write_text(
+        "row,col,smiles,std_smiles,input\nA,1,OCC,C(C)O,x\nB,2,C1=CC=CC=C1,c1ccccc1,y\n"
+    )
+    result = read_molecules(path, smiles_column="std_smiles", standardize=False)
+    assert list(result.data["row"]) == [1, 2]
+    assert result.smiles == [_canonical("CCO"), _canonical("c1ccccc1")]
+    assert list(result.data["input"]) == ["C(C)O", "c1ccccc1"]
+    assert list(result.data["row.1"]) == ["A", "B"]
+    assert list(result.data["smiles.1"]) == ["OCC", "C1=CC=CC=C1"]
+    assert list(result.data["input.1"]) == ["x", "y"]
+
+
+def test_a_smiles_string_as_source_says_to_pass_a_list() -> None:
+    with pytest.raises(InputError, match=r"pass a list.*\['c1ccccc1'\]"):
+        read_molecules("c1ccccc1")
+
+
+def test_largest_fragment_is_the_organic_one() -> None:
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    salt = "CC(C)N.OP(=O)(O)OP(=O)(O)O"  # isopropylamine pyrophosphate: the acid is larger
+    options = StandardizeOptions(neutralize=False, canonical_tautomer=False)
+    chooser = rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
+    expected = chooser.choose(rdMolStandardize.Cleanup(Chem.MolFromSmiles(salt)))
+    assert Chem.MolToSmiles(standardize(salt, options)) == Chem.MolToSmiles(expected) == "CC(C)N"
+
+
+def test_standardized_3d_molecule_keeps_its_one_conformer(tmp_path: Path) -> None:
+    from rdkit.Chem import AllChem
+
+    mol = Chem.AddHs(Chem.MolFromSmiles("CC(=O)CC(=O)C"))
+    AllChem.EmbedMolecule(mol, randomSeed=3)
+    path = tmp_path / "one.sdf"
+    path.write_text(Chem.MolToMolBlock(mol) + "$$$$\n")
+    result = read_molecules(path)
+    assert [m.GetNumConformers() for m in result.mols] == [1]
+
+
+def test_sd_records_ending_in_spaces_and_text_identifiers(tmp_path: Path) -> None:
+    blocks = []
+    catalog = {0: "007", 2: "0027"}
+    for i, smiles in enumerate(["CCO", "c1ccccc1O", "CCN"]):
+        mol = Chem.MolFromSmiles(smiles)
+        mol.SetProp("_Name", f"mol {i}")
+        if i in catalog:
+            mol.SetProp("catalog", catalog[i])
+        sd = Chem.MolToMolBlock(mol)
+        if mol.HasProp("catalog"):
+            sd += f">  <catalog>\n{mol.GetProp('catalog')}\n\n"
+        blocks.append(sd + "$$$$  \n")  # spaces after the record separator
+    path = tmp_path / "vendor.sdf"
+    path.write_text("".join(blocks))
+    result = read_molecules(path, id_column="catalog", standardize=False)
+    assert len(result) == sum(line.strip() == "$$$$" for line in path.read_text().splitlines())
+    # the field's text (RDKit alone would give the number 7); no field: the title
+    assert result.ids == ["007", "mol 1", "0027"]
+    with pytest.raises(DataFileError, match="no SD record has the field 'catlog'"):
+        read_molecules(path, id_column="catlog", standardize=False)
+
+
+def test_a_row_wider_than_the_header_is_reported_not_cut(tmp_path: Path) -> None:
+    path = tmp_path / "unquoted.csv"
+    path.write_text("name,smiles,y\nbenzene, aromatic,c1ccccc1,1\nethanol,CCO,2\n")
+    result = read_molecules(path, standardize=False)
+    assert result.ids == ["ethanol"] and list(result.data["y"]) == [2.0]
+    assert list(result.errors["row"]) == [1]
+    assert "more fields than the header" in result.errors.loc[0, "reason"]
+
+
+@pytest.mark.parametrize(
+    "smiles",
+    [
+        "C[C@H](N)C(=O)O",  # L-alanine
+        "C[C@@H](C(=O)O)c1ccc(CC(C)C)cc1",  # (S)-ibuprofen
+        "C/C=C/C(=O)C",  # (E)-pent-3-en-2-one
+    ],
+)
+def test_canonical_tautomer_keeps_the_stereo_of_the_input(smiles: str) -> None:
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    mol = Chem.MolFromSmiles(smiles)
+    kept = standardize(mol)
+    # the same canonical tautomer as RDKit's default, apart from stereo ...
+    rdkit_default = rdMolStandardize.TautomerEnumerator().Canonicalize(mol)
+    flat = Chem.MolToSmiles(kept, isomericSmiles=False)
+    assert flat == Chem.MolToSmiles(rdkit_default, isomericSmiles=False)
+    # ... and the input's stereo, which RDKit's default drops
+    assert Chem.CanonSmiles(Chem.MolToSmiles(kept)) == Chem.CanonSmiles(smiles)
+    assert Chem.MolToSmiles(rdkit_default) == flat
+    dropped = standardize(mol, StandardizeOptions(keep_stereo=False))
+    assert Chem.MolToSmiles(dropped) == flat

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from ai4s_lab.errors import DataFileError, InputError
+from ai4s_lab.errors import DataFileError, InputError, ParameterError
 from ai4s_lab.molecules import PropertyModel, compare_with_baselines, read_molecules, scaffold_split
 
 TARGET = "measured log solubility in mols per litre"
@@ -52,3 +52,25 @@ def test_esol_scaffold_rmse_beats_predicting_the_mean(esol: Any) -> None:
     assert table.loc["MLP ensemble (3 members)", "rmse"] < 0.6 * mean_rmse
     assert table.loc["random forest (scikit-learn)", "rmse"] < 0.6 * mean_rmse
     assert len(split["test"]) == table.attrs["n_test"]
+
+
+def test_smiles_give_the_same_features_as_molecules(esol: Any) -> None:
+    model = PropertyModel("both", device="cpu")
+    smiles = esol.smiles[:20]
+    np.testing.assert_array_equal(model.featurize(smiles), model.featurize(esol.mols[:20]))
+
+
+def test_bad_targets_and_sets_are_typed_errors(esol: Any) -> None:
+    model = PropertyModel("descriptors", n_models=1, epochs=1, device="cpu")
+    with pytest.raises(InputError, match="no molecules"):
+        model.fit([], [])
+    with pytest.raises(InputError, match="must be numbers"):
+        model.fit(esol.mols[:3], ["high", "low", "low"])
+    with pytest.raises(InputError, match=r"2 NaN or infinite value\(s\), at positions 1, 4"):
+        model.fit(esol.mols[:5], [1.0, np.nan, 2.0, 3.0, np.inf])
+    with pytest.raises(InputError, match=r"mols\[1\] is NoneType"):
+        model.fit([esol.mols[0], None], [1.0, 2.0])
+    with pytest.raises(InputError, match="shape"):
+        compare_with_baselines(esol.mols[:10], np.zeros(9), n_models=1, epochs=1, device="cpu")
+    with pytest.raises(ParameterError, match="batch_size=0"):
+        PropertyModel(batch_size=0)

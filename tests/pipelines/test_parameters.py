@@ -7,6 +7,7 @@ import pytest
 from ai4s_lab.errors import DataFileError, ParameterError
 from ai4s_lab.pipelines.parameters import (
     check_parameters,
+    normalize_parameters,
     notebook_parameters,
     parse_cli_parameters,
     parse_value,
@@ -158,3 +159,93 @@ def test_notebook_without_parameters_cell(tmp_path: Path) -> None:
     check_parameters(plain, {})
     with pytest.raises(ParameterError, match="no cell tagged 'parameters'"):
         check_parameters(plain, {"x": 2})
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("010", 10),  # YAML 1.2 has no implicit octal (PyYAML's 1.1 gives 8)
+        ("007", 7),
+        ("1_000", 1000),
+        ("0o17", 0o17),
+        ("0x1F", 0x1F),
+        (".inf", float("inf")),
+        ("-.inf", float("-inf")),
+        ("no", "no"),  # 1.1 reads no/yes/on/off as booleans
+        ("on", "on"),
+        ("NO", "NO"),
+        ("1:30", "1:30"),  # 1.1 reads base 60: 90
+        ("12:30:00", "12:30:00"),
+        ("2024-01-01", "2024-01-01"),  # 1.1 reads a date
+        ("TRUE", True),
+        ("False", False),
+        ("[010, no, 1e-3]", [10, "no", 1e-3]),
+        ("{on: 1}", {"on": 1}),
+    ],
+)
+def test_plain_scalars_follow_the_yaml_core_schema(text: str, value: object) -> None:
+    """YAML 1.2.2 core schema (section 10.3.2): what a user typed is what the notebook gets."""
+    parsed = parse_value(text)
+    assert parsed == value and type(parsed) is type(value)
+
+
+def test_parameter_and_grid_files_use_the_core_schema_too(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_bytes("\ufeffsample: 010\nanswer: no\nday: 2024-01-01\n".encode())  # with a BOM
+    assert read_parameter_file(path) == {"sample": 10, "answer": "no", "day": "2024-01-01"}
+
+
+def test_values_become_plain_literals() -> None:
+    import datetime
+
+    import numpy as np
+
+    values = normalize_parameters(
+        {
+            "shape": (64, 32),
+            "n": np.int64(3),
+            "rate": np.float32(0.5),
+            "flag": np.bool_(True),
+            "grid": np.arange(4).reshape(2, 2),
+            "data": Path("inputs") / "1abc.pdb",
+            "day": datetime.date(2024, 1, 2),
+            "nested": {"k": (np.int32(1), None)},
+        }
+    )
+    assert values == {
+        "shape": [64, 32],
+        "n": 3,
+        "rate": 0.5,
+        "flag": True,
+        "grid": [[0, 1], [2, 3]],
+        "data": str(Path("inputs") / "1abc.pdb"),
+        "day": "2024-01-02",
+        "nested": {"k": [1, None]},
+    }
+    assert [type(values[k]) for k in ("n", "rate", "flag")] == [int, float, bool]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [({1, 2}, "a set cannot be passed"), (object(), "an? object"), ({1: "a"}, "keys must be")],
+)
+def test_values_with_no_literal_are_refused(value: object, message: str) -> None:
+    with pytest.raises(ParameterError, match=f"parameter 'p'.*{message}"):
+        normalize_parameters({"p": value})
+
+
+def test_a_number_for_a_text_parameter_says_how_to_quote_it(notebook: Path) -> None:
+    with pytest.raises(ParameterError, match=r"expects str.*quote it"):
+        check_parameters(notebook, {"name": 2024})
+
+
+def test_unpacked_and_chained_assignments_are_parameters(tmp_path: Path) -> None:
+    source = "nx, ny = 64, 32  # grid\nlo = hi = 0.5\na, b = divmod(7, 2)\nobj.attr = 3"
+    nb = make_notebook(tmp_path / "nb.ipynb", ["pass"], parameters=source)
+    declared = notebook_parameters(nb)
+    assert list(declared) == ["nx", "ny", "lo", "hi", "a", "b"]  # Python's binding order
+    assert [declared[k]["default"] for k in ("nx", "ny", "lo", "hi")] == ["64", "32", "0.5", "0.5"]
+    assert declared["nx"]["help"] == "grid"
+    check_parameters(nb, {"nx": 128, "hi": 1, "b": "anything"})
+    with pytest.raises(ParameterError, match="'ny' expects int"):
+        check_parameters(nb, {"ny": "x"})

@@ -268,3 +268,77 @@ def test_cli_doctor_and_version(tmp_path: Path) -> None:
     assert doctor.returncode in (0, 1)
     version = _cli("--version", cwd=tmp_path)
     assert version.returncode == 0 and version.stdout.startswith("ai4s-lab ")
+
+
+def test_cli_showcase_refuses_bad_workers_in_one_line(tmp_path: Path, repo_root: Path) -> None:
+    """``--workers`` zero, negative or not a number: a one-line error, nothing run."""
+    for value in ("0", "-3", "many", ""):
+        result = _cli("showcase", "--notebooks", str(repo_root / "notebooks"),
+                      "--out", str(tmp_path / "out"), "--workers", value, cwd=tmp_path)  # fmt: skip
+        assert result.returncode == 2, (value, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert "workers" in result.stderr.strip().splitlines()[-1], result.stderr
+        assert not (tmp_path / "out" / "00_tour").exists()
+
+
+def test_tuples_and_numpy_values_arrive_with_their_types(tmp_path: Path) -> None:
+    """papermill writes a type it does not know as a string literal: a tuple arrived as
+    "(8, 16)". A notebook in a folder with a space and non-ASCII letters, as users name them."""
+    import numpy as np
+
+    source = make_notebook(
+        tmp_path / "my data" / "Mésure α.ipynb",
+        ["import ai4s_lab\nai4s_lab.record('types', [type(v).__name__ for v in (shape, n, x)])\n"
+         "ai4s_lab.record('cells', shape[0] * shape[1] * n)"],
+        parameters="shape = (32, 32)  # grid\nn: int = 4\nx = None",
+    )  # fmt: skip
+    values = {"shape": (8, 16), "n": np.int64(3), "x": np.float32(0.25)}
+    result = run_notebook(source, values, output_dir=tmp_path / "run α")
+    recorded = read_manifest(result.manifest)["recorded"]
+    assert recorded == {"types": ["list", "int", "float"], "cells": 8 * 16 * 3}
+    assert read_manifest(result.manifest)["parameters"] == {"shape": [8, 16], "n": 3, "x": 0.25}
+
+
+def test_a_folder_that_holds_a_run_is_not_overwritten(good_notebook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    first = run_notebook(good_notebook, {"n": 4}, output_dir=out)
+    before = {p.name: file_sha256(p) for p in out.iterdir() if p.is_file()}
+    with pytest.raises(DataFileError, match=r"already holds a run of good\.ipynb") as info:
+        run_notebook(good_notebook, {"n": 5}, output_dir=out)
+    assert "overwrite=True" in str(info.value)
+    assert {p.name: file_sha256(p) for p in out.iterdir() if p.is_file()} == before
+    proc = _cli("run", str(good_notebook), "-p", "n", "6", "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 2 and "already holds a run" in proc.stderr
+    assert read_manifest(first.manifest)["parameters"] == {"n": 4}
+    again = run_notebook(good_notebook, {"n": 5}, output_dir=out, overwrite=True)
+    assert read_manifest(again.manifest)["recorded"]["result"] == 7.5
+
+
+def test_default_run_folders_started_in_the_same_second_are_distinct(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ai4s_lab.pipelines.runner import default_output_dir
+
+    with ThreadPoolExecutor(8) as pool:
+        folders = list(pool.map(lambda _: default_output_dir("a.ipynb", tmp_path), range(16)))
+    assert len(set(folders)) == 16 and all(f.is_dir() for f in folders)
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0])
+def test_a_cell_timeout_must_be_positive(
+    good_notebook: Path, tmp_path: Path, timeout: float
+) -> None:
+    with pytest.raises(ParameterError, match=f"cell_timeout={timeout}"):
+        run_notebook(good_notebook, output_dir=tmp_path / "never", cell_timeout=timeout)
+    assert not (tmp_path / "never").exists()
+
+
+def test_an_unknown_kernel_is_refused_before_anything_runs(
+    good_notebook: Path, tmp_path: Path
+) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    assert "no-such-kernel" not in KernelSpecManager().find_kernel_specs()
+    with pytest.raises(ParameterError, match=r"kernel_name='no-such-kernel'.*python3"):
+        run_notebook(good_notebook, output_dir=tmp_path / "never", kernel_name="no-such-kernel")
+    assert not (tmp_path / "never").exists()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ai4s_lab.errors import DataFileError
+from ai4s_lab.errors import DataFileError, ParameterError
 from ai4s_lab.pipelines import read_manifest, showcase_notebooks
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
@@ -121,3 +121,29 @@ def test_missing_showcase_list(tmp_path: Path) -> None:
     (tmp_path / "showcase.txt").write_text("# the tour\nmissing.ipynb\n")
     with pytest.raises(DataFileError, match=r"line 2: lists 'missing\.ipynb'"):
         showcase_notebooks(tmp_path)
+
+
+def test_showcase_runs_at_once_keep_their_order_and_failures(tmp_path: Path) -> None:
+    """``workers=2``: results come back in showcase order, whichever finished first; a failing
+    notebook fails alone; the index lists every run."""
+    from ai4s_lab.pipelines import run_showcase
+    from tests.conftest import make_notebook
+
+    folder = tmp_path / "notebooks"
+    make_notebook(folder / "slow.ipynb", ["import time\ntime.sleep(1)\nprint('slow')"])
+    make_notebook(folder / "broken.ipynb", ["raise ValueError('on purpose')"])
+    make_notebook(folder / "quick.ipynb", ["print('quick')"])
+    (folder / "showcase.txt").write_text("slow.ipynb\nbroken.ipynb\nquick.ipynb\n")
+    finished: list[str] = []
+    results = run_showcase(
+        folder, tmp_path / "out", workers=2,
+        on_result=lambda r: finished.append(r.executed_notebook.stem),
+    )  # fmt: skip
+    assert [r.executed_notebook.stem for r in results] == ["slow", "broken", "quick"]
+    assert [r.ok for r in results] == [True, False, True]
+    assert results[1].error is not None and results[1].error["ename"] == "ValueError"
+    assert sorted(finished) == ["broken", "quick", "slow"]  # each announced as it finished
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert all(f"{name}/{name}.html" in index for name in ("slow", "quick"))
+    with pytest.raises(ParameterError, match="workers=0"):
+        run_showcase(folder, tmp_path / "out", workers=0)

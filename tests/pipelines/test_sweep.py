@@ -75,24 +75,34 @@ def test_local_sweep_of_twelve_runs(notebook: Path, tmp_path: Path) -> None:
     assert again.executed == 0 and again.cached == 12
 
 
-def test_runs_at_once_each_see_their_own_run_folder(tmp_path: Path) -> None:
+def test_runs_at_once_each_see_their_own_run_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Kernels started at the same time from the local executor's threads each get their own
-    AI4S_RUN_DIR (set per kernel; this process's environment is left alone)."""
+    AI4S_RUN_DIR and start in the notebook's folder; this process's environment and working
+    directory are left alone (papermill's ``cwd=`` changed the process's directory while a
+    notebook ran, so runs at once could leave it in a notebook folder)."""
     source = make_notebook(
         tmp_path / "nb" / "where.ipynb",
         ["import os, time\nimport ai4s_lab\ntime.sleep(0.5)",
          "ai4s_lab.record('run_dir', os.environ['AI4S_RUN_DIR'])\n"
+         "ai4s_lab.record('cwd', os.getcwd())\n"
          "ai4s_lab.record('renderer', os.environ['PLOTLY_RENDERER'])"],
         parameters="k = 0",
     )  # fmt: skip
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
     before = dict(os.environ)
-    result = Sweep(source, [{"k": k} for k in range(4)], output_dir=tmp_path / "out",
-                   workers=4, progress=False).run()  # fmt: skip
+    result = Sweep(Path("..") / "nb" / "where.ipynb", [{"k": k} for k in range(4)],
+                   output_dir=Path("..") / "out", workers=4, progress=False).run()  # fmt: skip
     assert result.ok
     for run in result.runs:
         assert Path(run["recorded"]["run_dir"]) == Path(run["output_dir"]).resolve()
+        assert Path(run["recorded"]["cwd"]) == source.parent.resolve()
         assert "plotly_mimetype" in run["recorded"]["renderer"]
     assert dict(os.environ) == before
+    assert Path.cwd() == elsewhere
 
 
 @pytest.fixture()
@@ -222,7 +232,7 @@ def test_killed_driver_resumes_without_repeating(notebook: Path, tmp_path: Path)
     assert 2 <= len(finished) < 6
     before = {r["run_id"]: r["finished"] for r in RunCatalog(out).runs()
               if r["status"] == "succeeded"}  # fmt: skip
-    result = Sweep(notebook, read_grid(grid), output_dir=out, progress=False).run()
+    result = Sweep(notebook, read_grid(grid), output_dir=out, workers=2, progress=False).run()
     assert result.ok and len(result.runs) == 6
     assert result.cached == len(before) and result.executed == 6 - len(before)
     for run in result.runs:  # finished runs were not repeated

@@ -117,3 +117,45 @@ def test_bad_arguments(ensemble) -> None:  # type: ignore[no-untyped-def]
         distance_matrix(np.zeros((4, 2)))
     with pytest.raises(InputError, match="NaN"):
         distance_matrix(np.full((3, 3), np.nan))
+
+
+def test_heavy_atom_contacts_of_a_large_complex_match_a_kd_tree() -> None:
+    # 2GTL (erythrocruorin, 15 chains, 2,395 residues; shipped with tmtools): every residue pair
+    # with a heavy-atom pair within the cutoff, found independently by scipy's k-d tree.
+    tmtools = pytest.importorskip("tmtools")
+    from scipy.spatial import cKDTree
+
+    path = Path(tmtools.__file__).parent / "data" / "2gtl.pdb"
+    if not path.is_file():
+        pytest.skip("tmtools ships no 2gtl.pdb")
+    structure = load_structure(path)
+    index = structure.atom_indices("heavy")
+    owner = structure.residue_of_atoms(index)
+    n_res = len(structure.polymer_residues)
+    pairs = cKDTree(structure.coords[0, index]).query_pairs(4.5, output_type="ndarray")
+    expected = np.eye(n_res, dtype=bool)
+    expected[owner[pairs[:, 0]], owner[pairs[:, 1]]] = True
+    expected[owner[pairs[:, 1]], owner[pairs[:, 0]]] = True
+    ours = contact_map(structure, cutoff=4.5, atoms="heavy", device="cpu")
+    assert ours.shape == (1, n_res, n_res) and n_res == 2395
+    np.testing.assert_array_equal(ours[0].numpy(), expected)
+
+
+@pytest.mark.parametrize("models", [38, [0, 40], slice(50, 60), [], -39])
+def test_models_that_do_not_exist_are_refused(ensemble, models: object) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError, match=r"models=.*(out of range|none of the 38|no model)"):
+        contact_map(ensemble, models=models, device="cpu")
+    with pytest.raises(InputError, match=r"models="):
+        contact_map(ensemble, atoms="heavy", models=models, device="cpu")
+    with pytest.raises(InputError, match=r"models="):
+        ensemble.coordinates("CA", models=models)
+
+
+def test_model_choices_pick_those_models(ensemble) -> None:  # type: ignore[no-untyped-def]
+    last = contact_map(ensemble, models=-1, device="cpu")
+    both = contact_map(ensemble, models=[0, 37], device="cpu")
+    assert last.shape == (1, 20, 20) and both.shape == (2, 20, 20)
+    assert bool((both[1] == last[0]).all())
+    np.testing.assert_array_equal(
+        ensemble.coordinates("CA", models=37), ensemble.coords[37][ensemble.atom_indices("CA")]
+    )

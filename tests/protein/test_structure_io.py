@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -200,3 +201,80 @@ def test_models_with_different_atoms(tmp_path: Path) -> None:
 def test_missing_file() -> None:
     with pytest.raises(FileNotFoundError, match=r"nowhere\.pdb"):
         load_structure("nowhere.pdb")
+
+
+def test_xray_structure_phased_with_alphafold_is_not_predicted(shared_data: Path) -> None:
+    # Recent X-ray entries name AlphaFold as the molecular-replacement search model; their
+    # B-factor column still holds B-factors (the file says EXPDTA X-RAY DIFFRACTION).
+    gemmi = pytest.importorskip("gemmi")
+    text = (shared_data / "protein" / "pdb1ubi.pdb").read_text()
+    remark = "REMARK 200 STARTING MODEL: ALPHAFOLD".ljust(80) + "\n"
+    with_remark = text.replace("REMARK 200", remark + "REMARK 200", 1)
+    assert "ALPHAFOLD" in with_remark
+    structure = load_structure(with_remark)
+    assert not structure.predicted and structure.plddt is None
+    doc = gemmi.read_structure(str(shared_data / "protein" / "pdb1ubi.pdb")).make_mmcif_document()
+    doc.sole_block().set_pair("_refine.pdbx_starting_model", "AlphaFold")
+    cif = load_structure(doc.as_string())
+    assert cif.format == "mmcif" and not cif.predicted
+    assert load_structure(with_remark, predicted=True).plddt is not None  # explicit wins
+
+
+def test_ca_only_model_is_not_taken_for_a_prediction(shared_data: Path) -> None:
+    # One atom a residue makes "equal B-factors within each residue" hold trivially.
+    lines = (shared_data / "protein" / "pdb1ubi.pdb").read_text().splitlines()
+    ca_only = [ln for ln in lines if ln.startswith("ATOM") and ln[12:16] == " CA "]
+    structure = load_structure("\n".join(ca_only) + "\nEND\n")
+    assert len(structure.polymer_residues) == 76 == structure.n_atoms
+    assert not structure.predicted and structure.plddt is None
+
+
+def test_sequence_of_md_protonation_states(shared_data: Path) -> None:
+    # Amber/CHARMM names of protonation states are the same amino acids (HID/HIE/HIP = His ...).
+    lines = (shared_data / "protein" / "pdb1ubi.pdb").read_text().splitlines()
+    plain = load_structure(shared_data / "protein" / "pdb1ubi.pdb").sequence
+    renamed = {"HIS": "HIE", "CYS": "CYX", "ASP": "ASH", "GLU": "GLH", "LYS": "LYN"}
+    edited = [
+        ln[:17] + renamed.get(ln[17:20], ln[17:20]) + ln[20:] if ln.startswith("ATOM") else ln
+        for ln in lines
+    ]
+    assert load_structure("\n".join(edited)).sequence == plain
+    assert "X" not in plain and plain.startswith("MQIFVKTLTGK")  # UniProt P0CG48 (ubiquitin)
+
+
+def test_text_of_a_model_that_does_not_exist_is_refused(shared_data: Path) -> None:
+    ensemble = load_structure(shared_data / "protein" / "1l2y.pdb")
+    for write in (ensemble.to_pdb_string, ensemble.to_mmcif_string):
+        with pytest.raises(InputError, match=r"model=38 is out of range.*38 model"):
+            write(38)
+
+
+def test_mmcif_text_holds_what_pdb_text_cannot(shared_data: Path) -> None:
+    """Residue numbers beyond 9999 and more than 62 chains: mmCIF text, read back by biotite,
+    holds every atom with its chain name, number and coordinates."""
+    from io import StringIO
+
+    pdbx = pytest.importorskip("biotite.structure.io.pdbx")
+    gemmi = pytest.importorskip("gemmi")
+    st = gemmi.read_structure(str(shared_data / "protein" / "pdb1ubi.pdb"))
+    st.remove_ligands_and_waters()
+    for k in range(1, 70):  # 70 chains of ubiquitin, named "A1" ... , numbered on
+        copy = st[0][0].clone()
+        copy.name = f"C{k}"
+        for residue in copy:
+            residue.seqid = gemmi.SeqId(residue.seqid.num + 76 * k + 5000, " ")
+        st[0].add_chain(copy)
+    st.setup_entities()
+    big = load_structure(st.make_mmcif_document().as_string())
+    assert len(big.chains) == 70 and big.res_seq.max() > 9999
+    assert not big.fits_pdb_format()
+    assert load_structure(shared_data / "protein" / "pdb1ubi.pdb").fits_pdb_format()
+    with pytest.raises(InputError, match="70 chains"):
+        big.to_pdb_string()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        atoms = pdbx.get_structure(pdbx.CIFFile.read(StringIO(big.to_mmcif_string())), model=1)
+    np.testing.assert_array_equal(atoms.chain_id, big.chain_id)
+    np.testing.assert_array_equal(atoms.res_id, big.res_seq)
+    np.testing.assert_array_equal(atoms.atom_name, big.atom_name)
+    np.testing.assert_allclose(atoms.coord, big.coords[0], atol=1e-3)

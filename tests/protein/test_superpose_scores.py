@@ -15,6 +15,7 @@ from ai4s_lab.protein import (
     kabsch,
     load_structure,
     rmsd,
+    sequence_alignment,
     superpose,
     tm_d0,
     tm_score,
@@ -223,3 +224,43 @@ def test_compiled_cpu_kabsch_equals_the_batched_torch_one() -> None:
     moved = line @ quarter_turn.T + 2.0
     r, t = sp._kabsch_numba(moved[None], line, None)
     torch.testing.assert_close(moved @ r[0].mT + t[0], line, rtol=0, atol=1e-12)
+
+
+def test_tm_score_equals_tmalign_on_every_nmr_model(ensemble) -> None:  # type: ignore[no-untyped-def]
+    # Where TM-align's own alignment is the identity, its final TM-score is the fixed-alignment
+    # search of the TM-score program (seed fit, select within d0_search - 1, refine within
+    # d0_search + 1): same numbers, not just close ones. Models 32 and 36 were 0.03 low.
+    ca = ensemble.coordinates("CA")
+    seq = ensemble.sequence
+    ours = tm_score(ca, ca[0], device="cpu").numpy()
+    compared = 0
+    for k in range(1, ensemble.n_models):
+        result = tmtools.tm_align(ca[k], ca[0], seq, seq)
+        if result.seqxA == seq and result.seqyA == seq:
+            assert ours[k] == pytest.approx(result.tm_norm_chain2, abs=1e-6), k
+            compared += 1
+    assert compared >= 30
+
+
+def test_sequence_alignment_with_selenocysteine(shared_data: Path) -> None:
+    # Selenoproteins (glutathione peroxidase, thioredoxin reductase) have SEC, one letter U,
+    # which BLOSUM62 lacks: it aligns as X instead of stopping the superposition.
+    path = shared_data / "protein" / "pdb1ubi.pdb"
+    lines = path.read_text().splitlines()
+    edited = [ln[:17] + "SEC" + ln[20:] if ln[22:26] == "  48" else ln for ln in lines]
+    mutant = load_structure("\n".join(edited))
+    assert mutant.sequence[47] == "U"
+    result = superpose(mutant, load_structure(path), alignment="sequence", device="cpu")
+    assert result.n_matched == 76
+    assert float(result.rmsd[0]) == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(InputError, match="empty sequence"):
+        sequence_alignment("", "ACD")
+
+
+def test_superpose_weights_of_the_wrong_length(ensemble) -> None:  # type: ignore[no-untyped-def]
+    reference = ensemble.with_coords(ensemble.coords[:1])
+    with pytest.raises(InputError, match="weights must be 20"):
+        superpose(ensemble, reference, weights=[1.0, 2.0, 3.0], device="cpu")
+    even = superpose(ensemble, reference, weights=np.ones(20), device="cpu")
+    plain = superpose(ensemble, reference, device="cpu")
+    np.testing.assert_allclose(even.rmsd.numpy(), plain.rmsd.numpy(), atol=1e-9)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from ai4s_lab.errors import DataFileError
 from ai4s_lab.protein import load_trajectory, rmsd_over_time, trajectory_table
@@ -66,3 +67,26 @@ def test_bad_trajectories(shared_data: Path, tmp_path: Path) -> None:
         )
     with pytest.raises(DataFileError, match="unknown trajectory format"):
         load_trajectory(top, shared_data / "protein" / "5h73.pdb")
+
+
+def test_truncated_trajectory_is_not_read_silently_short(shared_data: Path, tmp_path: Path) -> None:
+    pytest.importorskip("MDAnalysis")
+    topology = shared_data / "protein" / "md_1u19.pdb"
+    whole = (shared_data / "protein" / "md_1u19.xtc").read_bytes()
+    cut = tmp_path / "cut.xtc"
+    cut.write_bytes(whole[: len(whole) // 2])  # a copy interrupted half way
+    with pytest.raises(DataFileError, match="truncated") as err:
+        load_trajectory(topology, cut)
+    assert "cut.xtc" in str(err.value)
+    # the frames before the damage are still readable on request
+    first = load_trajectory(topology, cut, stop=5)
+    full = load_trajectory(topology, shared_data / "protein" / "md_1u19.xtc", stop=5)
+    np.testing.assert_array_equal(first.coords, full.coords)
+
+
+def test_numpy_integer_reference_frame(shared_data: Path) -> None:
+    trajectory = load_trajectory(shared_data / "protein" / "1l2y.pdb")
+    by_numpy = rmsd_over_time(trajectory, np.int64(3), device="cpu")
+    by_int = rmsd_over_time(trajectory, 3, device="cpu")
+    torch.testing.assert_close(by_numpy, by_int, rtol=0, atol=0)
+    assert float(by_numpy[3]) == pytest.approx(0.0, abs=1e-9)

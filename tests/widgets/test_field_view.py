@@ -189,6 +189,45 @@ def test_3d_fields_are_shown_as_z_slices() -> None:
     np.testing.assert_array_equal(np.frombuffer(view.frame, "<f4").reshape(8, 8), values[3])
 
 
+def test_geographic_dims_are_read_by_position_with_north_up() -> None:
+    # A (time, lat, lon) field stored north to south, as many climate files are: the view
+    # must flip it so y grows upwards, and a profile along a meridian of f = lat is f = lat.
+    times = np.array(["2020-01-01", "2020-01-02", "2020-01-03"], dtype="datetime64[ns]")
+    lat = np.linspace(80.0, -80.0, 17)
+    lon = np.linspace(0.0, 350.0, 36)
+    values = np.broadcast_to(lat[None, :, None] * (1 + np.arange(3))[:, None, None], (3, 17, 36))
+    field = xr.DataArray(
+        values.copy(), dims=("time", "lat", "lon"), coords={"time": times, "lat": lat, "lon": lon}
+    )
+    view = FieldView(field)
+    assert view.n_frames == 3 and view.n_slices == 1
+    assert view.axis_names == ["lat", "lon"] and view.time_name == "time"
+    assert view.time_labels == [f"time = 2020-01-0{day}" for day in (1, 2, 3)]
+    assert view.times == [0.0, 86400.0, 172800.0]
+    assert view.extent[2] == -80.0 and view.extent[3] > 80.0
+    first = np.frombuffer(view.frame, "<f4").reshape(17, 36)
+    np.testing.assert_array_equal(first[:, 0], np.sort(lat))
+    view.index = 2
+    view.profile = [100.0, -60.0, 100.0, 60.0]
+    _, along = view.profile_values(25)
+    np.testing.assert_allclose(along, 3 * np.linspace(-60.0, 60.0, 25), atol=1e-9)
+
+
+def test_named_dims_in_another_order_and_vertical_dims() -> None:
+    series = _series()
+    view = FieldView(series.transpose("x", "t", "y"))
+    reference = FieldView(series)
+    assert view.frame == reference.frame and view.times == reference.times
+    ocean = xr.DataArray(np.arange(3 * 4 * 5.0).reshape(3, 4, 5), dims=("depth", "lat", "lon"))
+    sliced = FieldView(ocean)
+    assert sliced.n_slices == 3 and sliced.n_frames == 1
+
+
+def test_a_dataset_with_one_variable_is_shown() -> None:
+    dataset = _series().to_dataset()
+    assert FieldView(dataset).frame == FieldView(dataset["vorticity"]).frame
+
+
 def test_vector_overlay_is_subsampled_binary() -> None:
     series = _series(size=64)
     view = FieldView(series, vectors=(series, -series))
@@ -203,7 +242,14 @@ def test_vector_overlay_is_subsampled_binary() -> None:
         (np.zeros(5), {}, InputError, "shape"),
         ("field", {}, InputError, "not an array"),
         (xr.DataArray(np.zeros((2, 4, 4)), dims=("batch", "y", "x")), {}, InputError, "isel"),
-        (xr.DataArray(np.zeros((4, 4)), dims=("a", "b")), {}, InputError, "dims"),
+        (xr.DataArray(np.zeros((2,) * 5), dims=tuple("abcde")), {}, InputError, "2 to 4 dims"),
+        (np.ones((4, 4)) + 1j, {}, InputError, "complex"),
+        (
+            xr.Dataset({"u": (("y", "x"), np.ones((4, 4))), "v": (("y", "x"), np.ones((4, 4)))}),
+            {},
+            InputError,
+            r"\['u', 'v'\]",
+        ),
         (np.zeros((4, 4)), {"colormap": "jet"}, ParameterError, "jet"),
         (np.zeros((4, 4)), {"range_mode": "fixed"}, ParameterError, "vmin < vmax"),
         (np.zeros((4, 4)), {"range_mode": "log"}, ParameterError, "range_mode='log'"),
@@ -268,6 +314,7 @@ def test_series_plays_in_jupyterlab(
     )
     later = canvas.screenshot(path=str(artifacts_dir / "field_view_playing.png"))
     page.click("button.fv-play")  # pause
+    assert page.inner_text(".fv-tlabel").startswith("t = ")
     a = np.asarray(Image.open(io.BytesIO(first)).convert("RGB"), dtype=int)
     b = np.asarray(Image.open(io.BytesIO(later)).convert("RGB"), dtype=int)
     assert a.shape == b.shape

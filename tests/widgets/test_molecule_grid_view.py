@@ -8,7 +8,7 @@ pytest.importorskip("rdkit")
 pytest.importorskip("anywidget")
 
 from ai4s_lab.errors import InputError
-from ai4s_lab.molecules import descriptors, read_molecules
+from ai4s_lab.molecules import descriptors, mol_to_svg, read_molecules
 from ai4s_lab.widgets import MoleculeGridView
 
 SMILES = ["CCO", "c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "CCN", "c1ccc2ccccc2c1", "CCCCCCCC", "O=C=O"]
@@ -55,3 +55,23 @@ def test_selection_reaches_python_and_html_fallback() -> None:
         grid.select([99])
     with pytest.raises(InputError, match="not in the data"):
         MoleculeGridView(read_molecules(SMILES).mols, columns=["nope"])
+
+
+def test_failed_parses_and_bad_settings_are_typed_errors() -> None:
+    from rdkit import Chem
+
+    mols = [Chem.MolFromSmiles("CCO"), None, Chem.MolFromSmiles("c1ccccc1")]
+    with pytest.raises(InputError, match=r"mols\[1\] is NoneType"):
+        MoleculeGridView(mols)
+    with pytest.raises(InputError, match=r"query: cannot parse SMILES 'C1CC'"):
+        MoleculeGridView(mols[::2], query="C1CC")
+    with pytest.raises(InputError, match="page_size=0"):
+        MoleculeGridView(mols[::2], page_size=0)
+    grid = MoleculeGridView(["CCO", "c1ccccc1O"], query="c1ccccc1")
+    assert [Chem.MolToSmiles(m) for m in grid.mols] == ["CCO", "Oc1ccccc1"]
+    phenol = Chem.MolFromSmiles("c1ccccc1O")
+    assert grid.cells[1]["svg"] == mol_to_svg(
+        phenol, highlight_atoms=list(phenol.GetSubstructMatch(Chem.MolFromSmiles("c1ccccc1")))
+    )
+    with pytest.raises(InputError, match="page_size=0"):
+        grid.page_size = 0

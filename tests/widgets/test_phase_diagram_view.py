@@ -109,3 +109,47 @@ def test_composition_map_view_overlays_criteria(shared_data: Path) -> None:
     assert len(view.where) == view.mask.sum()
     with pytest.raises(InputError, match="not a column"):
         CompositionMapView(frame, "conductivity")
+
+
+def test_composition_map_view_names_a_criterion_that_cannot_be_evaluated(
+    shared_data: Path,
+) -> None:
+    from ai4s_lab.widgets import CompositionMapView
+
+    frame = composition_map(["Li", "Fe", "O"], _diagram(shared_data), 0.25)
+    with pytest.raises(InputError, match=r"criterion 'fast'.*'conductivity > 1'.*hull_energy"):
+        CompositionMapView(frame, "hull_energy", criteria={"fast": "conductivity > 1"})
+
+
+def test_binary_composition_map_is_a_line_with_the_criteria_circled(shared_data: Path) -> None:
+    """composition_map gives binary tables; the view draws the value against the fraction of
+    the second element, in increasing order, and circles where the criteria hold."""
+    from ai4s_lab.widgets import CompositionMapView
+
+    pd = _diagram(shared_data, ["Li", "O"])
+    frame = composition_map(["Li", "O"], pd, 0.05)
+    view = CompositionMapView(frame, "hull_energy", criteria={"deep": "hull_energy < -1.5"})
+    line, circled = view.figure.data
+    assert line.type == "scatter" and circled.name == "deep"
+    np.testing.assert_allclose(line.x, np.sort(frame["O"].to_numpy()))
+    # each point's height is the hull energy at that composition (Li2O is on the hull)
+    for x, y in zip(line.x, line.y, strict=True):
+        assert y == pytest.approx(pd.hull_energy({"Li": 1 - x, "O": x}), abs=1e-12)
+    assert len(circled.x) == view.mask.sum() == (frame["hull_energy"] < -1.5).sum() > 0
+    assert np.all(np.asarray(circled.y) < -1.5)
+    assert "fraction of O" in view.figure.layout.xaxis.title.text
+
+
+def test_quaternary_composition_map_is_drawn_in_a_tetrahedron(shared_data: Path) -> None:
+    from ai4s_lab.materials import simplex_coordinates
+    from ai4s_lab.widgets.composition_map_view import composition_map_figure
+
+    frame = composition_map(["Li", "Fe", "O", "S"], lambda x: x[:, 0] - x[:, 3], 0.25)
+    figure = composition_map_figure(frame, "value", criteria={"li": "Li > 0.5"})
+    points, chosen = figure.data[:2]
+    xyz = simplex_coordinates(frame[["Li", "Fe", "O", "S"]].to_numpy())
+    np.testing.assert_allclose(np.column_stack([points.x, points.y, points.z]), xyz)
+    assert len(chosen.x) == int((frame["Li"] > 0.5).sum())
+    five = composition_map(["Li", "Fe", "O", "S", "P"], lambda x: x[:, 0], 0.5)
+    with pytest.raises(InputError, match="two, three or four element columns"):
+        composition_map_figure(five, "value")

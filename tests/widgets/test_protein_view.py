@@ -3,7 +3,11 @@ and the offline py3Dmol HTML."""
 
 from __future__ import annotations
 
+import json
 import re
+import warnings
+from io import StringIO
+from typing import Any
 
 import numpy as np
 import pytest
@@ -72,3 +76,234 @@ def test_pae_view_and_bad_arguments(model, tmp_path) -> None:  # type: ignore[no
         ProteinView(experimental, color_by="chain", style="ribbon")
     with pytest.raises(InputError, match="does not fit"):
         ContactMapView(np.zeros((3, 3)), experimental)
+
+
+def _two_chain_ubiquitin(chain_names: tuple[str, str] = ("A", "B")) -> object:
+    """Two copies of ubiquitin (1UBI) side by side, numbered 1-76 in each chain."""
+    gemmi = pytest.importorskip("gemmi")
+    st = gemmi.read_structure(str(example_file("pdb1ubi.pdb")))
+    st.remove_ligands_and_waters()
+    model = st[0]
+    copy = model[0].clone()
+    for residue in copy:
+        for atom in residue:
+            atom.pos = gemmi.Position(atom.pos.x + 40.0, atom.pos.y, atom.pos.z)
+    model.add_chain(copy)
+    model[0].name, model[1].name = chain_names
+    st.setup_entities()
+    return load_structure(st.make_mmcif_document().as_string())
+
+
+def test_contact_map_of_a_complex_keeps_the_chains_apart() -> None:
+    dimer = _two_chain_ubiquitin()
+    view = ProteinView(dimer, color_by="chain", backend="py3dmol")
+    cmap = ContactMapView(contact_map(dimer, device="cpu")[0], dimer, view)
+    heatmap = cmap.figure.data[0]
+    # one axis value a residue: residue 5 of chain A and of chain B are two rows, not one
+    assert len(set(heatmap.x)) == len(dimer.residue_ids) == 152
+    assert heatmap.x[4] != heatmap.x[76]
+    view.selected = [["B", 7, ""]]
+    x_lines = [shape.x0 for shape in cmap.figure.layout.shapes if shape.yref == "paper"]
+    assert x_lines == [heatmap.x[76 + 6]]  # residue 7 of chain B, not of chain A
+    # one chain numbered upwards keeps its residue numbers on the axis
+    monomer = load_structure(example_file("pdb1ubi.pdb"))
+    single = ContactMapView(contact_map(monomer, device="cpu")[0], monomer)
+    assert list(single.figure.data[0].x) == list(range(1, 77))
+
+
+def test_highlight_by_a_number_shared_by_chains_is_refused() -> None:
+    dimer = _two_chain_ubiquitin()
+    view = ProteinView(dimer, color_by="chain", backend="py3dmol")
+    with pytest.raises(InputError, match=r"ambiguous.*chain"):
+        view.highlight([10])
+    view.highlight([("B", 10)])
+    assert view.highlighted == [["B", 10, ""]]
+
+
+def test_py3dmol_selects_residues_with_insertion_codes(model) -> None:  # type: ignore[no-untyped-def]
+    lines = example_file("pdb1ubi.pdb").read_text().splitlines()
+    edited = []
+    for line in lines:  # residues 20 and 21 become 19A and 19B
+        if line.startswith("ATOM") and line[22:26].strip() in ("20", "21"):
+            icode = "A" if line[22:26].strip() == "20" else "B"
+            line = line[:22] + "  19" + icode + line[27:]
+        edited.append(line)
+    structure = load_structure("\n".join(edited))
+    view = ProteinView(structure, color_by="ss", backend="py3dmol")
+    view.highlight([("A", 19, "A")])
+    html = view.html()
+    # 3Dmol.js compares `resi` with the residue number: "19A" would select no atom
+    assert not re.search(r'"resi": "\d+[A-Za-z]"', html)
+    assert '"resi": 19, "icode": "A"' in html  # the highlight
+    # 19, 19A and 19B each get their own colour in 3Dmol.js
+    _assert_py3dmol_colours(view, html)
+
+
+def test_long_mmcif_chain_names_in_views() -> None:
+    dimer = _two_chain_ubiquitin(("AAA", "B-2"))
+    assert dimer.chains == ["AAA", "B-2"]
+    html = ProteinView(dimer, color_by="chain", backend="py3dmol").html()
+    assert "ATOM" in html
+    view = ProteinView(dimer, color_by="chain")
+    view._ngl.picked = {"atom1": {"resno": 3, "chainname": "B", "resname": "ILE"}}
+    assert view.selected == [["B-2", 3, ""]]  # the short PDB name maps back to the mmCIF one
+
+
+# -- what 3Dmol.js and NGL are sent ---------------------------------------------------------------
+def _js_calls(html: str, method: str) -> list[list[Any]]:
+    """The JSON arguments of every ``viewer.<method>(...)`` call in py3Dmol's HTML."""
+    decoder = json.JSONDecoder()
+    calls = []
+    for line in html.splitlines():
+        found = re.search(rf"\.{method}\(", line)
+        if not found:
+            continue
+        rest, args = line[found.end() :], []
+        while True:
+            value, end = decoder.raw_decode(rest)
+            args.append(value)
+            rest = rest[end:]
+            if not rest.startswith(","):
+                break
+            rest = rest[1:]
+        calls.append(args)
+    return calls
+
+
+def _sent_atoms(text: str, fmt: str) -> dict[str, np.ndarray]:
+    """Chain, residue number, insertion code and 3Dmol.js serial of each atom of the text sent
+    to a viewer, read by biotite (not by gemmi, which wrote it)."""
+    if fmt == "pdb":
+        from biotite.structure.io.pdb import PDBFile
+
+        atoms = PDBFile.read(StringIO(text)).get_structure(model=1)
+    else:
+        from biotite.structure.io import pdbx
+
+        with warnings.catch_warnings():  # no auth_atom_id: the label names are the same
+            warnings.simplefilter("ignore", UserWarning)
+            atoms = pdbx.get_structure(pdbx.CIFFile.read(StringIO(text)), model=1)
+    return {
+        "chain": atoms.chain_id,
+        "resi": atoms.res_id,
+        "icode": atoms.ins_code,
+        # 3Dmol.js's mmCIF reader numbers atoms by their row of _atom_site
+        "serial": np.arange(atoms.array_length()),
+    }
+
+
+def _selected(sent: dict[str, np.ndarray], selection: dict[str, Any], fmt: str) -> np.ndarray:
+    """3Dmol.js's atom selection, as a mask over the sent atoms: every key must match; a list
+    matches when any entry does; an ``"a-b"`` string matches the numbers a … b; its mmCIF
+    reader keeps no insertion code."""
+    mask = np.ones(len(sent["chain"]), dtype=bool)
+    for key, wanted in selection.items():
+        if key == "icode" and fmt != "pdb":
+            return np.zeros_like(mask)
+        values = np.where(sent[key] == "", " ", sent[key]) if key == "icode" else sent[key]
+        hit = np.zeros_like(mask)
+        for option in wanted if isinstance(wanted, list) else [wanted]:
+            bounds = re.match(r"(-?\d+)\s*-\s*(-?\d+)", option) if isinstance(option, str) else None
+            if bounds and values.dtype.kind in "iu":
+                hit |= (values >= int(bounds[1])) & (values <= int(bounds[2]))
+            else:
+                hit |= values == option
+        mask &= hit
+    return mask
+
+
+def _assert_py3dmol_colours(view: ProteinView, html: str) -> None:
+    """Every atom of every polymer residue of the sent text gets its residue's colour."""
+    (text, fmt), *_ = _js_calls(html, "addModel")
+    sent = _sent_atoms(text, fmt)
+    colour: dict[int, str] = {}
+    for selection, style in _js_calls(html, "setStyle"):
+        (spec,) = style.values()
+        scheme = spec["colorscheme"]
+        for i in np.flatnonzero(_selected(sent, selection, fmt)).tolist():
+            colour[i] = scheme["map"].get(str(sent[scheme["prop"]][i]), "default")
+    expected = dict(zip(view.residue_ids, view.colors, strict=True))
+    to_short = view._pdb_chain
+    short_expected = {(to_short[c], n, i): col for (c, n, i), col in expected.items()}
+    keys = zip(sent["chain"].tolist(), sent["resi"].tolist(), sent["icode"].tolist(), strict=True)
+    seen = set()
+    for i, key in enumerate(keys):
+        if key in short_expected:
+            seen.add(key)
+            assert colour.get(i) == short_expected[key], key
+    assert seen == set(short_expected)  # every residue is in the text
+
+
+def _large_complex(n_chains: int = 140) -> object:
+    """Copies of ubiquitin's backbone (1UBI) in ``n_chains`` chains named ``A0``, ``A1`` ...,
+    numbered on from chain to chain (residue numbers beyond 9999)."""
+    gemmi = pytest.importorskip("gemmi")
+    source = gemmi.read_structure(str(example_file("pdb1ubi.pdb")))
+    source.remove_ligands_and_waters()
+    model = gemmi.Model(1)
+    number = 0
+    for k in range(n_chains):
+        chain = gemmi.Chain(f"{chr(ord('A') + k // 10)}{k % 10}")
+        for res in source[0][0]:
+            number += 1
+            residue = gemmi.Residue()
+            residue.name, residue.seqid, residue.het_flag = res.name, gemmi.SeqId(number, " "), "A"
+            for atom in res:
+                if atom.name in ("N", "CA", "C", "O"):
+                    copy = atom.clone()
+                    copy.pos = gemmi.Position(
+                        atom.pos.x + 50.0 * (k % 12), atom.pos.y + 50.0 * (k // 12), atom.pos.z
+                    )
+                    residue.add_atom(copy)
+            chain.add_residue(residue)
+        model.add_chain(chain)
+    st = gemmi.Structure()
+    st.add_model(model)
+    st.setup_entities()
+    return load_structure(st.make_mmcif_document().as_string())
+
+
+def test_views_of_a_structure_beyond_the_pdb_format_get_every_residue() -> None:
+    pytest.importorskip("biotite")
+    big = _large_complex()
+    assert len(big.chains) == 140 and len(big.residue_ids) == 10_640
+    assert max(num for _, num, _ in big.residue_ids) > 9999  # hybrid-36 in PDB text
+    view = ProteinView(big, color_by="chain", backend="py3dmol")
+    assert view.text_format == "cif"
+    html = view.html()
+    _assert_py3dmol_colours(view, html)  # 140 chains, 10,640 residues, each its colour
+    ngl = ProteinView(big, color_by="ss")
+    (load,) = [m for m in ngl._ngl._ngl_msg_archive if m.get("methodName") == "loadFile"]
+    assert load["kwargs"]["ext"] == "cif"
+    sent = _sent_atoms(load["args"][0]["data"], "cif")
+    columns = (sent["chain"].tolist(), sent["resi"].tolist(), sent["icode"].tolist())
+    assert set(zip(*columns, strict=True)) == set(big.residue_ids)
+    assert len(sent["chain"]) == big.n_atoms
+    ngl._ngl.picked = {"atom1": {"resno": 10_640, "chainname": "N9", "resname": "GLY"}}
+    assert ngl.selected == [["N9", 10_640, ""]]
+
+
+def test_insertion_codes_beyond_the_pdb_format_keep_their_colours() -> None:
+    pytest.importorskip("biotite")
+    gemmi = pytest.importorskip("gemmi")
+    st = gemmi.read_structure(str(example_file("pdb1ubi.pdb")))
+    st.remove_ligands_and_waters()
+    for residue in st[0][0]:  # numbers beyond 9999; residues 20 and 21 become 10019A, 10019B
+        num = residue.seqid.num
+        icode = {20: "A", 21: "B"}.get(num, " ")
+        residue.seqid = gemmi.SeqId(10_019 if icode != " " else 10_000 + num, icode)
+    st.setup_entities()
+    structure = load_structure(st.make_mmcif_document().as_string())
+    assert ("A", 10_019, "A") in structure.residue_ids
+    view = ProteinView(structure, color_by=np.arange(76.0), backend="py3dmol")
+    assert view.text_format == "cif"
+    _assert_py3dmol_colours(view, view.html())
+
+
+def test_a_view_of_a_model_that_does_not_exist_is_refused() -> None:
+    ensemble = load_structure(example_file("1l2y.pdb"))
+    for backend in ("py3dmol", "nglview"):
+        with pytest.raises(InputError, match=r"model=38 is out of range.*38 model"):
+            ProteinView(ensemble, color_by="chain", backend=backend, model=38)
+    last = ProteinView(ensemble, color_by="chain", backend="py3dmol", model=-1)
+    assert last.model == 37

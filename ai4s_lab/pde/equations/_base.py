@@ -42,6 +42,8 @@ class Equation(ABC):
     dealias: ClassVar[bool] = False
     #: Smallest number of points per axis (dealiased equations need a few resolved modes).
     min_points: ClassVar[int] = 4
+    #: A ready-made initial condition, named in errors about the number of fields.
+    example_initial: ClassVar[str] = "pde.initial.random_field(eq.grid(128), seed=0)"
 
     fields: tuple[str, ...] = ("u",)
     #: Space dimensions when the equation fixes them (Navier–Stokes 2D, Kuramoto–Sivashinsky 1D).

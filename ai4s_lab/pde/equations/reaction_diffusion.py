@@ -39,6 +39,7 @@ class GrayScott(Equation):
 
     name: ClassVar[str] = "gray-scott"
     default_length: ClassVar[float] = 2.5
+    example_initial: ClassVar[str] = "pde.initial.gray_scott_seed(eq.grid(128))"
 
     def __init__(
         self,

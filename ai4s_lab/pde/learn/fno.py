@@ -218,10 +218,14 @@ class FNO(nn.Module):
         expected = 2 + self.ndim
         if x.ndim != expected or x.shape[1] != self.in_channels:
             grid = "x" if self.ndim == 1 else "y, x"
+            fix = (
+                "add the channel axis, e.g. x[:, None]"
+                if x.ndim == expected - 1 and self.in_channels == 1
+                else "check the channel axis and the number of space dimensions"
+            )
             raise InputError(
                 f"{name} has shape {tuple(x.shape)}; this {self.ndim}D FNO expects "
-                f"(batch, {self.in_channels}, {grid}) — check the channel axis and the number "
-                "of space dimensions"
+                f"(batch, {self.in_channels}, {grid}) — {fix}"
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

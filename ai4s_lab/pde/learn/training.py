@@ -378,7 +378,10 @@ def _epochs(
             }
             history.append(record)
             bar.update(1)
-            bar.set_postfix(train=f"{record['train_loss']:.3e}", val=f"{record['val_loss']:.3e}")
+            losses = {"train": f"{record['train_loss']:.3e}"}
+            if val is not None:
+                losses["val"] = f"{record['val_loss']:.3e}"
+            bar.set_postfix(losses)
             last = epoch + 1 == epochs
             stop = callback is not None and callback(dict(record)) is False
             if path is not None and ((epoch + 1) % checkpoint_every == 0 or last or stop):

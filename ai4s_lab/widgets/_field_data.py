@@ -1,0 +1,185 @@
+"""Turn what a user hands to :class:`~ai4s_lab.widgets.FieldView` into (t, z, y, x) frames.
+
+Accepted: NumPy and torch arrays ``(y, x)`` / ``(t, y, x)``, and xarray DataArrays (or a Dataset
+holding one variable) of 2 to 4 dims. A DataArray's last two dims are the image axes whatever
+their names (``lat``/``lon`` as well as ``y``/``x``); a leading dim is time, unless it is named
+like a vertical axis (``z``, ``depth``, ``level``...), in which case it is sliced. Dims named
+``t``, ``z``, ``y``, ``x`` in another order are transposed first. Image axes with descending
+coordinates (latitude from north to south) are flipped so that y grows upwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ai4s_lab.errors import InputError
+
+#: Leading dims with these names (case-insensitive) are shown as slices, not as frames.
+VERTICAL_DIMS = frozenset({"z", "depth", "level", "lev", "height", "altitude", "plev", "pressure"})
+_CANONICAL = ("t", "z", "y", "x")
+
+
+@dataclass
+class FieldData:
+    """Frames ``(t, z, y, x)`` as float64 and what describes them."""
+
+    values: np.ndarray
+    times: list[float]
+    time_labels: list[str]
+    time_name: str
+    coords: dict[str, np.ndarray]
+    axis_names: tuple[str, str]
+    name: str
+    units: str
+
+
+def read_field(data: Any) -> FieldData:
+    """Frames of ``data`` (see the module docstring); :class:`InputError` if it cannot be shown."""
+    if hasattr(data, "data_vars"):
+        data = _only_variable(data)
+    if hasattr(data, "dims") and hasattr(data, "values"):
+        field = _read_data_array(data)
+    else:
+        field = _read_array(data)
+    if field.values.size == 0:
+        raise InputError(f"FieldView got an empty field (shape {field.values.shape})")
+    return field
+
+
+def upper_edge(axis: np.ndarray) -> float:
+    """Right edge of the last cell of a uniform axis."""
+    if len(axis) < 2:
+        return float(axis[0]) + 1.0
+    return float(axis[-1] + (axis[-1] - axis[-2]))
+
+
+def _only_variable(dataset: Any) -> Any:
+    names = list(dataset.data_vars)
+    if len(names) != 1:
+        raise InputError(
+            f"FieldView got a Dataset with variables {names}; pass one of them, "
+            f"e.g. FieldView(ds[{names[0]!r}])"
+            if names
+            else "FieldView got a Dataset with no data variables"
+        )
+    return dataset[names[0]]
+
+
+def _float_values(raw: Any, what: str) -> np.ndarray:
+    array = np.asarray(raw)
+    if np.iscomplexobj(array):
+        raise InputError(
+            f"FieldView got complex values ({what}); show a real part: field.real, field.imag "
+            "or abs(field)"
+        )
+    try:
+        return np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"FieldView got {what}, not an array of numbers") from err
+
+
+def _read_array(data: Any) -> FieldData:
+    raw = data.detach().cpu().numpy() if hasattr(data, "detach") else data
+    values = _float_values(raw, type(data).__name__)
+    if values.ndim not in (2, 3):
+        raise InputError(
+            f"FieldView got an array of shape {values.shape}; use (y, x) or (t, y, x), or an "
+            "xarray.DataArray for 3D fields"
+        )
+    values = (values[None] if values.ndim == 2 else values)[:, None]
+    ny, nx = values.shape[-2:]
+    return FieldData(
+        values=values,
+        times=[float(i) for i in range(values.shape[0])],
+        time_labels=[],
+        time_name="t",
+        coords={"y": np.arange(ny, dtype=np.float64), "x": np.arange(nx, dtype=np.float64)},
+        axis_names=("y", "x"),
+        name="field",
+        units="",
+    )
+
+
+def _roles(dims: tuple[str, ...]) -> tuple[str | None, str | None, str, str]:
+    """(time, vertical, y, x) dims of a DataArray, ``None`` where absent."""
+    if "batch" in dims:
+        raise InputError(
+            f"FieldView got dims {dims}; select one sample first, e.g. "
+            "ds['vorticity'].isel(batch=0)"
+        )
+    if len(dims) not in (2, 3, 4):
+        raise InputError(
+            f"FieldView got dims {dims}; use 2 to 4 dims: (y, x), (t, y, x), (z, y, x) or "
+            "(t, z, y, x) (other names are read by position)"
+        )
+    if len(dims) == 2:
+        return None, None, dims[0], dims[1]
+    if len(dims) == 4:
+        return dims[0], dims[1], dims[2], dims[3]
+    lead = dims[0]
+    if str(lead).lower() in VERTICAL_DIMS:
+        return None, lead, dims[1], dims[2]
+    return lead, None, dims[1], dims[2]
+
+
+def _read_data_array(data: Any) -> FieldData:
+    dims = tuple(str(d) for d in data.dims)
+    if set(dims) <= set(_CANONICAL) and {"y", "x"} <= set(dims):
+        order = tuple(d for d in _CANONICAL if d in dims)
+        if order != dims:
+            data = data.transpose(*order)
+            dims = order
+    time_dim, z_dim, y_dim, x_dim = _roles(dims)
+    values = _float_values(data.values, f"dims {dims}")
+    if time_dim is None:
+        values = values[None]
+    if z_dim is None:
+        values = values[:, None]
+    coords = {}
+    for key, dim, axis in (("y", y_dim, -2), ("x", x_dim, -1)):
+        axis_values = _axis(data, dim, values.shape[axis])
+        if len(axis_values) > 1 and axis_values[-1] < axis_values[0]:
+            axis_values = axis_values[::-1]
+            values = np.flip(values, axis=axis)
+        coords[key] = axis_values
+    times, labels = _times(data, time_dim, values.shape[0])
+    return FieldData(
+        values=np.ascontiguousarray(values),
+        times=times,
+        time_labels=labels,
+        time_name=time_dim or "t",
+        coords=coords,
+        axis_names=(y_dim, x_dim),
+        name=str(data.name) if data.name is not None else "field",
+        units=str(data.attrs.get("units", "")),
+    )
+
+
+def _axis(data: Any, dim: str, size: int) -> np.ndarray:
+    """Numeric coordinates of ``dim``, or 0, 1, 2... where it has none (or none numeric)."""
+    if dim in data.coords:
+        raw = np.asarray(data[dim].values)
+        if raw.ndim == 1 and np.issubdtype(raw.dtype, np.number) and np.isfinite(raw).all():
+            return raw.astype(np.float64)
+    return np.arange(size, dtype=np.float64)
+
+
+def _times(data: Any, dim: str | None, count: int) -> tuple[list[float], list[str]]:
+    """Frame times as numbers (for the slider) and, where they are not numbers, as labels."""
+    if dim is None:
+        return [0.0], []
+    if dim not in data.coords:
+        return [float(i) for i in range(count)], []
+    raw = np.asarray(data[dim].values)
+    if np.issubdtype(raw.dtype, np.datetime64):
+        seconds = (raw - raw[0]) / np.timedelta64(1, "s")
+        labels = [f"{dim} = {text}" for text in np.datetime_as_string(raw, unit="auto")]
+        return [float(s) for s in seconds], labels
+    if np.issubdtype(raw.dtype, np.timedelta64):
+        return [float(s) for s in raw / np.timedelta64(1, "s")], []
+    if np.issubdtype(raw.dtype, np.number):
+        return [float(t) for t in raw], []
+    return [float(i) for i in range(count)], [f"{dim} = {value}" for value in raw]

@@ -1,0 +1,71 @@
+"""The run catalog and the sweep index with damaged, foreign and uneven input (no kernels)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ai4s_lab.errors import DataFileError
+from ai4s_lab.pipelines import RunCatalog, write_index
+from ai4s_lab.pipelines.catalog import read_catalog
+
+
+def _rows(n: int) -> list[dict[str, object]]:
+    return [
+        {"run_id": f"r{i}", "sweep": "s", "position": i, "notebook": "nb.ipynb",
+         "notebook_sha256": "0" * 64, "parameters": {"n": i}}
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_a_file_that_is_not_sqlite_is_a_data_file_error(tmp_path: Path) -> None:
+    junk = tmp_path / "catalog.sqlite"
+    junk.write_text("not a database, just text\n" * 100)
+    with pytest.raises(DataFileError, match="cannot be opened as a run catalog"):
+        RunCatalog(tmp_path)
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE runs (id INTEGER, name TEXT)")
+    with pytest.raises(DataFileError, match="'runs' table that is not a run catalog's"):
+        RunCatalog(path)
+    with sqlite3.connect(path) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(runs)")]
+    assert columns == ["id", "name"]
+
+
+def test_a_damaged_row_is_reported_and_the_others_kept(tmp_path: Path) -> None:
+    catalog = RunCatalog(tmp_path)
+    catalog.add_pending(_rows(3))
+    with sqlite3.connect(catalog.path) as conn:
+        conn.execute("UPDATE runs SET parameters = '{broken' WHERE run_id = 'r1'")
+        conn.execute("UPDATE runs SET recorded = '[1, 2]' WHERE run_id = 'r2'")
+    for runs in (catalog.runs(), read_catalog(catalog.path)):
+        assert [r["run_id"] for r in runs] == ["r0", "r1", "r2"]
+        assert "problems" not in runs[0] and runs[0]["parameters"] == {"n": 0}
+        assert runs[1]["parameters"] == {} and "'parameters'" in runs[1]["problems"][0]
+        assert runs[2]["recorded"] == {} and "'recorded'" in runs[2]["problems"][0]
+    frame = catalog.to_frame()
+    assert len(frame) == 3 and frame["problems"].notna().tolist() == [False, True, True]
+    page = write_index(tmp_path, catalog.runs(), title="t").read_text()
+    assert "column &#x27;parameters&#x27; is not a JSON object" in page
+
+
+def test_index_of_runs_with_missing_and_structured_parameters(tmp_path: Path) -> None:
+    """A CSV list leaves a parameter at its default in some rows (absent from those runs); a
+    parameter may be a dict. Charts must still be drawn for every recorded number."""
+    runs = [
+        {"run_id": "a" * 16, "position": 0, "status": "succeeded",
+         "parameters": {"n": 1, "opts": {"k": 1}}, "recorded": {"err": 0.5}},
+        {"run_id": "b" * 16, "position": 1, "status": "succeeded",
+         "parameters": {"opts": {"k": 2}}, "recorded": {"err": 0.25}},
+        {"run_id": "c" * 16, "position": 2, "status": "succeeded",
+         "parameters": {"n": 3, "opts": {"k": 1}}, "recorded": {"err": 0.125}},
+    ]  # fmt: skip
+    page = write_index(tmp_path, runs, title="uneven").read_text()
+    assert "err vs n" in page and "err vs opts" in page
+    assert page.count("<tr>") == 1 + len(runs)
