@@ -40,15 +40,15 @@ def _fresh_import(code: str) -> dict[str, object]:
     return result
 
 
-def test_import_is_light_and_fast() -> None:
+def test_import_is_light() -> None:
+    """``import ai4s_lab`` loads none of the heavy libraries (its speed is in bench/, not here:
+    a timed test fails on a loaded machine for no fault of the code)."""
     code = (
-        "import json, sys, time; t = time.perf_counter(); import ai4s_lab; "
-        "d = time.perf_counter() - t; "
-        f"print(json.dumps({{'seconds': d, 'loaded': [m for m in {HEAVY!r} if m in sys.modules]}}))"
+        "import json, sys; import ai4s_lab; "
+        f"print(json.dumps({{'loaded': [m for m in {HEAVY!r} if m in sys.modules]}}))"
     )
     result = _fresh_import(code)
     assert result["loaded"] == []
-    assert isinstance(result["seconds"], float) and result["seconds"] < 1.0
 
 
 def test_public_api_is_declared() -> None:
