@@ -84,13 +84,18 @@ function render({ model, el: root }) {
     const [x0, x1, y0, y1] = model.get("extent");
     return [((x - x0) / (x1 - x0)) * w, ((y1 - y) / (y1 - y0)) * h];
   };
-  const sample = (x, y) => {
+  // The extent spans whole cells centred on the samples: the cell under (x, y) is the
+  // nearest sample, returned with its own coordinates.
+  const nearest = (x, y) => {
     const [ny, nx] = dims();
     const [x0, x1, y0, y1] = model.get("extent");
     const j = Math.min(nx - 1, Math.max(0, Math.floor(((x - x0) / (x1 - x0)) * nx)));
     const i = Math.min(ny - 1, Math.max(0, Math.floor(((y - y0) / (y1 - y0)) * ny)));
-    return frame[i * nx + j];
+    const xj = x0 + ((j + 0.5) / nx) * (x1 - x0);
+    const yi = y0 + ((i + 0.5) / ny) * (y1 - y0);
+    return [xj, yi, frame[i * nx + j]];
   };
+  const sample = (x, y) => nearest(x, y)[2];
 
   function draw() {
     const [ny, nx] = dims();
@@ -277,7 +282,8 @@ function render({ model, el: root }) {
   overlay.addEventListener("mousemove", (event) => {
     const [x, y] = toData(event.offsetX, event.offsetY);
     const [yName, xName] = model.get("axis_names");
-    readout.textContent = `${xName} = ${fmt(x)}, ${yName} = ${fmt(y)}, ${model.get("name")} = ${fmt(sample(x, y))}`;
+    const [xs, ys, value] = nearest(x, y);
+    readout.textContent = `${xName} = ${fmt(xs)}, ${yName} = ${fmt(ys)}, ${model.get("name")} = ${fmt(value)}`;
     if (drag) {
       model.set("profile", [drag[0], drag[1], x, y]);
       drawOverlay();

@@ -49,11 +49,13 @@ def read_field(data: Any) -> FieldData:
     return field
 
 
-def upper_edge(axis: np.ndarray) -> float:
-    """Right edge of the last cell of a uniform axis."""
+def cell_bounds(axis: np.ndarray) -> tuple[float, float]:
+    """Outer edges of the cells centred on the samples of a uniform axis: the first sample
+    minus half a spacing and the last plus half (a single sample gets a unit cell)."""
     if len(axis) < 2:
-        return float(axis[0]) + 1.0
-    return float(axis[-1] + (axis[-1] - axis[-2]))
+        return float(axis[0]) - 0.5, float(axis[0]) + 0.5
+    half = 0.5 * float(axis[-1] - axis[-2])
+    return float(axis[0]) - half, float(axis[-1]) + half
 
 
 def _only_variable(dataset: Any) -> Any:

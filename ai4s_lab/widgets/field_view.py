@@ -20,7 +20,7 @@ import numpy as np
 
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import InputError, ParameterError
-from ai4s_lab.widgets._field_data import read_field, upper_edge
+from ai4s_lab.widgets._field_data import cell_bounds, read_field
 from ai4s_lab.widgets._frontend import frontend_file
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ class FieldView(anywidget.AnyWidget):
             time_labels=field.time_labels,
             time_name=field.time_name,
             axis_names=list(field.axis_names),
-            extent=[float(x[0]), float(upper_edge(x)), float(y[0]), float(upper_edge(y))],
+            extent=[*cell_bounds(x), *cell_bounds(y)],  # each sample a pixel centre
             name=field.name,
             units=field.units,
             colormap=colormap,

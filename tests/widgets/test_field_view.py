@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -92,7 +93,8 @@ def test_browser_index_change_sends_that_frame() -> None:
     np.testing.assert_allclose(frame, series.isel(t=2).values, rtol=1e-6)
     assert comm.messages
     assert view.times == [0.0, 0.5, 1.0] and view.name == "vorticity" and view.units == "1/s"
-    assert view.extent == [0.0, 8.0, 0.0, 4.0]
+    # each sample is the centre of its pixel: x = 0, 0.5, ..., 7.5 -> cells from -0.25 to 7.75
+    assert view.extent == [-0.25, 7.75, -0.125, 3.875]
 
 
 def test_range_modes() -> None:
@@ -204,7 +206,7 @@ def test_geographic_dims_are_read_by_position_with_north_up() -> None:
     assert view.axis_names == ["lat", "lon"] and view.time_name == "time"
     assert view.time_labels == [f"time = 2020-01-0{day}" for day in (1, 2, 3)]
     assert view.times == [0.0, 86400.0, 172800.0]
-    assert view.extent[2] == -80.0 and view.extent[3] > 80.0
+    assert view.extent[:2] == [-5.0, 355.0] and view.extent[2:] == [-85.0, 85.0]
     first = np.frombuffer(view.frame, "<f4").reshape(17, 36)
     np.testing.assert_array_equal(first[:, 0], np.sort(lat))
     view.index = 2
@@ -322,8 +324,21 @@ def test_series_plays_in_jupyterlab(
     hover = page.query_selector(".ai4s-field-view canvas:nth-of-type(2)")
     assert hover is not None
     box = hover.bounding_box()
+    # the readout names the sample under the cursor: its coordinates and its value
+    shown = int(page.evaluate("document.querySelector('.ai4s-field-view').dataset.frameIndex"))
+    spacing = 2 * np.pi / 256
+    for i, j in ((0, 0), (37, 200), (255, 91)):
+        column, row = (j + 0.5) / 256, 1 - (i + 0.5) / 256  # y grows upwards
+        page.mouse.move(box["x"] + column * box["width"], box["y"] + row * box["height"])
+        readout = page.inner_text(".fv-readout")
+        found = re.fullmatch(r"x = (\S+), y = (\S+), wave = (\S+)", readout.strip())
+        assert found, readout
+        x, y, value = (float(v) for v in found.groups())
+        assert x == pytest.approx(j * spacing, abs=1e-3), readout
+        assert y == pytest.approx(i * spacing, abs=1e-3), readout
+        exact = np.sin(j * spacing - 4 * 0.05 * shown) * np.cos(i * spacing)
+        assert value == pytest.approx(exact, rel=1e-3, abs=1e-4), (i, j, readout)
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    assert "wave =" in page.inner_text(".fv-readout")
     # drag a line: the profile plot appears and has a curve in it
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.2, steps=5)
