@@ -33,6 +33,16 @@ def _missing_module_skip(report: pytest.TestReport) -> bool:
     return "could not import" in reason
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto``: one worker per CPU this run may use. pytest-xdist counts the host's CPUs
+    (psutil), which in a container with a CPU quota starts many times too many workers."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist reads it
+    from ai4s_lab._cpus import usable_cpus
+
+    return usable_cpus()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Groups for ``pytest -n N --dist loadgroup`` (what ``make test`` runs): the tests of the
