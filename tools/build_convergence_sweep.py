@@ -1,9 +1,12 @@
 """Writes notebooks/convergence_sweep.ipynb (run: python tools/build_convergence_sweep.py)."""
 
+import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _notebook import write_notebook
 
 cells = [
     new_markdown_cell(
@@ -93,10 +96,4 @@ cells = [
     ),
 ]
 
-nb = new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-nb.metadata["language_info"] = {"name": "python"}
-target = Path(__file__).resolve().parent.parent / "notebooks" / "convergence_sweep.ipynb"
-nbformat.validate(nb)
-nbformat.write(nb, target)
-print(f"wrote {target}")
+write_notebook(cells, "convergence_sweep.ipynb")

@@ -3,10 +3,13 @@
 Run: python tools/build_neural_operator.py
 """
 
+import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _notebook import write_notebook
 
 cells = [
     new_markdown_cell(
@@ -145,9 +148,4 @@ cells = [
     ),
 ]
 
-nb = new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-nb.metadata["language_info"] = {"name": "python"}
-out = Path(__file__).resolve().parent.parent / "notebooks" / "neural_operator.ipynb"
-nbformat.write(nb, out)
-print(f"wrote {out}")
+write_notebook(cells, "neural_operator.ipynb")

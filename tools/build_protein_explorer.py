@@ -3,10 +3,13 @@
 Run: python tools/build_protein_explorer.py
 """
 
+import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _notebook import write_notebook
 
 cells = [
     new_markdown_cell(
@@ -137,10 +140,4 @@ cells = [
     ),
 ]
 
-nb = new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-nb.metadata["language_info"] = {"name": "python"}
-target = Path(__file__).resolve().parent.parent / "notebooks" / "protein_explorer.ipynb"
-nbformat.validate(nb)
-nbformat.write(nb, target)
-print(f"wrote {target}")
+write_notebook(cells, "protein_explorer.ipynb")
