@@ -20,7 +20,11 @@ def write_notebook(cells: list[Any], name: str) -> Path:
     for index, cell in enumerate(cells):
         cell.id = f"cell-{index:02d}"
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     nbformat.validate(nb)
     target = NOTEBOOKS / name
