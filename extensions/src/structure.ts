@@ -96,6 +96,19 @@ export function checkStructure(text: string, format: StructureFormat): number {
   }
 }
 
+/**
+ * Stop a 3Dmol.js viewer from drawing until `releaseDrawing`. Most viewer calls (clear, zoomTo,
+ * resize) draw the whole scene, and one draw of a large structure takes a good part of a second
+ * with a software GL: a file is drawn once, when its scene is complete.
+ */
+function holdDrawing(viewer: any): void {
+  viewer.show = () => undefined; // shadows GLViewer.show, which every draw goes through
+}
+
+function releaseDrawing(viewer: any): void {
+  delete viewer.show;
+}
+
 export class StructureViewer extends Widget implements IRenderMime.IRenderer {
   constructor(
     private readonly format: StructureFormat,
@@ -107,6 +120,7 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
     this._canvasHost.className = 'ai4s-StructureViewer-canvas';
     this._status = document.createElement('div');
     this._status.className = 'ai4s-StructureViewer-status';
+    this._status.textContent = 'loading…';
     this.node.appendChild(this._canvasHost);
     this.node.appendChild(this._status);
   }
@@ -119,8 +133,9 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
       const declared = checkStructure(text, this.format);
       const tCheck = performance.now();
       const viewer = this.ensureViewer();
+      holdDrawing(viewer);
       if (this._hasModel) {
-        viewer.clear(); // clear() renders: skip it for the first file, the scene is empty
+        viewer.clear();
       }
       const t0 = performance.now();
       const parsed = viewer.addModel(text, this.format);
@@ -144,11 +159,12 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
       }
       const t2 = performance.now();
       viewer.zoomTo();
-      viewer.resize();
-      viewer.render();
+      releaseDrawing(viewer);
+      viewer.render(); // builds the scene and draws it, once
       const t3 = performance.now();
       this.node.dataset.timings = JSON.stringify({
-        check: tCheck - started, viewer: t0 - tCheck, viewerCreatedEarly: this._createdEarly, parse: t1 - t0, style: t2 - t1, render: t3 - t2
+        check: tCheck - started, viewer: t0 - tCheck, viewerCreatedEarly: this._createdEarly, parse: t1 - t0, style: t2 - t1, render: t3 - t2,
+        attachedAt: this._attachedAt, earlyViewer: this._earlyViewerMs, startedAt: started
       });
       const chains = new Set(atoms.map((a: any) => a.chain)).size;
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
@@ -162,15 +178,22 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.showError(message);
+    } finally {
+      if (this._viewer !== null) {
+        releaseDrawing(this._viewer);
+      }
     }
   }
 
   protected onAfterAttach(): void {
     // Creating the WebGL viewer takes seconds with a software GL: start it while the file is
     // still being fetched, not after.
+    this._attachedAt = performance.now();
     window.setTimeout(() => {
       if (!this.hasClass('ai4s-mod-error') && this._viewer === null) {
+        const t = performance.now();
         this.ensureViewer();
+        this._earlyViewerMs = performance.now() - t;
         this._createdEarly = true;
       }
     }, 0);
@@ -178,20 +201,12 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
 
   private ensureViewer(): any {
     if (this._viewer === null) {
+      // 3Dmol.js follows the canvas host's size itself (a ResizeObserver) and draws on each
+      // change; until the first structure is there, those draws would only show a blank scene.
       this._viewer = $3Dmol.createViewer(this._canvasHost, { backgroundColor: 'white' });
+      holdDrawing(this._viewer);
     }
     return this._viewer;
-  }
-
-  protected onResize(): void {
-    if (this._viewer !== null) {
-      this._viewer.resize();
-      this._viewer.render();
-    }
-  }
-
-  protected onAfterShow(): void {
-    this.onResize();
   }
 
   private showError(message: string): void {
@@ -209,6 +224,8 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
   private _viewer: any = null;
   private _hasModel = false;
   private _createdEarly = false;
+  private _attachedAt = 0;
+  private _earlyViewerMs = 0;
   private _canvasHost: HTMLDivElement;
   private _status: HTMLDivElement;
 }

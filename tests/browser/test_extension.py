@@ -116,6 +116,48 @@ def test_small_molecule_formats_open(
     assert lab_page.errors == []
 
 
+def _canvas_png(page: Any) -> bytes:
+    return page.query_selector(f"{VIEWER} canvas").screenshot()
+
+
+def test_viewer_draws_again_on_rotation_resize_and_reload(
+    jupyter_lab: LabServer, lab_page: Any, shared_data: Path
+) -> None:
+    """The viewer draws a file once, when its scene is complete; after that every change is
+    drawn: a mouse drag rotates the molecule, a smaller window redraws the canvas at its new
+    size, and a file changed on disk and reloaded shows the new structure."""
+    relpath = jupyter_lab.add(shared_data / "protein" / "pdb1ubi.pdb", "reloaded.pdb")
+    goto_lab(lab_page, jupyter_lab)
+    open_in_lab(lab_page, relpath, READY)
+    lab_page.wait_for_timeout(300)
+    drawn = _canvas_png(lab_page)
+
+    box = lab_page.query_selector(f"{VIEWER} canvas").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    lab_page.mouse.move(x, y)
+    lab_page.mouse.down()
+    lab_page.mouse.move(x + 120, y + 40, steps=8)
+    lab_page.mouse.up()
+    lab_page.wait_for_timeout(300)
+    rotated = _canvas_png(lab_page)
+    assert rotated != drawn, "a drag did not rotate the view"
+
+    lab_page.set_viewport_size({"width": 900, "height": 700})
+    lab_page.wait_for_timeout(500)
+    smaller = lab_page.query_selector(f"{VIEWER} canvas").bounding_box()
+    assert smaller["width"] < box["width"]
+    assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20, "blank after a resize"
+
+    served = jupyter_lab.root / relpath
+    served.write_text((shared_data / "protein" / "5h73.pdb").read_text())
+    lab_page.evaluate("() => window.jupyterapp.commands.execute('docmanager:reload')")
+    atoms = str(_count_atoms(shared_data / "protein" / "5h73.pdb"))
+    lab_page.wait_for_selector(f'{VIEWER}[data-atoms="{atoms}"]', timeout=30_000)
+    lab_page.wait_for_timeout(300)
+    assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20, "blank after a reload"
+    assert lab_page.errors == []
+
+
 MALFORMED = [
     ("broken.pdb", "HEADER    NOT REALLY\nREMARK nothing here\n", "no ATOM or HETATM records"),
     ("shifted.pdb", "ATOM      1  N   MET A   1      abc    def    ghi\n", "line 1: no x, y, z"),
