@@ -5,6 +5,10 @@ Two things papermill's default manager does not give a pipeline:
 - **Environment per kernel.** A run tells its kernel where its run folder is through the
   kernel's environment. Runs of a sweep start kernels from several threads at once, so this is
   passed to each kernel, never through ``os.environ``.
+- **Unix sockets, not TCP.** On POSIX systems a run's kernel talks to the runner over Unix
+  domain sockets in the temporary folder (ZeroMQ ``ipc`` transport): no port is opened to other
+  users of the machine, and ipykernel has no reason to warn, once per run, that its traffic is
+  sent in plain text over TCP. Elsewhere (Windows) the transport stays TCP on localhost.
 - **Shutdown in the background.** When the last cell has run and the notebook is saved, the
   run is done; the kernel still gets its graceful exit (interrupt, shutdown request, then, after
   ``shutdown_wait_time / 2`` s, SIGTERM, and SIGKILL after as long again; jupyter_client's own
@@ -19,7 +23,9 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -43,6 +49,7 @@ def kernel_manager_class(env: Mapping[str, str]) -> type:
     class RunKernelManager(AsyncKernelManager):
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             kw["env"] = {**kw.get("env", os.environ), **extra}
+            _use_unix_sockets(self)
             await super().start_kernel(**kw)
 
         async def shutdown_kernel(  # type: ignore[override]
@@ -62,6 +69,27 @@ def kernel_manager_class(env: Mapping[str, str]) -> type:
             await self.cleanup_resources()
 
     return RunKernelManager
+
+
+# Unix socket paths are limited to 104-108 bytes; the sockets are "<base>-<port>".
+_MAX_SOCKET_BASE = 90
+
+
+def _socket_folder() -> str:
+    return tempfile.gettempdir()
+
+
+def _use_unix_sockets(manager: Any) -> None:
+    """Switch a kernel manager that has not started its kernel to the ZeroMQ ``ipc`` transport,
+    its sockets named after a fresh random base in the temporary folder (POSIX only)."""
+    if os.name != "posix" or manager.transport == "ipc" or manager.has_kernel:
+        return
+    base = os.path.join(_socket_folder(), f"ai4s-kernel-{secrets.token_hex(6)}")
+    if len(base) > _MAX_SOCKET_BASE:  # a very long TMPDIR: TCP on localhost still works
+        logger.debug("temporary folder path too long for Unix sockets; kernel uses TCP")
+        return
+    manager.transport = "ipc"
+    manager.ip = base
 
 
 def _finish_in_background(process: subprocess.Popen[Any], wait_time: float) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from ai4s_lab.errors import DataFileError, NotebookExecutionError, ParameterError
-from ai4s_lab.pipelines import read_manifest, run_notebook, wait_for_kernels
+from ai4s_lab.pipelines import kernels, read_manifest, run_notebook, wait_for_kernels
 from ai4s_lab.pipelines.manifest import file_sha256
 from tests.conftest import make_notebook
 
@@ -146,6 +149,48 @@ def test_the_run_does_not_wait_for_its_kernel_to_exit(tmp_path: Path) -> None:
     assert result.ok and result.report is not None and result.report.exists()
     assert not marker.exists()  # the kernel was still exiting when the run returned
     assert wait_for_kernels(timeout=30)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix domain sockets are POSIX only")
+def test_run_kernels_talk_over_unix_sockets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """On POSIX a run's kernel listens on ZeroMQ ipc sockets in the temporary folder, not on TCP
+    ports; they are gone once the kernel has exited, and ipykernel's warning about plain-text
+    TCP traffic is not printed."""
+    sockets = Path(tempfile.mkdtemp(prefix="ai4s-t-", dir="/tmp"))
+    monkeypatch.setattr(kernels, "_socket_folder", lambda: str(sockets))
+    try:
+        source = make_notebook(
+            tmp_path / "transport.ipynb",
+            ["import ai4s_lab, os\n"
+             "from ipykernel.kernelapp import IPKernelApp\n"
+             "app = IPKernelApp.instance()\n"
+             "ai4s_lab.record('transport', app.transport)\n"
+             "ai4s_lab.record('sockets', sorted(os.listdir(os.path.dirname(app.ip))))"],
+        )  # fmt: skip
+        result = run_notebook(source, output_dir=tmp_path / "run")
+        assert result.ok
+        recorded = read_manifest(result.manifest)["recorded"]
+        assert recorded["transport"] == "ipc"
+        ours = [name for name in recorded["sockets"] if name.startswith("ai4s-kernel-")]
+        assert len(ours) == 5  # shell, iopub, stdin, control, heartbeat
+        assert wait_for_kernels(timeout=30)
+        assert not any(path.name.startswith("ai4s-kernel-") for path in sockets.iterdir())
+        assert "without encryption" not in capfd.readouterr().err
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+def test_a_temporary_folder_too_long_for_sockets_keeps_tcp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ai4s_lab.pipelines.kernels import kernel_manager_class
+
+    monkeypatch.setattr(kernels, "_socket_folder", lambda: str(tmp_path / ("x" * 120)))
+    manager = kernel_manager_class({})(kernel_name="python3")
+    kernels._use_unix_sockets(manager)
+    assert manager.transport == "tcp"
 
 
 def test_a_kernel_that_dies_at_start_is_started_again(
