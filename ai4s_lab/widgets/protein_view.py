@@ -57,17 +57,23 @@ def _three_dmol_url() -> str:
     return "data:text/javascript;base64," + base64.b64encode(_VENDOR.read_bytes()).decode()
 
 
+#: Steps of the value gradient (odd: the middle value is white). Each colour of an nglview
+#: view is one NGL representation: a continuous gradient would make one per residue.
+GRADIENT_LEVELS = 33
+
+
 def _gradient(values: np.ndarray) -> list[str]:
-    """Blue→white→red colours of values (NaN grey)."""
+    """Blue→white→red colours of values in ``GRADIENT_LEVELS`` steps (NaN grey)."""
     finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     span = hi - lo or 1.0
+    steps = GRADIENT_LEVELS - 1
     out = []
     for v in values:
         if not np.isfinite(v):
             out.append("#999999")
             continue
-        t = (float(v) - lo) / span
+        t = round((float(v) - lo) / span * steps) / steps
         r, g, b = (
             (int(255 * 2 * t), int(255 * 2 * t), 255)
             if t < 0.5
@@ -272,10 +278,21 @@ class ProteinView(ipywidgets.VBox):
 
     # -- nglview -------------------------------------------------------------------------------
     def _ngl_selection(self, keys: list[list[Any]]) -> str:
-        return " or ".join(
-            f"({num}{('^' + icode) if icode else ''}:{self._pdb_chain.get(chain, chain)})"
-            for chain, num, icode in keys
-        )
+        """An NGL selection of residues: consecutive numbers of a chain as one ``a-b:C`` range
+        (NGL tests every atom against every term), residues with insertion codes one by one."""
+        plain: dict[str, list[int]] = {}
+        terms = []
+        for chain, num, icode in keys:
+            name = self._pdb_chain.get(chain, chain)
+            if icode:
+                terms.append(f"({num}^{icode}:{name})")
+            elif int(num) < 0:  # "-5--3" would not parse: negative numbers one by one
+                terms.append(f"({num}:{name})")
+            else:
+                plain.setdefault(name, []).append(int(num))
+        for name, numbers in plain.items():
+            terms.extend(f"({span}:{name})" for span in _ranges(numbers))
+        return " or ".join(terms)
 
     def _build_nglview(self) -> Any:
         nglview = import_optional("nglview")

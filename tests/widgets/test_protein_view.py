@@ -53,6 +53,49 @@ def test_nglview_picking_and_highlight(model) -> None:  # type: ignore[no-untype
         view.highlight([9999])
 
 
+def _ngl_residues(selection: str) -> list[tuple[str, int, str]]:
+    """The residues an NGL selection of ``(a-b:C)``, ``(n:C)`` and ``(n^i:C)`` terms names."""
+    out = []
+    for term in selection.split(" or "):
+        span, chain = term.strip("()").rsplit(":", 1)
+        number, _, icode = span.partition("^")
+        first, _, last = number[1:].partition("-")
+        first_n = int(number[0] + first)
+        for num in range(first_n, int(last or first_n) + 1):
+            out.append((chain, num, icode))
+    return out
+
+
+def test_nglview_draws_a_value_gradient_in_a_few_representations(  # type: ignore[no-untyped-def]
+    model, monkeypatch
+) -> None:
+    """A value per residue is drawn with one NGL representation per colour step (not one per
+    residue), and together the representations' selections name every residue once."""
+    import nglview
+
+    from ai4s_lab.widgets.protein_view import GRADIENT_LEVELS
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        nglview.NGLWidget,
+        "add_representation",
+        lambda self, rep, **kw: calls.append({"rep": rep, **kw}),
+    )
+    n = len(model.residue_ids)
+    view = ProteinView(model, color_by=np.arange(n, dtype=float))
+    assert len(set(view.colors)) == GRADIENT_LEVELS <= n
+    assert len(calls) == GRADIENT_LEVELS
+    named = [key for call in calls for key in _ngl_residues(call["selection"])]
+    assert sorted(named) == sorted(tuple(key) for key in model.residue_ids)
+    assert len(named) == len(set(named))
+    for call in calls:  # each representation has the colour of the residues it names
+        residues = _ngl_residues(call["selection"])
+        colours = {view.colors[model.residue_ids.index(key)] for key in residues}
+        assert colours == {call["color"]}
+    # a gradient's ends are pure blue and pure red, its middle white
+    assert view.colors[0] == "#0000FF" and view.colors[-1] == "#FF0000"
+
+
 def test_contact_map_click_highlights_both_residues(model) -> None:  # type: ignore[no-untyped-def]
     view = ProteinView(model, backend="py3dmol")
     cmap = ContactMapView(contact_map(model, device="cpu")[0], model, view)
