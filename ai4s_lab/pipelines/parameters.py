@@ -277,6 +277,9 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     if parsed is None:
         import papermill
 
+        from ai4s_lab.pipelines._papermill_files import install_local_files
+
+        install_local_files()
         parsed = [
             NotebookParameter(info) for info in papermill.inspect_notebook(str(notebook)).values()
         ]

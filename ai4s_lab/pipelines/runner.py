@@ -18,6 +18,7 @@ from typing import Any
 
 from ai4s_lab.device import RUN_DEVICES_FILE
 from ai4s_lab.errors import DataFileError, NotebookExecutionError, ParameterError
+from ai4s_lab.pipelines._papermill_files import install_local_files
 from ai4s_lab.pipelines.kernels import kernel_manager_class
 from ai4s_lab.pipelines.manifest import (
     MANIFEST_NAME,
@@ -90,6 +91,7 @@ def _execute(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    install_local_files()  # papermill's own handler changes this process's directory
     try:
         # The kernel starts in the notebook's folder through nbclient's ``resources`` (not
         # papermill's ``cwd=``, which changes this whole process's working directory while the

@@ -193,6 +193,39 @@ def test_a_temporary_folder_too_long_for_sockets_keeps_tcp(
     assert manager.transport == "tcp"
 
 
+def test_papermill_file_io_never_changes_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """papermill's own local handler wraps each read and write in ``os.chdir`` and back, which
+    runs in several threads interleave (a sweep once left its caller in another test's folder).
+    The handler the runner installs resolves relative paths against the same folder and never
+    changes directory; a notebook's JSON text still reads as itself, a missing file still
+    raises."""
+    from papermill.iorw import local_file_io_cwd, papermill_io
+
+    from ai4s_lab.pipelines._papermill_files import install_local_files
+
+    handler = install_local_files()
+    assert papermill_io.get_handler("x.ipynb") is handler
+    changes: list[str] = []
+    monkeypatch.setattr(os, "chdir", changes.append)
+    (tmp_path / "a.ipynb").write_text("{}")
+    with local_file_io_cwd(str(tmp_path)):
+        assert papermill_io.read("a.ipynb") == "{}"
+        papermill_io.write('{"b": 1}', "b.ipynb")
+        assert sorted(papermill_io.listdir(".")) == ["./a.ipynb", "./b.ipynb"]
+        with pytest.warns(UserWarning, match="extension"):  # papermill's warning, as before
+            assert papermill_io.read('{"cells": []}') == '{"cells": []}'
+        with pytest.raises(FileNotFoundError):
+            papermill_io.read("missing.ipynb")
+        with pytest.raises(FileNotFoundError, match="output folder"):
+            papermill_io.write("{}", "no/such/folder/c.ipynb")
+    assert (tmp_path / "b.ipynb").read_text() == '{"b": 1}'
+    assert papermill_io.read(str(tmp_path / "a.ipynb")) == "{}"  # absolute paths as they are
+    assert changes == []
+    assert install_local_files() is handler  # installing twice changes nothing
+
+
 def test_a_kernel_that_dies_at_start_is_started_again(
     good_notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
