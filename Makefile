@@ -54,8 +54,11 @@ typecheck: $(VENV)/.installed-test
 test: lint typecheck
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
+# Jupyter refuses to start as root unless told to; containers often run as root.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+
 lab: $(VENV)/.installed-all
-	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $(LAB_PORT) --no-browser --notebook-dir .
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $(LAB_PORT) --no-browser --notebook-dir . $(LAB_ROOT_FLAG)
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/run_all.py
