@@ -39,9 +39,10 @@ _exiting: set[threading.Thread] = set()
 _exiting_lock = threading.Lock()
 
 
-def kernel_manager_class(env: Mapping[str, str]) -> type:
+def kernel_manager_class(env: Mapping[str, str], unix_sockets: bool = True) -> type:
     """A jupyter_client kernel manager class whose kernels start with ``env`` added to this
-    process's environment and whose graceful shutdown finishes in a background thread."""
+    process's environment, on Unix sockets where ``unix_sockets`` and the system allow (TCP on
+    localhost otherwise), and whose graceful shutdown finishes in a background thread."""
     from jupyter_client.manager import AsyncKernelManager
 
     extra = dict(env)
@@ -49,7 +50,8 @@ def kernel_manager_class(env: Mapping[str, str]) -> type:
     class RunKernelManager(AsyncKernelManager):
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             kw["env"] = {**kw.get("env", os.environ), **extra}
-            _use_unix_sockets(self)
+            if unix_sockets:
+                _use_unix_sockets(self)
             await super().start_kernel(**kw)
 
         async def shutdown_kernel(  # type: ignore[override]

@@ -84,10 +84,10 @@ def _execute(
     values: Mapping[str, Any],
     kernel_name: str,
     cell_timeout: float | None,
-    kernel_env: Mapping[str, str],
+    kernel_manager: type,
 ) -> dict[str, Any] | None:
-    """Execute ``source`` into ``executed`` with papermill, in a kernel whose environment has
-    ``kernel_env`` added; the error of a failed run, or None."""
+    """Execute ``source`` into ``executed`` with papermill, in a kernel started by
+    ``kernel_manager`` (see :func:`kernel_manager_class`); the error of a failed run, or None."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -104,7 +104,7 @@ def _execute(
             kernel_name=kernel_name,
             progress_bar=False,
             execution_timeout=cell_timeout,
-            kernel_manager_class=kernel_manager_class(kernel_env),
+            kernel_manager_class=kernel_manager,
             resources={"metadata": {"path": str(source.resolve().parent)}},
         )
     except PapermillExecutionError as err:
@@ -289,7 +289,10 @@ def run_notebook(
     logger.info("running %s -> %s", source, folder)
     kernel_env = {**KERNEL_ENV, RUN_DIR_ENV: str(folder.resolve())}
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-        error = _execute(source, executed, values, kernel_name, cell_timeout, kernel_env)
+        # Unix sockets first; a kernel that did not start on them (a temporary folder where
+        # sockets cannot be made) gets TCP on localhost next time.
+        manager = kernel_manager_class(kernel_env, unix_sockets=attempt == 1)
+        error = _execute(source, executed, values, kernel_name, cell_timeout, manager)
         if error is None or _any_cell_started(executed) or attempt == KERNEL_START_ATTEMPTS:
             break
         # The kernel never ran a cell (it did not start or answer, e.g. two kernels raced for a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -226,6 +227,27 @@ def test_papermill_file_io_never_changes_the_working_directory(
     assert install_local_files() is handler  # installing twice changes nothing
 
 
+@pytest.mark.skipif(os.name != "posix", reason="Unix domain sockets are POSIX only")
+def test_a_kernel_that_cannot_make_its_sockets_runs_over_tcp(
+    good_notebook: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A temporary folder where the kernel cannot bind its Unix sockets (here: one that does
+    not exist; a short path, so that the sockets are tried) costs one failed start; the run
+    then starts its kernel on TCP and succeeds."""
+    missing = f"/tmp/ai4s-missing-{os.getpid()}/{tmp_path.name[-8:]}"
+    assert not Path(missing).exists()
+    monkeypatch.setattr(kernels, "_socket_folder", lambda: missing)
+    with caplog.at_level(logging.WARNING, logger="ai4s_lab.pipelines.runner"):
+        result = run_notebook(good_notebook, {"n": 4}, output_dir=tmp_path / "run")
+    assert result.ok
+    assert read_manifest(result.manifest)["recorded"]["result"] == 6.0
+    starts = [r for r in caplog.records if "the kernel did not start" in r.getMessage()]
+    assert len(starts) == 1, [r.getMessage() for r in caplog.records]
+
+
 def test_a_kernel_that_dies_at_start_is_started_again(
     good_notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -237,8 +259,8 @@ def test_a_kernel_that_dies_at_start_is_started_again(
     real = runner.kernel_manager_class
     made: list[int] = []
 
-    def dies_first_time(env: dict[str, str]) -> type:
-        cls = real(env)
+    def dies_first_time(env: dict[str, str], unix_sockets: bool = True) -> type:
+        cls = real(env, unix_sockets)
         made.append(1)
         if len(made) > 1:
             return cls
