@@ -83,6 +83,7 @@ def load_trajectory(
         )
     if path.stat().st_size == 0:
         raise DataFileError(path, "is empty")
+    _check_signature(path)
     mda = import_optional("MDAnalysis")
     try:
         with warnings.catch_warnings():
@@ -119,6 +120,40 @@ def load_trajectory(
     out.metadata["time_ps"] = np.array(times)
     out.metadata["trajectory"] = str(path)
     return out
+
+
+_XTC_MAGIC = (1995).to_bytes(4, "big")
+_TRR_MAGIC = (1993).to_bytes(4, "big")
+
+
+def _signature_problem(suffix: str, head: bytes) -> str | None:
+    """What a trajectory of this format starts with, if ``head`` (its first bytes) does not."""
+    if suffix == ".xtc" and head[:4] != _XTC_MAGIC:
+        return "an XTC file starts with the magic number 1995"
+    if suffix == ".trr" and head[:4] != _TRR_MAGIC:
+        return "a TRR file starts with the magic number 1993"
+    if suffix == ".dcd" and b"CORD" not in head[4:12]:  # after a 4- or 8-byte record marker
+        return "a DCD file has 'CORD' in its first record"
+    if suffix in (".nc", ".netcdf") and not head.startswith((b"CDF", b"\x89HDF")):
+        return "an AMBER NetCDF file starts with 'CDF' or the HDF5 signature"
+    return None
+
+
+def _check_signature(path: Path) -> None:
+    """Refuse a file whose first bytes are not its format's. MDAnalysis's readers, opened on
+    such a file, fail half-built and then print an "Exception ignored in __del__" traceback of
+    their own after the error."""
+    with path.open("rb") as file:
+        head = file.read(16)
+    expected = _signature_problem(path.suffix.lower(), head)
+    if expected is not None:
+        raise DataFileError(
+            path,
+            f"is not a {path.suffix.lower()} trajectory: {expected}; this one starts with "
+            f"{head[:8]!r}",
+            hint="check that the file is the trajectory (not a topology or an archive) and that "
+            "its extension names its format",
+        )
 
 
 def _topology_for_mda(top: Structure) -> Any:
