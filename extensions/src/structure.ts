@@ -96,6 +96,77 @@ export function checkStructure(text: string, format: StructureFormat): number {
   }
 }
 
+/** A CIF value: a quoted string (quotes end only before white space) or a bare word. */
+const CIF_TOKEN = /'(?:[^']|'(?!\s))*'(?=\s|$)|"(?:[^"]|"(?!\s))*"(?=\s|$)|\S+/g;
+
+/**
+ * The first model of a structure file, and how many models it holds. 3Dmol.js reads the first
+ * model of a PDB file, but draws every model of an mmCIF file on top of each other (an NMR
+ * ensemble of 38 models becomes one tangle): mmCIF text keeps only the first model's atom rows.
+ * An mmCIF file whose atom rows cannot be read one per line is left as it is.
+ */
+export function firstModel(text: string, format: StructureFormat): { text: string; models: number } {
+  if (format === 'pdb') {
+    const models = text.match(/^MODEL /gm)?.length ?? 0;
+    return { text, models: Math.max(models, 1) };
+  }
+  if (format === 'sdf' || format === 'mol2') {
+    // 3Dmol.js reads the first molecule of a multi-molecule file
+    const separator = format === 'sdf' ? /^\$\$\$\$\s*$/gm : /^@<TRIPOS>MOLECULE\s*$/gm;
+    const molecules = text.match(separator)?.length ?? 0;
+    return { text, models: Math.max(molecules, 1) };
+  }
+  if (format !== 'cif') {
+    return { text, models: 1 };
+  }
+  const lines = text.split(/\r?\n/);
+  const start = lines.findIndex(line => line.startsWith('_atom_site.'));
+  if (start < 0) {
+    return { text, models: 1 };
+  }
+  let end = start;
+  while (end < lines.length && lines[end].startsWith('_atom_site.')) {
+    end++;
+  }
+  const columns = end - start;
+  const column = lines
+    .slice(start, end)
+    .findIndex(line => line.trim() === '_atom_site.pdbx_PDB_model_num');
+  if (column < 0) {
+    return { text, models: 1 };
+  }
+  const models = new Set<string>();
+  let first: string | null = null;
+  const keep: boolean[] = [];
+  let row = end;
+  for (; row < lines.length; row++) {
+    const line = lines[row];
+    if (/^(_|loop_|#|data_)/.test(line)) {
+      break;
+    }
+    const values = line.match(CIF_TOKEN);
+    if (values === null) {
+      keep.push(true);
+      continue;
+    }
+    if (values.length !== columns) {
+      return { text, models: 1 }; // a row over several lines: leave the file to 3Dmol.js
+    }
+    const model = values[column];
+    models.add(model);
+    first = first ?? model;
+    keep.push(model === first);
+  }
+  if (models.size <= 1) {
+    return { text, models: 1 };
+  }
+  const rows = lines.slice(end, row).filter((_, i) => keep[i]);
+  return {
+    text: [...lines.slice(0, end), ...rows, ...lines.slice(row)].join('\n'),
+    models: models.size
+  };
+}
+
 /**
  * Stop a 3Dmol.js viewer from drawing until `releaseDrawing`. Most viewer calls (clear, zoomTo,
  * resize) draw the whole scene, and one draw of a large structure takes a good part of a second
@@ -138,7 +209,9 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
         viewer.clear();
       }
       const t0 = performance.now();
-      const parsed = viewer.addModel(text, this.format);
+      const { text: shown, models } = firstModel(text, this.format);
+      // Every atom of the file, hydrogens too (3Dmol.js drops them from PDB files only).
+      const parsed = viewer.addModel(shown, this.format, { keepH: true });
       this._hasModel = true;
       const t1 = performance.now();
       const atoms = parsed.selectedAtoms({});
@@ -167,12 +240,15 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
         attachedAt: this._attachedAt, earlyViewer: this._earlyViewerMs, startedAt: started
       });
       const chains = new Set(atoms.map((a: any) => a.chain)).size;
+      const unit = this.format === 'sdf' || this.format === 'mol2' ? 'molecule' : 'model';
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       this._status.textContent =
         `${atoms.length} atoms` +
         (polymer ? `, ${chains} chain${chains === 1 ? '' : 's'}` : '') +
+        (models > 1 ? ` · ${unit} 1 of ${models}` : '') +
         ` · ${this.format.toUpperCase()} · rendered in ${seconds} s`;
       this.node.dataset.atoms = String(atoms.length);
+      this.node.dataset.models = String(models);
       this.node.dataset.renderSeconds = seconds;
       this.removeClass('ai4s-mod-error');
     } catch (err) {

@@ -74,24 +74,29 @@ def _mol2(mol: Any, path: Path) -> Path:
 def test_structure_files_open_in_3d(
     jupyter_lab: LabServer, lab_page: Any, shared_data: Path, tmp_path: Path, artifacts_dir: Path
 ) -> None:
-    """Real PDB files (an X-ray entry, a large complex, an AlphaFold model) and mmCIF written by
-    gemmi from one of them (.cif and .mmcif) show every atom, drawn."""
+    """Real PDB files (an X-ray entry, a large complex, an AlphaFold model, an NMR ensemble of
+    38 models with hydrogens) and mmCIF written by gemmi from two of them (.cif and .mmcif) show
+    every atom of their first model, drawn, and say how many models the file holds."""
     import gemmi
 
-    pdbs = [shared_data / "protein" / name
-            for name in ("pdb1ubi.pdb", "5h73.pdb", "AF-Q5VSL9-F1-model_v4.pdb")]  # fmt: skip
-    structure = gemmi.read_structure(str(pdbs[0]))
-    structure.setup_entities()
+    names = ("pdb1ubi.pdb", "5h73.pdb", "AF-Q5VSL9-F1-model_v4.pdb", "1l2y.pdb")
+    pdbs = [shared_data / "protein" / name for name in names]
     cases = [(pdb, pdb) for pdb in pdbs]
-    for suffix in (".cif", ".mmcif"):
-        cif = tmp_path / f"1ubi{suffix}"
+    for pdb, suffix in ((pdbs[0], ".cif"), (pdbs[0], ".mmcif"), (pdbs[3], ".cif")):
+        structure = gemmi.read_structure(str(pdb))
+        structure.setup_entities()
+        cif = tmp_path / f"{pdb.stem}{suffix}"
         structure.make_mmcif_document().write_file(str(cif))
-        cases.append((cif, pdbs[0]))
+        cases.append((cif, pdb))
     goto_lab(lab_page, jupyter_lab)
     for path, same_atoms_as in cases:
         open_in_lab(lab_page, jupyter_lab.add(path), READY)
-        atoms = lab_page.query_selector(VIEWER).get_attribute("data-atoms")
-        assert atoms == str(_count_atoms(same_atoms_as)), path.name
+        viewer = lab_page.query_selector(VIEWER)
+        assert viewer.get_attribute("data-atoms") == str(_count_atoms(same_atoms_as)), path.name
+        models = len(gemmi.read_structure(str(same_atoms_as)))
+        assert viewer.get_attribute("data-models") == str(models), path.name
+        status = lab_page.inner_text(f"{VIEWER} .ai4s-StructureViewer-status")
+        assert (f"model 1 of {models}" in status) == (models > 1), status
         lab_page.wait_for_timeout(500)
         colours = canvas_colours(lab_page, f"{VIEWER} canvas")
         assert colours > 20, f"{path.name}: {colours} colours, a blank box"
@@ -103,13 +108,20 @@ def test_small_molecule_formats_open(
     jupyter_lab: LabServer, lab_page: Any, tmp_path: Path, artifacts_dir: Path
 ) -> None:
     from rdkit import Chem
+    from rdkit.Chem import AllChem
 
     sdf, xyz, atoms = _sdf_and_xyz(tmp_path)
     mol2 = _mol2(Chem.MolFromMolFile(str(sdf), removeHs=False), tmp_path / "aspirin.mol2")
     goto_lab(lab_page, jupyter_lab)
-    for path in (sdf, xyz, mol2):
+    library = tmp_path / "two.sdf"  # aspirin, then caffeine: the first molecule is shown
+    caffeine = Chem.AddHs(Chem.MolFromSmiles("Cn1cnc2c1c(=O)n(C)c(=O)n2C"))
+    AllChem.EmbedMolecule(caffeine, randomSeed=7)
+    library.write_text(sdf.read_text() + Chem.MolToMolBlock(caffeine) + "$$$$\n")
+    for path in (sdf, xyz, mol2, library):
         open_in_lab(lab_page, jupyter_lab.add(path), READY)
         assert lab_page.query_selector(VIEWER).get_attribute("data-atoms") == str(atoms), path
+        status = lab_page.inner_text(f"{VIEWER} .ai4s-StructureViewer-status")
+        assert ("molecule 1 of 2" in status) == (path == library), status
         lab_page.wait_for_timeout(300)
         assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20, path.name
         lab_page.screenshot(path=str(artifacts_dir / f"renderer_{path.suffix[1:]}.png"))
