@@ -1,6 +1,6 @@
 """The kernel manager behind every run: per-kernel environment, shutdown off the critical path.
 
-Two things papermill's default manager does not give a pipeline:
+What papermill's default manager does not give a pipeline:
 
 - **Environment per kernel.** A run tells its kernel where its run folder is through the
   kernel's environment. Runs of a sweep start kernels from several threads at once, so this is
@@ -8,7 +8,9 @@ Two things papermill's default manager does not give a pipeline:
 - **Unix sockets, not TCP.** On POSIX systems a run's kernel talks to the runner over Unix
   domain sockets in the temporary folder (ZeroMQ ``ipc`` transport): no port is opened to other
   users of the machine, and ipykernel has no reason to warn, once per run, that its traffic is
-  sent in plain text over TCP. Elsewhere (Windows) the transport stays TCP on localhost.
+  sent in plain text over TCP. Elsewhere (Windows), or where the temporary folder's path is too
+  long for a socket name, the transport stays TCP on localhost; the runner starts a kernel again
+  on TCP if it could not bind its sockets.
 - **Shutdown in the background.** When the last cell has run and the notebook is saved, the
   run is done; the kernel still gets its graceful exit (interrupt, shutdown request, then, after
   ``shutdown_wait_time / 2`` s, SIGTERM, and SIGKILL after as long again; jupyter_client's own
