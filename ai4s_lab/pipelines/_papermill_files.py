@@ -12,11 +12,15 @@ into it; the runner passes absolute paths anyway.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
 from functools import cache
 from typing import Any
 
 __all__ = ["install_local_files"]
+
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -59,7 +63,14 @@ def install_local_files() -> Any:
     from papermill.iorw import papermill_io
 
     cls = _local_files_class()
-    handlers = papermill_io._handlers  # (scheme, handler) pairs; "local" is the fallback
+    handlers = getattr(papermill_io, "_handlers", None)  # (scheme, handler); "local": fallback
+    if not isinstance(handlers, list):  # a papermill whose registry is built otherwise
+        logger.warning(
+            "papermill %s: cannot replace its local file handler; notebook runs from several "
+            "threads at once may change this process's working directory",
+            getattr(sys.modules.get("papermill"), "__version__", "?"),
+        )
+        return papermill_io.get_handler("local")
     for index, (scheme, handler) in enumerate(handlers):
         if scheme == "local" and not isinstance(handler, cls):
             replacement = cls()

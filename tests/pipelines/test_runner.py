@@ -204,9 +204,10 @@ def test_papermill_file_io_never_changes_the_working_directory(
     raises."""
     from papermill.iorw import local_file_io_cwd, papermill_io
 
-    from ai4s_lab.pipelines._papermill_files import install_local_files
+    from ai4s_lab.pipelines._papermill_files import _local_files_class, install_local_files
 
     handler = install_local_files()
+    assert isinstance(handler, _local_files_class())  # this papermill's handler was replaced
     assert papermill_io.get_handler("x.ipynb") is handler
     changes: list[str] = []
     monkeypatch.setattr(os, "chdir", changes.append)
@@ -225,6 +226,22 @@ def test_papermill_file_io_never_changes_the_working_directory(
     assert papermill_io.read(str(tmp_path / "a.ipynb")) == "{}"  # absolute paths as they are
     assert changes == []
     assert install_local_files() is handler  # installing twice changes nothing
+
+
+def test_a_papermill_without_the_handler_registry_warns_and_runs_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A papermill whose handler registry is not the list this version has: the runner keeps
+    papermill's own handler and says what that risks, instead of failing every run."""
+    from papermill.iorw import papermill_io
+
+    from ai4s_lab.pipelines._papermill_files import install_local_files
+
+    current = papermill_io.get_handler("local")
+    monkeypatch.setattr(papermill_io, "_handlers", tuple(papermill_io._handlers))
+    with caplog.at_level(logging.WARNING, logger="ai4s_lab.pipelines._papermill_files"):
+        assert install_local_files() is current
+    assert "cannot replace its local file handler" in caplog.text
 
 
 @pytest.mark.skipif(os.name != "posix", reason="Unix domain sockets are POSIX only")
