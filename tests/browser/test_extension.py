@@ -128,6 +128,92 @@ def test_small_molecule_formats_open(
     assert lab_page.errors == []
 
 
+def _three_model_ensemble(shared_data: Path, folder: Path) -> tuple[list[Path], list[int]]:
+    """Models 1-3 of the 1L2Y NMR ensemble, model 2 cut to ten residues (so which model is shown
+    can be told from its atom count), as PDB and mmCIF; the atom counts are gemmi's."""
+    import gemmi
+
+    structure = gemmi.read_structure(str(shared_data / "protein" / "1l2y.pdb"))
+    del structure[3:]
+    del structure[1][0][10:]
+    structure.setup_entities()
+    pdb, cif = folder / "ensemble.pdb", folder / "ensemble.cif"
+    structure.write_pdb(str(pdb))
+    structure.make_mmcif_document().write_file(str(cif))
+    counts = [model.count_atom_sites() for model in gemmi.read_structure(str(pdb))]
+    assert counts == [model.count_atom_sites() for model in gemmi.read_structure(str(cif))]
+    return [pdb, cif], counts
+
+
+def _two_molecule_files(folder: Path) -> tuple[list[Path], list[int]]:
+    """Aspirin then caffeine (RDKit conformers) as one SDF, one MOL2 and a two-frame XYZ."""
+    from rdkit import Chem
+    from rdkit.Chem import AllChem
+
+    mols = [Chem.AddHs(Chem.MolFromSmiles(s)) for s in ("CC(=O)Oc1ccccc1C(=O)O",
+                                                         "Cn1cnc2c1c(=O)n(C)c(=O)n2C")]  # fmt: skip
+    for mol in mols:
+        AllChem.EmbedMolecule(mol, randomSeed=7)
+    sdf, mol2, xyz = folder / "two.sdf", folder / "two.mol2", folder / "two.xyz"
+    sdf.write_text("".join(Chem.MolToMolBlock(mol) + "$$$$\n" for mol in mols))
+    mol2.write_text("".join(_mol2(mol, folder / f"m{i}.mol2").read_text()
+                            for i, mol in enumerate(mols)))  # fmt: skip
+    xyz.write_text("".join(Chem.MolToXYZBlock(mol) for mol in mols))
+    return [sdf, mol2, xyz], [mol.GetNumAtoms() for mol in mols]
+
+
+def test_multi_model_files_step_and_play(
+    jupyter_lab: LabServer, lab_page: Any, shared_data: Path, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    """A file of several models (an NMR ensemble as PDB and mmCIF, two molecules as SDF, MOL2
+    and a two-frame XYZ) gets a stepper: next, previous (both wrap around), the slider and play
+    show each model in turn, every atom of it (counts from gemmi and RDKit)."""
+    ensemble, ensemble_atoms = _three_model_ensemble(shared_data, tmp_path)
+    molecules, molecule_atoms = _two_molecule_files(tmp_path)
+    cases = [(path, ensemble_atoms) for path in ensemble]
+    cases += [(path, molecule_atoms) for path in molecules]
+    stepper = f"{VIEWER} .ai4s-StructureViewer-stepper"
+    goto_lab(lab_page, jupyter_lab)
+
+    def shown(model: int, atoms: int) -> None:
+        lab_page.wait_for_selector(f'{VIEWER}[data-model="{model}"][data-atoms="{atoms}"]',
+                                   timeout=10_000)  # fmt: skip
+
+    for path, atoms in cases:
+        open_in_lab(lab_page, jupyter_lab.add(path), READY)
+        viewer = lab_page.query_selector(VIEWER)
+        assert viewer.get_attribute("data-models") == str(len(atoms)), path.name
+        shown(1, atoms[0])
+        lab_page.click(f"{stepper} .ai4s-StructureViewer-next")
+        shown(2, atoms[1])
+        unit = {"pdb": "model", "cif": "model", "xyz": "frame"}.get(path.suffix[1:], "molecule")
+        status = lab_page.inner_text(f"{VIEWER} .ai4s-StructureViewer-summary")
+        assert f"{unit} 2 of {len(atoms)}" in status, status
+        assert canvas_colours(lab_page, f"{VIEWER} canvas") > 20, f"{path.name}: blank model 2"
+        lab_page.screenshot(path=str(artifacts_dir / f"stepper_{path.name.replace('.', '_')}.png"))
+        lab_page.fill(f"{stepper} input[type=range]", str(len(atoms)))
+        shown(len(atoms), atoms[-1])
+        lab_page.click(f"{stepper} .ai4s-StructureViewer-next")
+        shown(1, atoms[0])
+        lab_page.click(f"{stepper} .ai4s-StructureViewer-previous")
+        shown(len(atoms), atoms[-1])
+
+    # Play steps on by itself; pause stops it where it is.
+    open_in_lab(lab_page, jupyter_lab.add(shared_data / "protein" / "1l2y.pdb"), READY)
+    lab_page.wait_for_timeout(300)
+    first = _canvas_png(lab_page)
+    lab_page.click(f"{stepper} .ai4s-StructureViewer-play")
+    lab_page.wait_for_function(
+        f"() => Number(document.querySelector('{VIEWER}').dataset.model) >= 3", timeout=10_000
+    )
+    lab_page.click(f"{stepper} .ai4s-StructureViewer-play")
+    paused_at = lab_page.query_selector(VIEWER).get_attribute("data-model")
+    lab_page.wait_for_timeout(800)
+    assert lab_page.query_selector(VIEWER).get_attribute("data-model") == paused_at
+    assert _canvas_png(lab_page) != first, "another NMR model drew the same picture"
+    assert lab_page.errors == []
+
+
 def _canvas_png(page: Any) -> bytes:
     return page.query_selector(f"{VIEWER} canvas").screenshot()
 
