@@ -246,6 +246,9 @@ def _check_mapping(value: Mapping[str, float]) -> dict[str, float]:
                 "use symbols such as 'Li', 'Fe', 'O'"
             )
         try:
+            if isinstance(raw, bool) or getattr(getattr(raw, "dtype", None), "kind", "") == "b":
+                # float(True) is 1.0: a flag, not an amount
+                raise TypeError(raw)
             amount = float(raw)
         except (TypeError, ValueError) as err:
             raise FormulaError(

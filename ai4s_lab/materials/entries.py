@@ -391,10 +391,13 @@ def _json_object_records(data: Mapping[str, Any]) -> Any:
         key in data for key in (*_ANY_COMPOSITION_KEYS, *_ENERGY_KEYS, "entry")
     ):
         return [data]
-    if data and all(isinstance(value, Mapping) for value in data.values()):
+    records = sum(isinstance(value, Mapping) for value in data.values())
+    if data and 2 * records > len(data):  # keyed by entry id; a null or broken value is a bad row
         named = ("entry_id", "id", "material_id")
         return [
-            value if any(k in value for k in named) else {"entry_id": key, **value}
+            (value if any(k in value for k in named) else {"entry_id": key, **value})
+            if isinstance(value, Mapping)
+            else {"entry_id": key, "_raw": value}
             for key, value in data.items()
         ]
     return data
@@ -571,6 +574,13 @@ def _check_per_atom(
         return
     per_atom = _to_float(given, entry_id, composition, key)
     written = _to_float(energy, entry_id, composition, energy_key)
+    if math.isnan(per_atom) or not math.isfinite(written):
+        return  # an empty cell read as NaN; a non-finite energy is refused with the entry
+    if not math.isfinite(per_atom):
+        raise EntryError(
+            f"entry {entry_id or composition!r}: {key} is {given!r}; give a finite energy per "
+            f"atom, or leave it out (the {energy_key} is enough)"
+        )
     candidates = {written, total, written + (correction or 0.0)}
     slack = _half_unit(given) + _half_unit(energy) / atoms
     if any(
@@ -595,9 +605,11 @@ def _half_unit(value: Any) -> float:
     decimals = len(mantissa.partition(".")[2])
     try:
         decimals -= int(exponent or 0)
+        return 0.5 * 10.0 ** (-decimals)
     except ValueError:
         return 0.0
-    return 0.5 * 10.0 ** (-decimals)
+    except OverflowError:  # "1e400": no finite precision at all
+        return math.inf
 
 
 def _to_float(value: Any, entry_id: str | None, composition: Any, what: str) -> float:

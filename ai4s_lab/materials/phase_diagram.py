@@ -89,8 +89,10 @@ class PhaseDiagram:
         :attr:`excluded_entries`, so a subsystem can be cut out of a larger set.
     zero_references
         Set when the energies are *formation* energies (elements at 0 eV/atom, as in files that
-        list compounds only): an element without an elemental entry then gets an implicit
-        reference entry at 0 eV/atom (``attributes["implicit_reference"] is True``).
+        list compounds only): an element without an elemental entry at or below 0 eV/atom then
+        gets an implicit reference entry at 0 eV/atom (``attributes["implicit_reference"] is
+        True``), so an elemental entry above 0 is a metastable form above the hull, not the
+        reference.
 
     Attributes
     ----------
@@ -176,7 +178,7 @@ class PhaseDiagram:
                 "-".join(self.elements),
             )
         self.zero_references = zero_references
-        implicit = self._implicit_references(amounts) if zero_references else []
+        implicit = self._implicit_references(amounts, energies) if zero_references else []
         if implicit:
             extra_amounts, _ = _amount_matrix(
                 flat_amounts([e.composition for e in implicit]), self.elements
@@ -206,8 +208,11 @@ class PhaseDiagram:
         return self._index_cache
 
     # Construction ---------------------------------------------------------------------------
-    def _implicit_references(self, amounts: np.ndarray) -> list[Entry]:
-        elemental = np.count_nonzero(amounts > 0, axis=1) == 1
+    def _implicit_references(self, amounts: np.ndarray, energies: np.ndarray) -> list[Entry]:
+        # An elemental entry at or below 0 eV/atom is the ground state itself (or a better one
+        # than the file's reference); one above 0 is a metastable form, and the element's
+        # 0 eV/atom ground state is still needed.
+        elemental = (np.count_nonzero(amounts > 0, axis=1) == 1) & (energies <= 0)
         present = np.any(amounts[elemental] > 0, axis=0)
         return [
             Entry(
@@ -451,12 +456,17 @@ class PhaseDiagram:
 
     def reaction(self, composition: CompositionLike | Entry) -> str:
         """The decomposition as a balanced reaction per formula unit, e.g.
-        ``"Li5FeO4 -> 2 Li2O + LiFeO2"`` (``"... (stable)"`` for a stable composition or entry;
-        an unstable polymorph "decomposes" into its ground-state polymorph)."""
+        ``"Li5FeO4 -> 2 Li2O + LiFeO2"`` (``"... (stable)"`` for a stable composition or entry,
+        and for a new entry below the present hull; an unstable polymorph "decomposes" into its
+        ground-state polymorph)."""
         comp = (
             composition.composition if isinstance(composition, Entry) else Composition(composition)
         )
         reduced = comp.reduced()
+        if isinstance(composition, Entry) and self._index.get(id(composition)) is None:
+            below = -float(self._e_above_hull_of([composition])[0])
+            if below > NUMERICAL_TOL:  # a new entry under the present hull decomposes into nothing
+                return f"{reduced.formula} (stable: {below:.4g} eV/atom below this diagram's hull)"
         products = self.decomposition(comp)
         if len(products) == 1 and next(iter(products)).composition.almost_equal_fractions(comp):
             ground = next(iter(products))

@@ -65,7 +65,8 @@ def test_bad_formulas_raise_formula_error_quoting_the_formula(formula: str, mess
 
 
 @pytest.mark.parametrize(
-    "mapping", [{"Li": -1}, {"Li": float("nan")}, {"Qq": 1}, {"Li": "two"}, {"Li": 0}]
+    "mapping",
+    [{"Li": -1}, {"Li": float("nan")}, {"Qq": 1}, {"Li": "two"}, {"Li": 0}, {"Li": True, "O": 1}],
 )
 def test_bad_mappings_raise(mapping: dict[str, object]) -> None:
     with pytest.raises(FormulaError):

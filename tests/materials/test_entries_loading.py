@@ -295,3 +295,33 @@ def test_json_keyed_by_id_single_record_and_pymatgen_phase_diagram(tmp_path: Pat
     assert ours.formation_energy_per_atom(li2o) == pytest.approx(
         diagram.get_form_energy_per_atom(theirs)
     )
+
+
+def test_non_finite_per_atom_values_and_null_records_reject_one_row_each(tmp_path: Path) -> None:
+    """A per-atom energy past float range (1e400) or infinite rejects its row with the reason;
+    a NaN one counts as not given (the total energy is enough); a null value in an object keyed
+    by entry id is one bad row, not a refused file."""
+    csv = tmp_path / "entries.csv"
+    csv.write_text(
+        "entry_id,composition,energy,energy_per_atom\n"
+        "li,Li,-1.9,-1.9\no2,O2,-9.8,-4.9\nhuge,Li2O,-14.3,1e400\n"
+        "inf,Li2O2,-19.5,-inf\nnan,LiO2,-15.0,NaN\nover,LiO3,1e309,-4.0\n"
+    )
+    with pytest.warns(Ai4sWarning, match="3 of 6 rows"):
+        loaded = load_entries(csv)
+    assert [e.entry_id for e in loaded] == ["li", "o2", "nan"]
+    assert loaded.entries[2].energy == -15.0
+    reasons = {row.entry_id: row.reason for row in loaded.rejected}
+    assert "energy_per_atom is '1e400'; give a finite" in reasons["huge"]
+    assert "energy_per_atom is '-inf'" in reasons["inf"]
+    assert "energy is inf" in reasons["over"]
+
+    keyed = tmp_path / "keyed.json"
+    keyed.write_text(json.dumps({"mp-135": {"composition": "Li", "energy": -1.9},
+                                 "mp-12957": {"composition": "O2", "energy": -9.8},
+                                 "mp-999": None}))  # fmt: skip
+    with pytest.warns(Ai4sWarning, match="1 of 3 rows"):
+        loaded = load_entries(keyed)
+    assert [e.entry_id for e in loaded] == ["mp-135", "mp-12957"]
+    (row,) = loaded.rejected
+    assert row.entry_id == "mp-999" and "None is not an object" in row.reason

@@ -111,3 +111,23 @@ def test_hull_energy_of_a_non_numeric_array_is_a_typed_error() -> None:
     pd = PhaseDiagram(_li_o())
     with pytest.raises(InputError, match=r"hull_energy: an array of dtype <U3 is not atomic"):
         pd.hull_energy(np.array(["0.5", "abc"]))
+
+
+def test_hull_energy_names_the_row_as_given_and_refuses_arrays_of_other_shapes() -> None:
+    pd = PhaseDiagram(_li_o())
+    with pytest.raises(InputError, match=r"row 0 \[-0.5, 1.5\]"):  # not the clipped [0.0, 1.5]
+        pd.hull_energy(np.array([-0.5, 1.5]))
+    with pytest.raises(InputError, match=r"shape \(5, 2, 2\) is not rows of atomic fractions"):
+        pd.hull_energy(np.full((5, 2, 2), 0.5))
+
+
+def test_reaction_of_a_new_entry_below_the_hull_says_it_is_stable() -> None:
+    """A new Li2O 0.7 eV under the diagram's: the hull would have to move down to it, so it
+    decomposes into nothing (it is not "Li2O -> Li2O (ground-state polymorph ...)")."""
+    pd = PhaseDiagram(_li_o())
+    lower = Entry("Li2O", -15.0, entry_id="new")
+    below = -pd.e_above_hull(lower)
+    assert below == pytest.approx(0.7 / 3)
+    assert pd.reaction(lower) == f"Li2O (stable: {below:.4g} eV/atom below this diagram's hull)"
+    higher = Entry("Li2O", -14.0, entry_id="higher")
+    assert pd.reaction(higher).startswith("Li2O -> Li2O (ground-state polymorph")

@@ -134,3 +134,28 @@ def _pmg_elements(theirs: Any, ours: PhaseDiagram) -> list[Any]:
     from pymatgen.core import Element
 
     return [Element(el) for el in ours.elements]
+
+
+def test_zero_references_keep_the_ground_state_below_a_metastable_element(
+    shared_data: Path,
+) -> None:
+    """Formation-energy data with a metastable P allotrope at +0.1 eV/atom: the element's
+    reference is still its 0 eV/atom ground state (pymatgen given explicit zero references),
+    the allotrope lies 0.1 eV/atom above the hull, and every formation energy is unchanged."""
+    from ai4s_lab.materials import Entry, load_entries
+
+    compounds = list(load_entries(shared_data / "materials" / "Li-P-S.json.gz"))
+    allotrope = Entry("P4", 4 * 0.1, entry_id="P-metastable")
+    ours = PhaseDiagram([*compounds, allotrope], zero_references=True)
+    assert ours.references["P"].attributes.get("implicit_reference") is True
+    explicit = [*load_real(shared_data, "Li-P-S.json.gz"), allotrope]
+    _, theirs, pmg_entries = build_both(explicit)
+    assert ours.e_above_hull(allotrope) == pytest.approx(0.1, abs=1e-12)
+    assert theirs.get_e_above_hull(pmg_entries[-1]) == pytest.approx(0.1, abs=1e-12)
+    for ours_entry, pmg_entry in zip(compounds, pmg_entries, strict=False):
+        assert ours.formation_energy_per_atom(ours_entry) == pytest.approx(
+            theirs.get_form_energy_per_atom(pmg_entry), abs=E_TOL
+        )
+    # an elemental entry below 0 eV/atom is a better ground state: it is the reference
+    better = Entry("S", -0.05, entry_id="S-better")
+    assert PhaseDiagram([*compounds, better], zero_references=True).references["S"] is better
