@@ -161,7 +161,7 @@ def contact_map(
         return _contacts(structure, float(cutoff), device, dtype, chunk_size)
     picked = structure.model_coords(models)
     if atoms != "heavy":
-        coords = picked[:, structure.atom_indices(atoms)]
+        coords = picked[:, structure.required_atoms(atoms, "compute a contact map")]
         return _contacts(coords, float(cutoff), device, dtype, chunk_size)
     index = structure.atom_indices("heavy")
     owner = structure.residue_of_atoms(index)
@@ -295,8 +295,12 @@ def radius_of_gyration(
     import torch
 
     if isinstance(coords, Structure):
-        coords = coords.coordinates(atoms)
+        coords = coords.coords[..., coords.required_atoms(atoms, "compute a radius of gyration"), :]
     x = as_coordinates(coords, device, dtype)
+    if x.shape[-2] == 0:
+        raise InputError(
+            "radius_of_gyration of no points: give coordinates of shape (..., n, 3), n ≥ 1"
+        )
     if weights is None:
         w = torch.ones(x.shape[-2], device=x.device, dtype=x.dtype)
     else:

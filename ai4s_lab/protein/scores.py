@@ -61,6 +61,8 @@ def _pair(
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """Matched coordinates (model: (B, n, 3), reference: (1|B, n, 3)) and the reference length."""
     if isinstance(model, Structure) and isinstance(reference, Structure):
+        model.required_atoms(atoms, "score")
+        reference.required_atoms(atoms, "score against")
         m_idx, r_idx, _ = matched_coordinates(model, reference, atoms, alignment)
         x = as_coordinates(model.coords[:, m_idx], device, dtype)
         y = as_coordinates(reference.coords[:1, r_idx], x.device, x.dtype)
@@ -75,6 +77,8 @@ def _pair(
             f"model has {x.shape[-2]} points and reference {y.shape[-2]}: they must correspond "
             "one to one (give Structures to match residues)"
         )
+    if y.shape[-2] == 0:
+        raise InputError("no points to score: give coordinates of shape (..., n, 3), n ≥ 1")
     x = x.reshape(-1, *x.shape[-2:])
     y = y.reshape(-1, *y.shape[-2:])
     return x, y, int(y.shape[-2])

@@ -210,7 +210,7 @@ class Structure:
         """
         if atoms not in ATOM_SETS:
             raise InputError(f"atoms={atoms!r} is not an atom set; use one of {ATOM_SETS}")
-        polymer = np.isin(self.residue_index, self.polymer_residues)
+        polymer = np.isin(self.residue_index, self.polymer_residues) & self._first_conformer()
         if atoms == "CA":
             mask = polymer & (self.atom_name == "CA") & (self.element == "C")
             return np.flatnonzero(mask)
@@ -225,6 +225,37 @@ class Structure:
         if atoms == "heavy":
             return np.flatnonzero(polymer & ~np.isin(self.element, ["H", "D"]))
         return np.flatnonzero(polymer)
+
+    def required_atoms(self, atoms: str, purpose: str) -> np.ndarray:
+        """:meth:`atom_indices`, refusing an empty set with an :class:`InputError` that says
+        what the structure holds instead (a ligand, waters, a nucleic acid) and what
+        ``purpose`` needed it."""
+        index = self.atom_indices(atoms)
+        if index.size == 0:
+            first = self._first_atom_of_residue()
+            kinds = sorted(set(self.res_name[first].tolist()))
+            held = ", ".join(kinds[:8]) + (", ..." if len(kinds) > 8 else "")
+            raise InputError(
+                f"{self.name or self.source!r} has no amino-acid residues (residues with a Cα), "
+                f"so no {atoms!r} atoms to {purpose}; its {self.n_atoms} atoms are in residues "
+                f"{held or '(none)'}. Give a protein structure"
+            )
+        return index
+
+    def _first_conformer(self) -> np.ndarray | bool:
+        """Atoms of the first alternate location of each residue (every atom where the file
+        has none): a structure read with ``altloc="all"`` still has one Cα a residue."""
+        alternates = np.flatnonzero(self.altloc != "")
+        if alternates.size == 0:
+            return True
+        keep = np.ones(self.n_atoms, dtype=bool)
+        seen: set[tuple[int, str]] = set()
+        for i in alternates.tolist():
+            key = (int(self.residue_index[i]), str(self.atom_name[i]))
+            if key in seen:
+                keep[i] = False
+            seen.add(key)
+        return keep
 
     def residue_of_atoms(self, indices: np.ndarray) -> np.ndarray:
         """Polymer-residue position (0 … n_polymer − 1) of each atom index."""
@@ -553,7 +584,11 @@ def load_structure(
         entry = dict(st.info.items()).get("_entry.id", "")
         structure.name = entry or (st.name if st.name != "string" else "")
     if predicted is None:
-        methods = [str(exp.method).strip().upper() for exp in st.meta.experiments]
+        # gemmi fills meta.experiments from REMARK 200/230/240 (or _exptl in mmCIF); a PDB
+        # file's EXPDTA record (NMR and EM entries often have no such REMARK) is in info.
+        stated = [str(exp.method) for exp in st.meta.experiments]
+        stated += dict(st.info.items()).get("_exptl.method", "").split(";")
+        methods = list(dict.fromkeys(m.strip().upper() for m in stated if m.strip()))
         structure.metadata["methods"] = methods
         predicted = _looks_predicted(text, fmt, structure, methods)
     structure.predicted = bool(predicted)

@@ -7,6 +7,7 @@ time (RMSD to a reference frame, radius of gyration) are batched over frames on 
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,6 +99,15 @@ def load_trajectory(
                 raise DataFileError(
                     path, f"holds {n_atoms} atoms a frame but the topology has {top.n_atoms}"
                 )
+            declared = _dcd_declared_frames(path) if path.suffix.lower() == ".dcd" else None
+            held = universe.trajectory.n_frames
+            if declared is not None and any(i >= held for i in range(declared)[frames]):
+                raise DataFileError(
+                    path,
+                    f"its header declares {declared} frames but it holds {held} whole ones: the "
+                    "file is truncated",
+                    hint="copy the file again; pass stop= to read the frames it holds",
+                )
             coords_list, times = [], []
             expected = len(range(universe.trajectory.n_frames)[frames])
             for ts in universe.trajectory[frames]:
@@ -136,6 +146,20 @@ def _signature_problem(suffix: str, head: bytes) -> str | None:
         return "a DCD file has 'CORD' in its first record"
     if suffix in (".nc", ".netcdf") and not head.startswith((b"CDF", b"\x89HDF")):
         return "an AMBER NetCDF file starts with 'CDF' or the HDF5 signature"
+    return None
+
+
+def _dcd_declared_frames(path: Path) -> int | None:
+    """The frame count (NSET) a DCD file's header declares, or None where it declares none
+    (writers that never update it leave 0). MDAnalysis counts frames from the file size, so a
+    truncated file reads as a shorter trajectory without this check."""
+    with path.open("rb") as file:
+        head = file.read(16)
+    for order in ("<", ">"):
+        for marker in (4, 8):  # 32- or 64-bit Fortran record markers
+            if int.from_bytes(head[:marker], "little" if order == "<" else "big") == 84:
+                nset = struct.unpack(f"{order}i", head[marker + 4 : marker + 8])[0]
+                return nset if nset > 0 else None
     return None
 
 

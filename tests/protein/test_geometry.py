@@ -159,3 +159,26 @@ def test_model_choices_pick_those_models(ensemble) -> None:  # type: ignore[no-u
     np.testing.assert_array_equal(
         ensemble.coordinates("CA", models=37), ensemble.coords[37][ensemble.atom_indices("CA")]
     )
+
+
+def test_structures_without_amino_acids_are_refused_by_name(shared_data: Path) -> None:
+    """Waters only (1UBI's HETATM records): the residue-level measures say the structure holds
+    no amino-acid residues and what it holds, instead of a reshape error or a radius of
+    gyration of 0 Å; the heavy-atom map is empty, as it should be."""
+    from ai4s_lab.protein import gdt_ts, load_structure, rmsd, tm_score
+
+    lines = (shared_data / "protein" / "pdb1ubi.pdb").read_text().splitlines()
+    waters = load_structure("\n".join(line for line in lines if line.startswith("HETATM")))
+    assert waters.n_atoms > 0
+    for measure in (
+        lambda: contact_map(waters, device="cpu"),
+        lambda: radius_of_gyration(waters, atoms="all", device="cpu"),
+        lambda: tm_score(waters, waters, device="cpu"),
+        lambda: gdt_ts(waters, waters, device="cpu"),
+        lambda: rmsd(waters, waters, device="cpu"),
+    ):
+        with pytest.raises(InputError, match=r"no amino-acid residues .* residues HOH"):
+            measure()
+    assert contact_map(waters, atoms="heavy", device="cpu").shape == (1, 0, 0)
+    with pytest.raises(InputError, match="no points"):
+        tm_score(np.zeros((0, 3)), np.zeros((0, 3)), device="cpu")

@@ -114,6 +114,32 @@ def test_altloc_all_keeps_alternate_atoms(tmp_path: Path) -> None:
     assert set(every.altloc.tolist()) >= {"A", "B"}
 
 
+def test_altloc_all_structures_give_one_atom_a_residue_to_every_measure(tmp_path: Path) -> None:
+    """Residues 10-12 with A/B conformers, read with ``altloc="all"`` (as load_trajectory reads
+    a topology): the atom sets hold the first conformer only, the atoms gemmi's
+    remove_alternative_conformations keeps, so a structure scores perfectly against itself."""
+    from ai4s_lab.protein import load_trajectory, residue_table, rmsd, rmsd_over_time, tm_score
+
+    out = []
+    for line in example_file("pdb1ubi.pdb").read_text().splitlines():
+        if line.startswith("ATOM  ") and 10 <= int(line[22:26]) <= 12:
+            out.append(line[:16] + "A" + line[17:54] + "  0.60" + line[60:])
+            shifted = f"{float(line[30:38]) + 0.8:8.3f}"
+            out.append(line[:16] + "B" + line[17:30] + shifted + line[38:54] + "  0.40" + line[60:])
+        else:
+            out.append(line)
+    path = tmp_path / "alt.pdb"
+    path.write_text("\n".join(out) + "\n")
+    first, every = load_structure(path), load_structure(path, altloc="all")
+    assert every.n_atoms > first.n_atoms
+    for atoms in ("CA", "CB", "backbone", "heavy", "all"):
+        np.testing.assert_array_equal(every.coordinates(atoms), first.coordinates(atoms))
+    assert float(rmsd(every, every)) == 0.0 and float(tm_score(every, every)) == 1.0
+    trajectory = load_trajectory(path)
+    assert len(residue_table(trajectory)) == len(first.residue_ids) == 76
+    assert float(rmsd_over_time(trajectory, first)[0]) == pytest.approx(0.0, abs=1e-6)
+
+
 # -- bad input ---------------------------------------------------------------------------------
 def _ubi_lines() -> list[str]:
     return example_file("pdb1ubi.pdb").read_text().splitlines()
@@ -218,6 +244,24 @@ def test_xray_structure_phased_with_alphafold_is_not_predicted(shared_data: Path
     cif = load_structure(doc.as_string())
     assert cif.format == "mmcif" and not cif.predicted
     assert load_structure(with_remark, predicted=True).plddt is not None  # explicit wins
+
+
+def test_expdta_method_is_read_and_an_em_model_from_alphafold_is_not_predicted(
+    shared_data: Path,
+) -> None:
+    """NMR and cryo-EM PDB files state their method in EXPDTA only (no REMARK 200); an EM model
+    built from an AlphaFold starting model keeps its B-factors, with per-residue-equal
+    B-factors (from a pLDDT-bearing start) that would otherwise look predicted."""
+    nmr = load_structure(shared_data / "protein" / "1l2y.pdb")
+    assert nmr.metadata["methods"] == ["SOLUTION NMR"]  # 1L2Y's EXPDTA line
+    af = (shared_data / "protein" / "AF-Q5VSL9-F1-model_v4.pdb").read_text().splitlines()
+    atoms = [line for line in af if line.startswith(("ATOM", "TER", "END"))]
+    em = "\n".join(["HEADER    SIGNALING PROTEIN", "EXPDTA    ELECTRON MICROSCOPY",
+                     "REMARK 245 STARTING MODEL                 : ALPHAFOLD", *atoms])  # fmt: skip
+    assert load_structure("\n".join(atoms)).predicted  # the B-factors alone look like pLDDT
+    structure = load_structure(em)
+    assert structure.metadata["methods"] == ["ELECTRON MICROSCOPY"]
+    assert not structure.predicted and structure.plddt is None
 
 
 def test_ca_only_model_is_not_taken_for_a_prediction(shared_data: Path) -> None:

@@ -105,6 +105,22 @@ def test_truncated_trajectory_is_not_read_silently_short(shared_data: Path, tmp_
     np.testing.assert_array_equal(first.coords, full.coords)
 
 
+def test_truncated_dcd_is_not_read_silently_short(shared_data: Path, tmp_path: Path) -> None:
+    """MDAnalysis counts a DCD file's frames from its size: a cut file reads as a shorter
+    trajectory. Its header's frame count (NSET, 38 for 1L2Y's 38 NMR models) gives it away."""
+    pytest.importorskip("MDAnalysis")
+    topology = shared_data / "protein" / "1l2y.pdb"
+    whole = (shared_data / "protein" / "1l2y.dcd").read_bytes()
+    cut = tmp_path / "cut.dcd"
+    cut.write_bytes(whole[: len(whole) // 2 + 17])
+    with pytest.raises(DataFileError, match="declares 38 frames but it holds 18 whole ones"):
+        load_trajectory(topology, cut)
+    first = load_trajectory(topology, cut, stop=18)
+    full = load_trajectory(topology, shared_data / "protein" / "1l2y.dcd", stop=18)
+    np.testing.assert_array_equal(first.coords, full.coords)
+    assert load_trajectory(topology, shared_data / "protein" / "1l2y.dcd").n_models == 38
+
+
 def test_numpy_integer_reference_frame(shared_data: Path) -> None:
     trajectory = load_trajectory(shared_data / "protein" / "1l2y.pdb")
     by_numpy = rmsd_over_time(trajectory, np.int64(3), device="cpu")

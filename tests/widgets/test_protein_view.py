@@ -106,6 +106,37 @@ def test_contact_map_click_highlights_both_residues(model) -> None:  # type: ign
     assert len(cmap.figure.layout.shapes) == 2  # crosshair on the map
 
 
+def test_a_map_larger_than_the_cell_limit_shows_block_means(model, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Above MAX_CELLS_A_SIDE residues a cell is a block of residues holding the block's mean
+    (here: the fraction of contacts); a click picks the middle residue of each block, and a
+    residue picked in 3D marks its block."""
+    from ai4s_lab.widgets import contact_map_view
+
+    monkeypatch.setattr(contact_map_view, "MAX_CELLS_A_SIDE", 40)
+    contacts = contact_map(model, device="cpu")[0].numpy().astype(float)
+    n = len(contacts)
+    view = ProteinView(model, backend="py3dmol")
+    cmap = ContactMapView(contacts, model, view)
+    block = cmap.block
+    assert block == -(-n // 40) > 1
+    shown = np.asarray(cmap.figure.data[0].z, dtype=float)
+    assert shown.shape == (-(-n // block),) * 2
+    for i, j in ((0, 0), (1, 2), (len(shown) - 1, 0), (len(shown) - 1, len(shown) - 1)):
+        cell = contacts[i * block : (i + 1) * block, j * block : (j + 1) * block]
+        assert shown[i, j] == pytest.approx(cell.mean(), rel=1e-6)
+    assert "residue blocks" in cmap.figure.layout.title.text
+
+    from types import SimpleNamespace
+
+    cmap._on_click(None, SimpleNamespace(point_inds=[(1, 2)]), None)
+    middle = block // 2
+    assert cmap.clicked == [list(model.residue_ids[block + middle]),
+                            list(model.residue_ids[2 * block + middle])]  # fmt: skip
+    view.selected = [list(model.residue_ids[block + 1])]
+    (x_line, _) = cmap.figure.layout.shapes
+    assert x_line.x0 == cmap.axis[block]  # the block's first residue, where its cell starts
+
+
 def test_pae_view_and_bad_arguments(model, tmp_path) -> None:  # type: ignore[no-untyped-def]
     n = len(model.residue_ids)
     path = tmp_path / "pae.json"
