@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
 
@@ -100,7 +101,7 @@ def solve_darcy(
     batched = a.ndim == 3
     if not bool(torch.isfinite(a).all()) or not bool((a > 0).all()):
         raise InputError("permeability must be finite and > 0 everywhere")
-    if not (isinstance(length, (int, float)) and length > 0 and math.isfinite(length)):
+    if not (is_real(length) and length > 0 and math.isfinite(length)):
         raise ParameterError(f"length={length!r} must be positive and finite")
     a = a.reshape(-1, n, n).to(device=dev, dtype=real)
     f = _broadcast(forcing, "forcing", a).to(device=dev, dtype=real)
@@ -198,6 +199,8 @@ def _as_tensor(value: Any, name: str) -> torch.Tensor:
 
     if hasattr(value, "values") and hasattr(value, "dims"):
         value = np.asarray(value.values)
+    if isinstance(value, np.ndarray) and not value.dtype.isnative:  # big-endian data files
+        value = value.astype(value.dtype.newbyteorder("="))
     try:
         tensor = torch.as_tensor(value)
     except (TypeError, ValueError, RuntimeError) as err:

@@ -125,6 +125,8 @@ def as_field(
         return value
     if hasattr(value, "values") and hasattr(value, "dims"):  # an xarray.DataArray
         value = np.asarray(value.values)
+    if isinstance(value, np.ndarray) and not value.dtype.isnative:  # big-endian data files
+        value = value.astype(value.dtype.newbyteorder("="))
     try:
         tensor = torch.as_tensor(value)
     except (TypeError, ValueError, RuntimeError) as err:

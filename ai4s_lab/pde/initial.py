@@ -11,6 +11,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.errors import ParameterError
 from ai4s_lab.pde.fields import Field
 from ai4s_lab.pde.grids import PeriodicGrid
@@ -133,11 +134,11 @@ def gaussian_random_field(
     owner = "gaussian_random_field"
     _check_batch(batch, grid, owner)
     for name, value in (("alpha", alpha), ("tau", tau)):
-        if not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
+        if not (is_real(value) and value > 0 and math.isfinite(value)):
             raise ParameterError(f"{owner}: {name}={value!r} must be positive and finite")
     if sigma is None:
         sigma = tau ** (alpha - 1)
-    if not (isinstance(sigma, (int, float)) and sigma >= 0 and math.isfinite(sigma)):
+    if not (is_real(sigma) and sigma >= 0 and math.isfinite(sigma)):
         raise ParameterError(f"{owner}: sigma={sigma!r} must be finite and >= 0")
     k2 = torch.zeros(grid.shape, dtype=torch.float64)
     for axis, (n, length) in enumerate(zip(grid.shape, grid.lengths, strict=True)):

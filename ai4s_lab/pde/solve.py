@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
 from ai4s_lab.pde.equations import Equation, equation
@@ -31,6 +32,11 @@ MAX_FRAMES = 100_000
 _WORKSPACE_COPIES = 24
 #: Check the state for NaN/inf at least every this many steps inside a saved interval.
 _CHECK_EVERY = 200
+#: Adaptive runs recompute the CFL step every this many steps inside a saved interval.
+ADAPT_EVERY = 20
+#: Inside a saved interval the step is made smaller once it is this much over the CFL step (a
+#: little slack, so that a fluctuating flow does not recompute ETDRK4 coefficients every time).
+_OVERSHOOT = 1.2
 #: Up to this many values in the state, CPU runs use one thread unless ``threads`` says otherwise:
 #: on a shared 2-vCPU machine, torch's two OpenMP threads made a 512² Navier–Stokes step 8x
 #: slower and a 64² one up to 100x slower than one thread (bench/pde_bench.py, 2026-11-23).
@@ -132,7 +138,8 @@ def solve(
         raise ParameterError(
             f"save_every={save_every!r} is longer than t_end={t_end!r}; use save_every <= t_end"
         )
-    n_frames = math.ceil(t_end / interval - 1e-9) + 1
+    # a tolerance above float32 rounding: t_end=np.float32(0.3) is 0.30000001, not a 4th interval
+    n_frames = math.ceil(t_end / interval - 1e-6) + 1
     if n_frames > MAX_FRAMES:
         raise ParameterError(
             f"t_end / save_every = {n_frames - 1:,} frames, more than {MAX_FRAMES:,}; "
@@ -140,7 +147,7 @@ def solve(
         )
     if dt is not None:
         dt = _positive_time("dt", dt)
-    if isinstance(cfl, bool) or not (isinstance(cfl, (int, float)) and 0 < cfl <= 2):
+    if isinstance(cfl, bool) or not (is_real(cfl) and 0 < cfl <= 2):
         raise ParameterError(f"cfl={cfl!r} must be a number in (0, 2]; 0.5 is a safe choice")
     method = method or eq.default_method
     if max_value is not None and not (max_value > 0 and math.isfinite(max_value)):
@@ -181,9 +188,10 @@ def solve(
     v = ops.rfft(u0)
     u = u0
     steps = 0
-    previous = 0
     h = math.nan
+    ramp = 1  # steps before the next look at the state (adaptive runs)
     target = dt if dt is not None else _cfl_dt(u0, cfl, stepper)
+    safe = _cfl_dt(u0, cfl, stepper)  # the CFL step of the last finite state seen
     bar = tqdm(total=t_end, disable=not progress, unit="t", desc=type(eq).__name__, leave=False)
     saved_threads = torch.get_num_threads()
     if dev.type == "cpu":
@@ -195,29 +203,54 @@ def solve(
         for i in range(1, n_frames):
             span = float(times[i] - times[i - 1])
             if adaptive and i > 1:
-                target = _cfl_dt(u, cfl, stepper)
+                target = safe
             substeps = max(1, math.ceil(span / target - 1e-9))
-            if adaptive and 0 < substeps < previous <= 2 * substeps:
+            kept = max(1, round(span / h)) if adaptive and i > 1 else 0
+            if substeps < kept <= 2 * substeps:
                 # keep the previous, smaller step (and its cached ETDRK4 coefficients) while it is
                 # at most twice smaller than the CFL step: fewer coefficient recomputations
-                substeps = previous
-            previous = substeps
+                substeps = kept
+            if span / substeps != h:
+                ramp = 1
             h = span / substeps
             stepper.prepare(h)
-            for j in range(substeps):
-                v = stepper.step(v)
-                steps += 1
-                if (j + 1) % _CHECK_EVERY == 0 and not bool(torch.isfinite(v).all()):
-                    t_now = float(times[i - 1]) + (j + 1) * h
-                    raise _diverged(eq, t_now, steps, h, "is not finite (NaN or inf)", dt)
+            done, elapsed = 0, 0.0
+            while done < substeps:
+                # Adaptive runs look at the state within a saved interval too, after 1, 2, 4 ...
+                # steps of a new step size, then every ADAPT_EVERY steps: a flow that speeds up
+                # (forcing from rest, an instability) gets a smaller step before it breaks, and
+                # a stiff start that relaxes gets a larger one.
+                block = min(substeps - done, ramp if adaptive else _CHECK_EVERY)
+                ramp = min(2 * ramp, ADAPT_EVERY)
+                for _ in range(block):
+                    v = stepper.step(v)
+                steps += block
+                done += block
+                elapsed += block * h
+                if not bool(torch.isfinite(v).all()):
+                    t_now = float(times[i - 1]) + elapsed
+                    raise _diverged(eq, t_now, steps, h, "is not finite (NaN or inf)", dt, safe)
+                if adaptive and done < substeps:
+                    u = ops.irfft(v)
+                    safe = _cfl_dt(u, cfl, stepper)
+                    if h > _OVERSHOOT * safe or h < safe / 4:
+                        left = span - elapsed
+                        renewed = max(1, math.ceil(left / safe - 1e-9))
+                        h = left / renewed
+                        substeps = done + renewed
+                        stepper.prepare(h)
+                        ramp = 1
             u = ops.irfft(v)
             peak = float(u.abs().max())
             if not math.isfinite(peak):
-                raise _diverged(eq, float(times[i]), steps, h, "is not finite (NaN or inf)", dt)
+                raise _diverged(
+                    eq, float(times[i]), steps, h, "is not finite (NaN or inf)", dt, safe
+                )
             if peak > bound:
                 raise _diverged(
-                    eq, float(times[i]), steps, h, f"reached {peak:.3g}, past {bound:.3g}", dt
+                    eq, float(times[i]), steps, h, f"reached {peak:.3g}, past {bound:.3g}", dt, safe
                 )
+            safe = _cfl_dt(u, cfl, stepper)
             frame = u.detach().cpu().numpy()
             frames.append(frame)
             _emit(callback, eq, float(times[i]), frame, field.batched)
@@ -276,10 +309,13 @@ def _cfl_dt(u: torch.Tensor, cfl: float, stepper: Stepper) -> float:
 
 
 def _diverged(
-    eq: Equation, t: float, step: int, h: float, what: str, dt: float | None
+    eq: Equation, t: float, step: int, h: float, what: str, dt: float | None, safe: float
 ) -> SolverDivergedError:
+    """The error for a blow-up at ``t``; it suggests the smaller of a quarter of the step that
+    failed and the CFL step of the last finite state (``safe``), which includes the stability
+    bound of an explicit stepper."""
     fields = "/".join(eq.fields)
-    suggestion = h / 4
+    suggestion = min(h / 4, safe)
     how = "pass dt=" if dt is not None else "pass dt= (or a smaller cfl=), e.g. dt="
     return SolverDivergedError(
         f"{type(eq).__name__} diverged at t={t:.6g} (step {step}, dt={h:.3g}): {fields} {what}. "

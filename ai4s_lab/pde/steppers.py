@@ -204,12 +204,28 @@ class SemiImplicitCH(Stepper):
         self._inverse = 1 / (1 + mk2 * (ch.gamma * k2 + ch.stabilization))
         self._mk2 = mk2
 
+    #: At ``cfl=1`` one step changes ``c`` by at most this fraction of its largest deviation
+    #: from the mean. The scheme is first order: 1/80 keeps a 64² spinodal decomposition within
+    #: 4–7 % of an ETDRK4 reference at dt = 0.002 up to t = 30 with the default cfl = 0.5
+    #: (1.0 at dt = 1: 34–52 %), and costs 2.7x the steps of the old curvature-only rule over a
+    #: run to t = 2000, where the coarsening is slow and the steps grow again.
+    max_relative_change: ClassVar[float] = 1 / 80
+
     def rate(self, u: torch.Tensor) -> float:
-        # unconditionally stable: the step is set by accuracy, the growth rate of the spinodal
-        # band |k|² ≈ 1/(2γ) at the largest curvature of the double well, M max|f''| / (2γ)
-        ch = self.ch
+        # Unconditionally stable: the step is set by accuracy. Two limits: the growth rate of the
+        # spinodal band |k|² ≈ 1/(2γ) at the largest curvature of the double well,
+        # M max|f''| / (2γ); and the rate at which c changes now, relative to its spread.
+        ch, ops = self.ch, self.ops
         curvature = max(1.0, 3.0 * float(u.abs().max()) ** 2 - 1.0)
-        return ch.mobility * curvature / (2 * ch.gamma)
+        growth = ch.mobility * curvature / (2 * ch.gamma)
+        spectrum = ops.rfft(u)
+        dc_dt = ops.irfft(
+            -ch.mobility * ops.k2 * (ops.rfft(u**3 - u) + ch.gamma * ops.k2 * spectrum)
+        )
+        spread = float((u - u.mean(dim=tuple(range(2, u.ndim)), keepdim=True)).abs().max())
+        if spread == 0.0:
+            return growth
+        return max(growth, float(dc_dt.abs().max()) / (self.max_relative_change * spread))
 
     def step(self, v: torch.Tensor) -> torch.Tensor:
         c = self.ops.irfft(v)

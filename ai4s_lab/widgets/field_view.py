@@ -10,6 +10,7 @@ offline HTML report shows the field) use the same colours. 3D fields are shown a
 from __future__ import annotations
 
 import base64
+import logging
 import math
 import struct
 import zlib
@@ -55,6 +56,11 @@ COLORMAPS: dict[str, list[tuple[float, tuple[int, int, int]]]] = {
 RANGE_MODES = ("auto", "fixed", "symmetric")
 #: Largest number of arrows per side of the velocity overlay.
 VECTOR_ARROWS = 24
+
+logger = logging.getLogger(__name__)
+
+#: The largest finite float16 number.
+_FLOAT16_MAX = 65504.0
 
 
 def colormap_lut(name: str) -> np.ndarray:
@@ -254,7 +260,17 @@ class FieldView(anywidget.AnyWidget):
         return np.asarray(self._values[self.index][self.slice_index], dtype=np.float64)
 
     def _send_frame(self) -> None:
-        frame = np.ascontiguousarray(self.current(), dtype=self._np_dtype.newbyteorder("<"))
+        values = self.current()
+        if self._np_dtype == np.float16 and np.nanmax(np.abs(values), initial=0.0) > _FLOAT16_MAX:
+            # float16 holds up to 65504: larger values (pressures in Pa, ...) would arrive as inf
+            logger.warning(
+                "FieldView: values up to %.4g do not fit float16 (at most 65504); frames are "
+                "sent as float32 from now on",
+                float(np.nanmax(np.abs(values))),
+            )
+            self._np_dtype = np.dtype(np.float32)
+            self.frame_dtype = "float32"
+        frame = np.ascontiguousarray(values, dtype=self._np_dtype.newbyteorder("<"))
         with self.hold_sync():
             self.frame = frame.tobytes()
             self.frame_index = self.index
@@ -276,8 +292,9 @@ class FieldView(anywidget.AnyWidget):
         if self.range_mode == "symmetric":
             bound = max(abs(low), abs(high)) or 1.0
             low, high = -bound, bound
-        if high <= low:
-            low, high = low - 0.5, high + 0.5
+        if high <= low:  # a constant field: ±0.5 around it, more where 0.5 is lost to rounding
+            half = max(0.5, abs(low) * 1e-6)
+            low, high = low - half, high + half
         self.vmin, self.vmax = low, high
 
     # -- live streaming ---------------------------------------------------------------------------

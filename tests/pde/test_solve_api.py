@@ -95,6 +95,60 @@ def test_blow_up_raises_solver_diverged_with_time_step_and_advice() -> None:
     assert suggested < 2.0
 
 
+def test_the_suggested_time_step_of_a_blow_up_runs() -> None:
+    """Explicit RK4 on the heat equation is stable for dt < 2.8 / max|L| (5.5e-3 here): the
+    error's advice, taken as given, must run (not just be a quarter of the step that failed)."""
+    eq = pde.Diffusion(1.0)
+    u0 = pde.initial.random_field(eq.grid(32), seed=0)
+    run = {"t_end": 1.0, "method": "rk4", "device": "cpu", "progress": False}
+    with pytest.raises(SolverDivergedError) as info:
+        pde.solve(eq, u0, dt=0.1, **run)
+    suggested = float(str(info.value).rsplit("dt=", 1)[1].split(";")[0])
+    assert suggested < 2.8 / (2 * 16**2)  # max|L| = D k_max² with k_max = 16 on 32 points
+    assert np.isfinite(pde.solve(eq, u0, dt=suggested, **run)["u"].values).all()
+
+
+def test_forced_flow_from_rest_is_resolved_without_saved_frames() -> None:
+    """Kolmogorov forcing from a fluid almost at rest, one saved interval (save_every=None):
+    the step follows the flow the forcing builds up inside the interval (it once took one
+    step of 5 time units), and the result equals a run saved every 0.05."""
+    eq = pde.NavierStokes2D(1e-2, forcing="kolmogorov")
+    w0 = pde.initial.random_field(eq.grid(32), seed=0, amplitude=1e-3)
+    run = {"device": "cpu", "dtype": "float64", "progress": False}
+    fine = pde.solve(eq, w0, t_end=5.0, save_every=0.05, **run)["vorticity"].values[-1]
+    coarse = pde.solve(eq, w0, t_end=5.0, **run)
+    assert coarse.attrs["steps"] > 50
+    error = np.abs(coarse["vorticity"].values[-1] - fine).max() / np.abs(fine).max()
+    assert error < 1e-4
+
+
+def test_a_stiff_start_relaxes_to_larger_steps() -> None:
+    """Allen–Cahn from a uniform 1e4: the start needs steps of ~1e-10, the relaxed state steps
+    of ~0.1. The run must grow its step inside the one saved interval (it once needed 6e8
+    steps) and match the exact solution of u' = u − u³, u(t) = u0 eᵗ / √(1 + u0²(e²ᵗ − 1))."""
+    eq = pde.AllenCahn(0.1)
+    u0, t_end = 1e4, 0.1
+    initial = np.full((16, 16), u0)
+    run = pde.solve(eq, initial, t_end=t_end, device="cpu", dtype="float64", progress=False)
+    exact = u0 * math.exp(t_end) / math.sqrt(1 + u0**2 * (math.exp(2 * t_end) - 1))
+    assert run["u"].values[-1] == pytest.approx(exact, rel=1e-6)
+    assert run.attrs["steps"] < 10_000
+
+
+def test_default_cahn_hilliard_step_follows_the_spinodal_growth() -> None:
+    """The first-order semi-implicit scheme at its default step, against ETDRK4 at dt = 0.002
+    (fourth order: a reference), through spinodal decomposition: within 10 % of the pattern's
+    amplitude (the old curvature-only step, dt = 1, was 34 % off at t = 5)."""
+    eq = pde.CahnHilliard()
+    c0 = pde.initial.random_field(eq.grid(64), seed=0, amplitude=0.1, mean=0.2)
+    run = {"t_end": 10.0, "save_every": 5.0, "device": "cpu", "progress": False}
+    reference = pde.solve(eq, c0, method="etdrk4", dt=0.002, **run)["c"].values
+    default = pde.solve(eq, c0, **run)["c"].values
+    for k in (1, 2):
+        error = np.abs(default[k] - reference[k]).max() / np.abs(reference[k] - 0.2).max()
+        assert error < 0.1, (k, error)
+
+
 def test_growth_past_bound_is_divergence() -> None:
     eq = pde.AllenCahn(0.1)  # u' = u - u³ grows from 1e-3 to ~1: past a bound of 0.01
     u0 = pde.initial.random_field(eq.grid(16), seed=0, amplitude=1e-3)
@@ -110,7 +164,12 @@ def test_growth_past_bound_is_divergence() -> None:
         (lambda: pde.NavierStokes2D(forcing="kolmogorof"), "forcing='kolmogorof' is not known"),
         (lambda: pde.Diffusion(diffusivity="fast"), "is not a number"),  # type: ignore[arg-type]
         (lambda: pde.GrayScott(feed=-0.1), "feed=-0.1 is negative"),
-        (lambda: pde.Burgers(ndim=3), "ndim=3 must be 1 or 2"),
+        (lambda: pde.Burgers(ndim=3), "ndim=3 is not supported; use 1 or 2"),
+        (lambda: pde.Burgers(ndim=True), "ndim=True is not supported"),
+        (
+            lambda: pde.NavierStokes2D(forcing="kolmogorov", forcing_wavenumber="4"),
+            "forcing_wavenumber='4' must be a positive integer",
+        ),
         (lambda: pde.equation("navier-stoke"), "did you mean 'navier-stokes'"),
         (lambda: pde.equation("schrodinger"), "unknown equation name 'schrodinger'"),
         (lambda: pde.equation("heat", viscosity=1), "unexpected keyword"),
@@ -206,3 +265,22 @@ def test_threads_are_restored() -> None:
 def test_heat_alias_by_name() -> None:
     ds = _solve(eq="heat")
     assert ds.attrs["equation"] == "Diffusion"
+
+
+def test_big_endian_arrays_numpy_scalars_and_float32_times_are_taken_as_numbers() -> None:
+    """Data files give big-endian arrays and float32 scalars: a big-endian initial field solves
+    like the native one; np.float32 domain lengths are lengths; t_end=np.float32(0.3) (that is
+    0.30000001) with save_every=0.1 gives 4 frames, not a 5th one 1e-8 later."""
+    u0 = np.random.default_rng(0).random((16, 16))
+    run = {"t_end": 0.1, "device": "cpu", "progress": False}
+    native = pde.solve(pde.Diffusion(), u0, **run)["u"].values
+    swapped = pde.solve(pde.Diffusion(), u0.astype(">f8"), **run)["u"].values
+    np.testing.assert_array_equal(native, swapped)
+    times = pde.solve(pde.Diffusion(), u0, t_end=np.float32(0.3), save_every=0.1,
+                      device="cpu", progress=False)["t"].values  # fmt: skip
+    assert len(times) == 4 and times[-1] == pytest.approx(0.3)
+    field = pde.initial.gaussian_random_field(pde.Diffusion().grid(16), alpha=np.float32(2.5))
+    assert np.isfinite(field.data.numpy()).all()
+    permeability = np.ones((16, 16))
+    pressure = pde.solve_darcy(permeability, length=np.float32(2.0), device="cpu")
+    assert np.isfinite(np.asarray(pressure["pressure"])).all()

@@ -348,3 +348,25 @@ def test_series_plays_in_jupyterlab(
     )
     assert canvas_colours(page, "canvas.fv-profile") > 2
     assert page.errors == []
+
+
+def test_float16_frames_switch_to_float32_where_values_do_not_fit(caplog) -> None:  # type: ignore[no-untyped-def]
+    """Surface pressure in Pa (1e5) is past float16's 65504: the frames go as float32 (with a
+    warning) instead of arriving as inf; values that fit stay float16."""
+    pressure = 101325 + 100 * np.random.default_rng(0).random((8, 8))
+    view = FieldView(pressure, dtype="float16")
+    assert view.frame_dtype == "float32"
+    np.testing.assert_allclose(np.frombuffer(view.frame, "<f4"), pressure.ravel(), rtol=1e-7)
+    assert "do not fit float16" in caplog.text
+    small = FieldView(np.ones((8, 8)), dtype="float16")
+    assert small.frame_dtype == "float16" and len(small.frame) == 8 * 8 * 2
+
+
+def test_a_constant_field_gets_a_colour_range_of_positive_width() -> None:
+    for value in (3.0, 1e20, -1e20):
+        view = FieldView(np.full((8, 8), value))
+        assert view.vmin < value < view.vmax
+    assert (FieldView(np.full((8, 8), 3.0)).vmin, FieldView(np.full((8, 8), 3.0)).vmax) == (
+        2.5,
+        3.5,
+    )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ai4s_lab.errors import ParameterError
-from ai4s_lab.pde.equations._base import Equation, check_positive
+from ai4s_lab.pde.equations._base import Equation, check_ndim, check_positive
 
 if TYPE_CHECKING:
     import torch
@@ -41,10 +40,8 @@ class Burgers(Equation):
 
     def __init__(self, viscosity: float = 0.01, *, ndim: int = 1) -> None:
         self.viscosity = check_positive("viscosity", viscosity, "Burgers")
-        if ndim not in (1, 2):
-            raise ParameterError(f"Burgers: ndim={ndim!r} must be 1 or 2")
-        self.ndim = ndim
-        self.fields = ("u",) if ndim == 1 else ("u", "v")
+        self.ndim = check_ndim(ndim, (1, 2), "Burgers")
+        self.fields = ("u",) if self.ndim == 1 else ("u", "v")
 
     def parameters(self) -> dict[str, Any]:
         return {"viscosity": self.viscosity, "ndim": self.ndim}

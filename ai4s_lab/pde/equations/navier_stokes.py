@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.errors import ParameterError
 from ai4s_lab.pde.equations._base import (
     Equation,
@@ -88,6 +89,7 @@ class NavierStokes2D(Equation):
             forcing_amplitude = 0.1 if diagonal else 1.0
         if (
             isinstance(forcing_wavenumber, bool)
+            or not is_real(forcing_wavenumber)
             or not float(forcing_wavenumber).is_integer()
             or forcing_wavenumber < 1
         ):
@@ -103,6 +105,7 @@ class NavierStokes2D(Equation):
         self.ndim = 2
         self.fields = ("vorticity",)
         self._forcing_cache: dict[tuple[PeriodicGrid, str, str], torch.Tensor] = {}
+        self._acceleration_cache: dict[tuple[PeriodicGrid, str, str], float] = {}
         self._multiplier_cache: dict[tuple[PeriodicGrid, str, str], tuple[torch.Tensor, ...]] = {}
 
     def parameters(self) -> dict[str, Any]:
@@ -141,9 +144,23 @@ class NavierStokes2D(Equation):
         return out
 
     def rate(self, u: torch.Tensor, ops: SpectralOps) -> float:
+        # advection: (|u| + |v|) / dx; forcing: a fluid at rest accelerated by a force per unit
+        # mass a crosses a cell in sqrt(2 dx / a) (without it, a forced run from rest would get
+        # no step limit at all and take one step to t_end)
         ux, uy = self.velocity(ops.rfft(u), ops)
         speed = float((ux.abs() + uy.abs()).max())
-        return speed / min(ops.grid.spacing)
+        dx = min(ops.grid.spacing)
+        return max(speed / dx, math.sqrt(self._forcing_acceleration(ops) / (2 * dx)))
+
+    def _forcing_acceleration(self, ops: SpectralOps) -> float:
+        """Largest |f_x| + |f_y| of the force per unit mass whose curl is the forcing."""
+        if not self.forcing or self.forcing_amplitude == 0:
+            return 0.0
+        key = (ops.grid, str(ops.device), str(ops.dtype))
+        if key not in self._acceleration_cache:
+            fx, fy = self.velocity(self._forcing_spectrum(ops)[None, None], ops)
+            self._acceleration_cache[key] = float((fx.abs() + fy.abs()).max())
+        return self._acceleration_cache[key]
 
     def _multipliers(self, ops: SpectralOps) -> tuple[torch.Tensor, ...]:
         """``(i k_y/k², −i k_x/k², i k_x, i k_y, −mask)`` on the spectrum (cached per grid)."""

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.device import resolve_device
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
 from ai4s_lab.pde.learn._threads import single_thread
@@ -79,7 +80,7 @@ def _count(name: str, value: object, owner: str, minimum: int = 1) -> int:
 
 
 def _positive(name: str, value: object, owner: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not is_real(value):
         raise ParameterError(f"{owner}: {name}={value!r} must be a positive number")
     if not (value > 0 and math.isfinite(value)):
         raise ParameterError(f"{owner}: {name}={value!r} must be positive and finite")

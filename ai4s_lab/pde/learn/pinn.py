@@ -42,6 +42,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.pde.learn._threads import single_thread
@@ -86,7 +87,7 @@ def cole_hopf_burgers(
     numpy.ndarray
         ``u`` with shape ``(len(t), len(x))``, float64.
     """
-    if not (isinstance(viscosity, (int, float)) and viscosity > 0 and math.isfinite(viscosity)):
+    if not (is_real(viscosity) and viscosity > 0 and math.isfinite(viscosity)):
         raise ParameterError(f"cole_hopf_burgers: viscosity={viscosity!r} must be positive")
     bad_nodes = isinstance(quadrature, bool) or not isinstance(quadrature, int)
     if bad_nodes or not 8 <= quadrature <= 300:

@@ -26,6 +26,7 @@ from typing import Any
 
 import torch
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.device import resolve_device
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
 from ai4s_lab.pde.learn._threads import single_thread
@@ -160,11 +161,7 @@ def _count(name: str, value: object, minimum: int) -> int:
 
 
 def _positive(name: str, value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not (value > 0 and math.isfinite(value))
-    ):
+    if isinstance(value, bool) or not is_real(value) or not (value > 0 and math.isfinite(value)):
         raise ParameterError(f"train: {name}={value!r} must be a positive finite number")
     return float(value)
 
@@ -255,9 +252,7 @@ def train(
     gamma = _positive("gamma", gamma)
     step_size = _count("step_size", step_size, 1)
     checkpoint_every = _count("checkpoint_every", checkpoint_every, 1)
-    if isinstance(weight_decay, bool) or not (
-        isinstance(weight_decay, (int, float)) and weight_decay >= 0
-    ):
+    if isinstance(weight_decay, bool) or not (is_real(weight_decay) and weight_decay >= 0):
         raise ParameterError(f"train: weight_decay={weight_decay!r} must be a number >= 0")
     if schedule not in SCHEDULES:
         raise ParameterError(
