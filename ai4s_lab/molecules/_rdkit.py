@@ -1,9 +1,8 @@
 """RDKit access for the molecules core: the lazy import and the capture of RDKit's log messages.
 
 RDKit reports why a SMILES or a molfile could not be parsed on its C++ log, which would otherwise
-spam the terminal. :func:`rdkit_messages` routes that log through Python's ``sys.stderr`` for the
-duration of a block and returns what was written, so a reader can attach RDKit's own reason to each
-bad row of a library.
+spam the terminal. :func:`rdkit_messages` captures that log for the duration of a block and
+returns what was written, so a reader can attach RDKit's own reason to each bad row of a library.
 """
 
 from __future__ import annotations
@@ -33,12 +32,18 @@ class _Messages:
 
     def __init__(self) -> None:
         self.buffer = io.StringIO()
+        self.capture: Any = None  # RDKit's CaptureErrorLog, where RDKit has it
+        self._seen = 0
 
     def take(self) -> str:
         """The messages logged since the last call, one line each, without time stamps."""
-        text = self.buffer.getvalue()
-        self.buffer.seek(0)
-        self.buffer.truncate(0)
+        if self.capture is not None:
+            text = str(self.capture.messages)
+            text, self._seen = text[self._seen :], len(text)
+        else:
+            text = self.buffer.getvalue()
+            self.buffer.seek(0)
+            self.buffer.truncate(0)
         return tidy_message(text)
 
 
@@ -54,7 +59,9 @@ def tidy_message(text: str) -> str:
 
 @contextlib.contextmanager
 def rdkit_messages() -> Iterator[_Messages]:
-    """Capture RDKit's log inside a ``with`` block instead of letting it reach the terminal.
+    """Capture RDKit's error log inside a ``with`` block instead of letting it reach the
+    terminal; its warnings are silenced there. The user's own RDKit log set-up (where it logs,
+    which levels are on) is the same after the block as before.
 
     Yields
     ------
@@ -63,12 +70,24 @@ def rdkit_messages() -> Iterator[_Messages]:
     """
     rdbase = import_optional("rdkit.rdBase")
     messages = _Messages()
+    if hasattr(rdbase, "CaptureErrorLog"):  # recent RDKit: nothing global is changed
+        with rdbase.BlockLogs(), rdbase.CaptureErrorLog() as capture:
+            messages.capture = capture
+            yield messages
+        return
+    # Older RDKit: route the log through sys.stderr for the block, then back to the C++ streams
+    # (RDKit cannot say where it logged before), with the levels the user had on or off.
+    status = str(rdbase.LogStatus())
     rdbase.LogToPythonStderr()
     try:
         with contextlib.redirect_stderr(messages.buffer):
             yield messages
     finally:
         rdbase.LogToCppStreams()
+        for line in status.splitlines():
+            level, _, state = line.partition(":")
+            if state.strip() == "disabled":
+                rdbase.DisableLog(level.strip())
 
 
 def as_mol(item: Any, what: str = "molecule") -> Any:
@@ -83,8 +102,12 @@ def as_mol(item: Any, what: str = "molecule") -> Any:
     """
     Chem = chem()
     if isinstance(item, Chem.Mol):
+        if item.GetNumAtoms() == 0:
+            raise InputError(f"{what} is a molecule with no atoms; give a molecule")
         return item
     if isinstance(item, str):
+        if not item.strip():
+            raise InputError(f"{what} is an empty SMILES; give a molecule")
         with rdkit_messages() as log:
             mol = Chem.MolFromSmiles(item)
             reason = log.take()
@@ -92,6 +115,8 @@ def as_mol(item: Any, what: str = "molecule") -> Any:
             raise InputError(
                 f"{what}: cannot parse SMILES {item!r}: {reason or 'RDKit gave no reason'}"
             )
+        if mol.GetNumAtoms() == 0:
+            raise InputError(f"{what}: the SMILES {item!r} has no atoms; give a molecule")
         return mol
     hint = (
         " (RDKit returns None for a SMILES or molfile it cannot parse; read_molecules() keeps "
@@ -104,6 +129,9 @@ def as_mol(item: Any, what: str = "molecule") -> Any:
     )
 
 
-def as_mols(items: Iterable[Any], what: str = "mols") -> list[Any]:
-    """:func:`as_mol` of each item; the message names the position, e.g. ``mols[3]``."""
+def as_mols(items: Iterable[Any] | str, what: str = "mols") -> list[Any]:
+    """:func:`as_mol` of each item; the message names the position, e.g. ``mols[3]``. One SMILES
+    string or one ``Mol`` is one molecule (not a SMILES read character by character)."""
+    if isinstance(items, (str, chem().Mol)):
+        return [as_mol(items, what)]
     return [as_mol(item, f"{what}[{i}]") for i, item in enumerate(items)]

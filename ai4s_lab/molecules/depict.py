@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
+from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.molecules._rdkit import as_mol, chem, rdkit_messages
 
 __all__ = ["mol_to_svg", "shared_substructure"]
@@ -44,6 +46,12 @@ def mol_to_svg(
 
     mol = as_mol(mol, "mol")
     atoms = [int(i) for i in highlight_atoms or ()]
+    outside = [i for i in atoms if not 0 <= i < mol.GetNumAtoms()]
+    if outside:
+        raise InputError(
+            f"highlight_atoms {outside} are not atoms of this molecule; it has "
+            f"{mol.GetNumAtoms()} atoms, numbered 0 … {mol.GetNumAtoms() - 1}"
+        )
     chosen = set(atoms)
     bonds = [
         b.GetIdx()
@@ -62,7 +70,7 @@ def mol_to_svg(
     return svg.replace("<?xml version='1.0' encoding='iso-8859-1'?>\n", "")
 
 
-def shared_substructure(query: Any, mol: Any, *, timeout: int = 2) -> list[int]:
+def shared_substructure(query: Any, mol: Any, *, timeout: float = 2) -> list[int]:
     """Atoms of ``mol`` in its maximum common substructure with ``query`` (RDKit's FindMCS).
 
     Parameters
@@ -70,7 +78,8 @@ def shared_substructure(query: Any, mol: Any, *, timeout: int = 2) -> list[int]:
     query, mol
         RDKit molecules or SMILES.
     timeout
-        Seconds FindMCS may take (it returns the best found so far).
+        Seconds FindMCS may take (it returns the best found so far); rounded up to whole
+        seconds.
 
     Returns
     -------
@@ -90,6 +99,11 @@ def shared_substructure(query: Any, mol: Any, *, timeout: int = 2) -> list[int]:
     from rdkit.Chem import rdFMCS
 
     Chem = chem()
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ParameterError(f"timeout={timeout!r} must be a positive number of seconds")
+    timeout = max(1, math.ceil(timeout))  # FindMCS takes whole seconds
+    if isinstance(query, str) and not query.strip():
+        return []  # no query: nothing to share
     query = as_mol(query, "query")
     mol = as_mol(mol, "mol")
     if query.GetNumAtoms() == 0 or mol.GetNumAtoms() == 0:

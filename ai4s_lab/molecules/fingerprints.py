@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ai4s_lab.errors import InputError, ParameterError
-from ai4s_lab.molecules._rdkit import as_mol
+from ai4s_lab.molecules._rdkit import as_mol, chem
 
 __all__ = ["FingerprintSpec", "Fingerprints", "morgan_fingerprints"]
 
@@ -188,7 +188,7 @@ def morgan_fingerprints(
     generator = spec.generator()
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ParameterError(f"chunk_size={chunk_size!r}: use a positive integer")
-    items = list(mols)
+    items = [mols] if isinstance(mols, (str, chem().Mol)) else list(mols)  # one molecule
     chunks: list[np.ndarray] = []
     bar = tqdm(total=len(items), desc="fingerprints", unit="mol", disable=not progress)
     for start in range(0, len(items), chunk_size):

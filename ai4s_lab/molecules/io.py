@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from ai4s_lab.molecules._rdkit import chem, rdkit_messages
 from ai4s_lab.molecules.standardization import StandardizeOptions, standardize_many
 
 __all__ = ["MoleculeSet", "read_molecules"]
+
+logger = logging.getLogger(__name__)
 
 #: column names tried, case-insensitively, when ``smiles_column`` is not given (then the one
 #: column whose name contains "smiles", if there is exactly one)
@@ -458,7 +461,7 @@ def _number_or_text(text: str) -> int | float | str:
 def _sdf_records(path: Path, raw: bytes, id_column: str | None) -> list[_Record]:
     # a record ends at a line "$$$$" (some writers leave spaces after it)
     text = raw.replace(b"\r\n", b"\n")
-    blocks = [b for b in _SD_END.split(text) if b.strip()]
+    blocks = [part for b in _SD_END.split(text) if b.strip() for part in _split_molecules(b)]
     records = []
     for i, block in enumerate(blocks):
         title = _decode(block.split(b"\n", 1)[0]).strip()
@@ -468,6 +471,27 @@ def _sdf_records(path: Path, raw: bytes, id_column: str | None) -> list[_Record]
         for record in records:
             record.fields["__id_field__"] = id_column
     return records
+
+
+_COUNTS_LINE = re.compile(rb"^.*V[23]000\s*$")
+
+
+def _split_molecules(block: bytes) -> list[bytes]:
+    """The molecules of one ``$$$$``-delimited block: more than one where a writer left out a
+    ``$$$$`` line (a second ``M  END``). RDKit reads the first molecule of such a block and
+    takes the rest for data fields, so the next molecule would be lost without a word; a
+    molecule starts three lines (its header) before its counts line."""
+    lines = block.split(b"\n")
+    ends = [i for i, line in enumerate(lines) if line.rstrip() == b"M  END"]
+    if len(ends) < 2:
+        return [block]
+    counts = [i for i, line in enumerate(lines) if _COUNTS_LINE.match(line)]
+    nxt = next((i for i in counts if i > ends[0]), None)
+    if nxt is None or nxt - 3 <= ends[0]:
+        return [block]
+    first, rest = b"\n".join(lines[: nxt - 3]), b"\n".join(lines[nxt - 3 :])
+    logger.info("an SD record has no '$$$$' line after its molecule; read as two records")
+    return [first, *_split_molecules(rest)]
 
 
 def _parse(record: _Record, log: Any) -> tuple[Any, str, str, dict[str, Any]]:
@@ -483,7 +507,9 @@ def _parse(record: _Record, log: Any) -> tuple[Any, str, str, dict[str, Any]]:
         text = title or f"SD record {record.row}"
         if mol is None:
             return None, text, log.take() or "RDKit could not read this SD record", {}
-        fields = {k: v for k, v in mol.GetPropsAsDict().items() if not k.startswith("_")}
+        # as text: RDKit would turn an identifier "007" into 7; _typed_sd_fields types columns
+        props = mol.GetPropsAsDict(autoConvertStrings=False)
+        fields = {k: v for k, v in props.items() if not k.startswith("_")}
         id_field = record.fields.get("__id_field__")
         if id_field is not None and mol.HasProp(id_field):
             # the text of the field: RDKit would turn an identifier "00123" into the number 123
@@ -509,6 +535,25 @@ def _parse(record: _Record, log: Any) -> tuple[Any, str, str, dict[str, Any]]:
         return None, value, "the SMILES has no atoms", {}
     log.take()
     return mol, value, "", {}
+
+
+_ZERO_PADDED = re.compile(r"^[+-]?0\d")
+
+
+def _typed_sd_field(values: pd.Series) -> pd.Series:
+    """An SD field's column as numbers where every value given is one, else as text: a column
+    of "5.2", ">10", "n/a" stays text (sortable, nothing lost), and zero-padded identifiers
+    such as "007" stay text."""
+    given = values.dropna().astype(str).str.strip()
+    given = given[given != ""]
+    if given.empty or given.str.match(_ZERO_PADDED).any():
+        return values
+    numbers = pd.to_numeric(given, errors="coerce")
+    if numbers.isna().any():
+        return values
+    out = pd.to_numeric(values.where(values.astype(str).str.strip() != ""), errors="coerce")
+    whole = given.str.fullmatch(r"[+-]?\d+").all() and not out.isna().any()
+    return out.astype("int64") if whole else out.astype("float64")
 
 
 def _check_id_field(parsed: list[tuple[_Record, Any, str, dict[str, Any]]], label: str) -> None:
@@ -558,7 +603,9 @@ def _build(
     _check_id_field(parsed, label)
     rows = []
     mols = []
+    sd_fields: set[str] = set()
     for record, mol, text, fields in parsed:
+        sd_fields.update(_column_name(key) for key in fields)
         # an SD record without the id field keeps its title (or record number)
         ident = record.fields.get("__id_text__") or record.id
         row: dict[str, Any] = {"row": record.row, "id": ident, "smiles": Chem.MolToSmiles(mol)}
@@ -569,6 +616,8 @@ def _build(
         rows.append(row)
         mols.append(mol)
     data = pd.DataFrame(rows)
+    for column in sorted(sd_fields & set(data.columns)):
+        data[column] = _typed_sd_field(data[column])
     return MoleculeSet(
         mols=mols,
         data=data.reset_index(drop=True),

@@ -15,6 +15,7 @@ References
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.device import resolve_device
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
 from ai4s_lab.molecules._rdkit import as_mols
@@ -166,6 +168,10 @@ class PropertyModel:
                 raise ParameterError(f"{name}={value!r}: use a positive integer")
         if not 0.0 <= dropout < 1.0:
             raise ParameterError(f"dropout={dropout!r}: use a number in [0, 1)")
+        if not (is_real(lr) and 0 < lr < math.inf):
+            raise ParameterError(f"lr={lr!r}: use a positive learning rate, e.g. 1e-3")
+        if not (is_real(weight_decay) and 0 <= weight_decay < math.inf):
+            raise ParameterError(f"weight_decay={weight_decay!r}: use a number >= 0, e.g. 1e-4")
         self.config = ModelConfig(
             features,
             n_models,

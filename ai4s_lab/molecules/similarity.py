@@ -233,10 +233,21 @@ class FingerprintIndex:
     def query_fingerprints(self, queries: Any) -> Fingerprints:
         """Fingerprints of queries (SMILES, molecules, Fingerprints or packed arrays), checked
         against the index's settings; a query made with other settings is refused."""
-        fps = to_fingerprints(queries, self.spec)
-        if not self.spec.counts:
-            return fps
-        return Fingerprints(fps.data.astype(self._data_np.dtype, copy=False), fps.spec)
+        return to_fingerprints(queries, self.spec)
+
+    def _query_arrays(self, queries: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The queries' rows in the library's storage type, and their popcounts (count sums).
+
+        A count fingerprint index stores its counts in the smallest type that holds them (uint8
+        up to 255): a query count past that is clipped for the comparison, which leaves every
+        ``min(query, library)`` unchanged, while its sum is taken from the true counts (a cast
+        would wrap 298 round to 42)."""
+        fps = self.query_fingerprints(queries)
+        data, pop = fps.data, fps.popcounts()
+        if self.spec.counts and data.dtype != self._data_np.dtype:
+            top = np.iinfo(self._data_np.dtype).max
+            data = np.minimum(data, top).astype(self._data_np.dtype)
+        return data, pop
 
     def search(self, query: Any, k: int = 10) -> pd.DataFrame:
         """The ``k`` library molecules most similar to one query.
@@ -282,21 +293,20 @@ class FingerprintIndex:
             Equal, query by query, to :meth:`search`.
         """
         k = self._check_k(k)
-        fps = self.query_fingerprints(queries)
-        if len(fps) == 0:
+        query_data, qpop = self._query_arrays(queries)
+        if len(query_data) == 0:
             return SearchHits(
                 scores=np.zeros((0, k)),
                 indices=np.zeros((0, k), dtype=np.int64),
                 ids=np.zeros((0, k), dtype=object),
             )
-        qpop = fps.popcounts()
         if self.backend == "numba":
             scores, rows = _popcount.numba_topk(
                 self._data_np,
                 self._pop_np,
                 self._order_np,
                 self._bins_np,
-                fps.data,
+                query_data,
                 qpop,
                 k,
                 word_counts=self._wc_np,
@@ -305,7 +315,7 @@ class FingerprintIndex:
             import torch
 
             data = self._data if self.spec.counts else self._data.view(torch.int64)
-            q = torch.from_numpy(fps.data).to(self.device)
+            q = torch.from_numpy(query_data).to(self.device)
             q = q.to(data.dtype) if self.spec.counts else q.view(torch.int64)
             if self.spec.counts:
                 data, q = data.to(torch.int32), q.to(torch.int32)
@@ -334,17 +344,17 @@ class FingerprintIndex:
         """
         if not 0.0 <= float(threshold) <= 1.0:
             raise ParameterError(f"threshold={threshold!r}: use a number from 0 to 1")
-        fps = self.query_fingerprints(query)
-        if len(fps) != 1:
-            raise InputError(f"threshold_search takes one query, got {len(fps)}")
-        qc = int(fps.popcounts()[0])
+        query_data, qpop = self._query_arrays(query)
+        if len(query_data) != 1:
+            raise InputError(f"threshold_search takes one query, got {len(query_data)}")
+        qc = int(qpop[0])
         if self.backend == "numba":
             scores, rows = _popcount.numba_threshold(
                 self._data_np,
                 self._pop_np,
                 self._order_np,
                 self._bins_np,
-                fps.data[0],
+                query_data[0],
                 qc,
                 float(threshold),
                 word_counts=self._wc_np,
@@ -353,7 +363,7 @@ class FingerprintIndex:
             import torch
 
             start, end = _popcount.bound_range(self._bins_np, qc, float(threshold))
-            q = torch.from_numpy(fps.data[0]).to(self.device)
+            q = torch.from_numpy(query_data[0]).to(self.device)
             data = self._data
             if self.spec.counts:
                 data, q = data.to(torch.int32), q.to(torch.int32)

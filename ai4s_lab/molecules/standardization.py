@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ai4s_lab.errors import InputError
-from ai4s_lab.molecules._rdkit import chem, rdkit_messages
+from ai4s_lab.errors import InputError, ParameterError
+from ai4s_lab.molecules._rdkit import as_mol, chem, rdkit_messages
 
 __all__ = ["StandardizeOptions", "standardize"]
 
@@ -124,10 +124,13 @@ def standardize(mol: Any, options: StandardizeOptions | None = None) -> Any:
         reason.
     """
     Chem = chem()
+    if options is not None and not isinstance(options, StandardizeOptions):
+        raise ParameterError(
+            f"options={options!r} is not a StandardizeOptions; use e.g. "
+            "StandardizeOptions(keep_stereo=False)"
+        )
+    parsed = as_mol(mol, "standardize: mol")
     with rdkit_messages() as log:
-        parsed = Chem.MolFromSmiles(mol) if isinstance(mol, str) else mol
-        if parsed is None:
-            raise InputError(f"cannot parse SMILES {mol!r}: {log.take() or 'RDKit gave no reason'}")
         try:
             return _Standardizer(options or StandardizeOptions())(parsed)
         except Exception as err:  # RDKit raises several C++-mapped types

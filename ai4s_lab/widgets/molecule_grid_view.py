@@ -167,7 +167,12 @@ class MoleculeGridView(anywidget.AnyWidget):
             if self.sort_by not in table.columns:
                 self.error = f"no column {self.sort_by!r}"
                 return
-            table = table.sort_values(self.sort_by, ascending=self.ascending, kind="stable")
+            try:
+                table = table.sort_values(self.sort_by, ascending=self.ascending, kind="stable")
+            except TypeError:  # values that do not compare (numbers and text): sort as text
+                table = table.sort_values(
+                    self.sort_by, ascending=self.ascending, kind="stable", key=_as_text
+                )
         self._view = table.index.to_numpy()
         self.n_rows = len(self._view)
         self.page = 0
@@ -225,6 +230,10 @@ class MoleculeGridView(anywidget.AnyWidget):
         if isinstance(data, dict):
             data["text/html"] = self.to_html()
         return bundle
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    return column.map(lambda value: "" if value is None else str(value))
 
 
 def _fmt(value: Any) -> str:

@@ -42,7 +42,7 @@ def test_non_molecules_are_typed_errors() -> None:
     with pytest.raises(InputError, match=r"query: cannot parse SMILES"):
         shared_substructure("C1CC", "CCO")
     assert shared_substructure("", "CCO") == []
-    with pytest.raises(InputError, match="no atoms"):
+    with pytest.raises(InputError, match="empty SMILES"):
         embed_conformer("")
     with pytest.raises(InputError, match=r"mol is NoneType"):
         embed_conformer(None)

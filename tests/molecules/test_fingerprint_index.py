@@ -227,3 +227,22 @@ def test_no_queries_and_non_molecules(backend: str) -> None:
         morgan_fingerprints(["CCO", 7])
     with pytest.raises(ParameterError, match="chunk_size=0"):
         morgan_fingerprints(["CCO"], chunk_size=0)
+
+
+@pytest.mark.parametrize("backend", ["numba", "torch"] if HAVE_NUMBA else ["torch"])
+def test_query_counts_past_the_library_storage_type_score_as_rdkit(backend: str) -> None:
+    """A count index of small molecules stores its counts as uint8; a query with a count of
+    298 (C300) must not wrap round to 42: top-k and threshold scores equal RDKit's."""
+    library = [Chem.MolFromSmiles(s) for s in ("CCCCCCCCCC", "CCO", "c1ccccc1", "C" * 40)]
+    spec = FingerprintSpec(radius=2, n_bits=2048, counts=True)
+    index = FingerprintIndex.from_molecules(library, counts=True, device="cpu", backend=backend)
+    assert index.fingerprints.data.max() <= 255
+    query = Chem.MolFromSmiles("C" * 300)
+    expected, expected_scores = _rdkit_topk(
+        _rdkit_fps([query], spec)[0], _rdkit_fps(library, spec), 4
+    )
+    hits = index.search(query, k=4)
+    np.testing.assert_array_equal(hits["index"].to_numpy(), expected)
+    np.testing.assert_allclose(hits["similarity"].to_numpy(), expected_scores, rtol=1e-12)
+    above = index.threshold_search(query, threshold=0.01)
+    np.testing.assert_allclose(above["similarity"].to_numpy(), expected_scores[:2], rtol=1e-12)

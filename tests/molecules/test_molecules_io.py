@@ -303,3 +303,85 @@ def test_canonical_tautomer_keeps_the_stereo_of_the_input(smiles: str) -> None:
     assert Chem.MolToSmiles(rdkit_default) == flat
     dropped = standardize(mol, StandardizeOptions(keep_stereo=False))
     assert Chem.MolToSmiles(dropped) == flat
+
+
+def _molblock(smiles: str, title: str) -> str:
+    return title + "\n" + Chem.MolToMolBlock(Chem.MolFromSmiles(smiles)).split("\n", 1)[1]
+
+
+def test_an_sd_record_without_its_terminator_loses_no_molecule(tmp_path: Path) -> None:
+    """A writer left out the '$$$$' after ethanol: RDKit's SDMolSupplier reads ethanol and takes
+    phenol for data fields (phenol is gone, no error); every molecule is read here, and a bad
+    record's reason is its own (not RDKit's complaint about an earlier record)."""
+    broken = _molblock("CC", "broken").split("\n")
+    broken[3] = "  X" + broken[3][3:]
+    text = (_molblock("CCO", "ethanol") + _molblock("c1ccccc1O", "phenol") + "$$$$\n"
+            + _molblock("CCN", "ethylamine") + "$$$$\n" + "\n".join(broken) + "$$$$\n")  # fmt: skip
+    path = tmp_path / "library.sdf"
+    path.write_text(text)
+    supplier = [m.GetProp("_Name") if m else None for m in Chem.SDMolSupplier(str(path))]
+    assert supplier == ["ethanol", "ethylamine", None]  # RDKit's own reading, for the record
+    library = read_molecules(path)
+    assert library.ids == ["ethanol", "phenol", "ethylamine"]
+    assert list(library.data["smiles"]) == ["CCO", "Oc1ccccc1", "CCN"]
+    (reason,) = library.errors["reason"]
+    assert "'  X'" in reason and "data fields" not in reason
+
+
+def test_sd_fields_are_numbers_only_where_every_value_is_one(tmp_path: Path) -> None:
+    """RDKit converts each SD value on its own: "007" became 7 and a column of 5.2, ">10",
+    "n/a" mixed floats and text (unsortable). A column is numeric only where all its values
+    are numbers, and zero-padded identifiers stay text."""
+    records = []
+    for i, (smiles, cid, ic50, count) in enumerate(
+        [("CCO", "007", "5.2", "3"), ("CCN", "010", ">10", "4"), ("CCC", "123", "n/a", "5")]
+    ):
+        records.append(_molblock(smiles, f"m{i}") + f"> <CID>\n{cid}\n\n> <IC50>\n{ic50}\n\n"
+                       f"> <count>\n{count}\n\n$$$$\n")  # fmt: skip
+    path = tmp_path / "fields.sdf"
+    path.write_text("".join(records))
+    data = read_molecules(path, id_column="CID").data
+    assert list(data["id"]) == ["007", "010", "123"]
+    assert list(data["CID"]) == ["007", "010", "123"]
+    assert list(data["IC50"]) == ["5.2", ">10", "n/a"]
+    assert data["count"].dtype == np.int64 and list(data["count"]) == [3, 4, 5]
+    assert sorted(data["IC50"]) == ["5.2", ">10", "n/a"]  # sortable: one type
+
+
+def test_a_single_smiles_string_is_one_molecule_and_empty_smiles_are_refused() -> None:
+    from ai4s_lab.molecules import apply_filters, descriptors, morgan_fingerprints
+
+    assert len(descriptors("CCO")) == 1  # was 3 rows: C, C, O
+    assert descriptors("CCO")["MW"].iloc[0] == pytest.approx(46.069, abs=1e-3)
+    assert len(apply_filters("CCO")) == 1 and len(morgan_fingerprints("CCO")) == 1
+    for empty in ([""], [Chem.Mol()]):
+        with pytest.raises(InputError, match=r"mols\[0\] is (an empty SMILES|a molecule with no)"):
+            descriptors(empty)
+
+
+def test_reading_leaves_the_users_rdkit_log_settings_alone(tmp_path: Path) -> None:
+    from rdkit import RDLogger, rdBase
+
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        read_molecules(["CCO", "C1CC"])
+        assert "rdApp.error:disabled" in rdBase.LogStatus()
+    finally:
+        RDLogger.EnableLog("rdApp.error")
+        RDLogger.EnableLog("rdApp.warning")
+
+
+def test_bad_arguments_of_the_helpers_are_typed_errors() -> None:
+    from ai4s_lab.errors import ParameterError
+    from ai4s_lab.molecules import PropertyModel, mol_to_svg, shared_substructure
+
+    with pytest.raises(InputError, match="is int, not an RDKit molecule"):
+        standardize(5)
+    with pytest.raises(ParameterError, match="is not a StandardizeOptions"):
+        standardize("CCO", True)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"highlight_atoms \[10\] are not atoms"):
+        mol_to_svg("CCO", highlight_atoms=[10])
+    with pytest.raises(ParameterError, match="timeout=-1 must be a positive"):
+        shared_substructure("CCO", "CCN", timeout=-1)
+    with pytest.raises(ParameterError, match="lr=-1"):
+        PropertyModel(lr=-1)

@@ -75,3 +75,14 @@ def test_failed_parses_and_bad_settings_are_typed_errors() -> None:
     )
     with pytest.raises(InputError, match="page_size=0"):
         grid.page_size = 0
+
+
+def test_a_column_of_numbers_and_text_sorts_as_text() -> None:
+    import pandas as pd
+
+    library = read_molecules(SMILES[:4], standardize=False)
+    table = library.data.assign(IC50=pd.Series([5.2, ">10", "n/a", 7], dtype=object))
+    grid = MoleculeGridView(library.mols, table, page_size=4)
+    grid.sort_by = "IC50"
+    assert grid.error == ""
+    assert [c["row"] for c in grid.cells] == [0, 3, 1, 2]  # "5.2" < "7" < ">10" < "n/a"
