@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError
 from ai4s_lab.protein.structure import Structure
@@ -151,7 +152,7 @@ def contact_map(
         Boolean ``(n_models, n_res, n_res)`` for a structure (``(..., n_res, n_res)`` for
         coordinates); the diagonal is True.
     """
-    if not np.isfinite(cutoff) or cutoff <= 0:
+    if not is_real(cutoff) or not np.isfinite(cutoff) or cutoff <= 0:
         raise InputError(f"cutoff={cutoff!r} must be a positive distance in Å")
     if atoms not in ("CB", "CA", "heavy"):
         raise InputError(f"atoms={atoms!r} is not a contact definition; use 'CB', 'CA' or 'heavy'")

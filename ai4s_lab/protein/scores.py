@@ -79,6 +79,12 @@ def _pair(
         )
     if y.shape[-2] == 0:
         raise InputError("no points to score: give coordinates of shape (..., n, 3), n ≥ 1")
+    x_batch, y_batch = x.shape[:-2].numel(), y.shape[:-2].numel()
+    if y_batch not in (1, x_batch):
+        raise InputError(
+            f"model has {x_batch} frame(s) and reference {y_batch}: give one reference, or one "
+            "a model frame"
+        )
     x = x.reshape(-1, *x.shape[-2:])
     y = y.reshape(-1, *y.shape[-2:])
     return x, y, int(y.shape[-2])
@@ -123,6 +129,13 @@ def rmsd(
         y = as_coordinates(reference, x.device, x.dtype)
         if x.shape[-2] != y.shape[-2]:
             raise InputError(f"model has {x.shape[-2]} points and reference {y.shape[-2]}")
+        try:
+            torch.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+        except RuntimeError as err:
+            raise InputError(
+                f"model frames {tuple(x.shape[:-2])} and reference frames "
+                f"{tuple(y.shape[:-2])} do not pair up: give one reference, or one a model frame"
+            ) from err
     if superpose:
         rotation, translation = kabsch(x, y)
         x = x @ rotation.mT + translation[..., None, :]

@@ -310,6 +310,8 @@ class Structure:
         """
         if models is None:
             return self.coords
+        if isinstance(models, np.ndarray) and models.ndim == 0:
+            models = models.item()  # np.array(2): one model number
         if isinstance(models, slice):
             picked = self.coords[models]
             if len(picked) == 0:
@@ -336,6 +338,8 @@ class Structure:
         InputError
             An atom set or model that does not exist (see :meth:`model_coords`).
         """
+        if isinstance(models, np.ndarray) and models.ndim == 0:
+            models = models.item()
         picked = self.model_coords(models)
         if models is not None and not isinstance(models, (slice, list, tuple, np.ndarray)):
             picked = picked[0]
@@ -597,8 +601,18 @@ def load_structure(
 
 # -- reading -----------------------------------------------------------------------------------
 def _read_text(source: str | Path) -> tuple[str, str, Path | None]:
-    if isinstance(source, str) and ("\n" in source or source.startswith("data_")):
-        return source, "<text>", None
+    if isinstance(source, bytes):
+        raise InputError(
+            "load_structure got bytes; give a path, or the file's text (bytes.decode())"
+        )
+    if not isinstance(source, (str, Path)):
+        raise InputError(
+            f"load_structure got a {type(source).__name__}; give a path or the file's text"
+        )
+    if isinstance(source, str) and (
+        "\n" in source or "\r" in source or source.lstrip("\ufeff").startswith("data_")
+    ):
+        return _plain_lines(source), "<text>", None
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(f"structure file {str(path)!r} does not exist")
@@ -615,13 +629,18 @@ def _read_text(source: str | Path) -> tuple[str, str, Path | None]:
     if b"\x00" in raw[:65536]:
         raise DataFileError(path, "is binary, not a PDB or mmCIF text file")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise DataFileError(
-            path, "is not text (undecodable bytes); expected PDB or mmCIF", line=line
-        ) from err
-    return text, str(path), path
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older files carry Latin-1 bytes in REMARK or author lines; the records gemmi reads
+        # are ASCII, so Latin-1 (which decodes every byte) loses nothing of the structure.
+        text = raw.decode("latin-1")
+    return _plain_lines(text), str(path), path
+
+
+def _plain_lines(text: str) -> str:
+    """Text without a byte-order mark, with ``\n`` line ends (CRLF and old Mac CR files)."""
+    text = text.removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _guess_format(label: str, text: str, format: str | None) -> str:
@@ -633,6 +652,8 @@ def _guess_format(label: str, text: str, format: str | None) -> str:
     name = label.lower().removesuffix(".gz")
     for ext, fmt in _FORMATS.items():
         if name.endswith("." + ext):
+            if fmt == "pdb" and text.lstrip().startswith("data_") and "_atom_site." in text:
+                return "mmcif"  # an mmCIF file named .pdb (downloads renamed by hand)
             return fmt
     if text.lstrip().startswith("data_"):
         return "mmcif"
@@ -781,6 +802,16 @@ def _model_coords(
             label,
             f"model {k + 1} lacks atoms of model 1 ({len(missing)} missing, e.g. {atom_name} of "
             f"{res_name} {chain}{num}{icode}); every model must hold the same atoms",
+        )
+    if len(lookup) > len(keys):
+        known = set(keys)
+        extra = [key for key in lookup if key not in known]
+        chain, num, icode, res_name, atom_name, _ = extra[0]
+        raise DataFileError(
+            label,
+            f"model {k + 1} has atoms model 1 lacks ({len(extra)} more, e.g. {atom_name} of "
+            f"{res_name} {chain}{num}{icode}); every model must hold the same atoms",
+            hint="read one model with a tool such as gemmi, or split the file into models",
         )
     return np.array([lookup[key] for key in keys], dtype=np.float64)
 

@@ -356,6 +356,38 @@ def _transform(x: torch.Tensor, rotation: torch.Tensor, translation: torch.Tenso
     return x @ rotation.mT + translation[..., None, :]
 
 
+def _point_selection(selection: Any, n: int) -> np.ndarray:
+    """The indices of the fitted points of an ``(…, n, 3)`` array: an index array or a boolean
+    mask, checked (an :class:`InputError` names what is wrong)."""
+    if isinstance(selection, str):
+        raise InputError(
+            f"selection={selection!r} names an atom set, which needs two Structures; for "
+            "coordinate arrays give an index array or a boolean mask of the points"
+        )
+    sel = np.asarray(selection)
+    if sel.dtype == bool:
+        if sel.shape != (n,):
+            raise InputError(f"a boolean selection of shape {sel.shape} does not fit {n} points")
+        picked = np.flatnonzero(sel)
+    elif sel.ndim == 1 and (sel.size == 0 or np.issubdtype(sel.dtype, np.integer)):
+        picked = sel.astype(np.int64)
+        outside = picked[(picked < -n) | (picked >= n)]
+        if outside.size:
+            raise InputError(
+                f"selection indices {outside[:5].tolist()} are out of range for {n} points "
+                f"(0 … {n - 1})"
+            )
+        picked = picked % n
+    else:
+        raise InputError(
+            f"selection of dtype {sel.dtype} and shape {sel.shape} is neither an index array "
+            "nor a boolean mask of the points"
+        )
+    if picked.size == 0:
+        raise InputError("the selection chooses no points; a fit needs at least one")
+    return picked
+
+
 def superpose(
     mobile: Structure | Any,
     target: Structure | Any,
@@ -410,9 +442,8 @@ def superpose(
         if selection is None or (isinstance(selection, str) and selection == "CA"):
             fit_mobile, fit_target = full, tgt  # every point: no gather, no copy
         else:
-            sel = np.asarray(selection)
-            index = torch.as_tensor(np.flatnonzero(sel) if sel.dtype == bool else sel)
-            index = index.to(full.device)
+            picked = _point_selection(selection, int(full.shape[-2]))
+            index = torch.as_tensor(picked).to(full.device)
             fit_mobile = full[..., index, :]
             fit_target = tgt[..., index, :] if tgt.shape[-2] == full.shape[-2] else tgt
         if fit_target.shape[-2] != fit_mobile.shape[-2]:

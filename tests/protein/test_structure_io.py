@@ -195,6 +195,29 @@ def test_wrong_format(tmp_path: Path) -> None:
         load_structure(example_file("pdb1ubi.pdb"), format="xyz")
 
 
+def test_files_gemmi_reads_are_read_whatever_their_encoding_or_name(tmp_path: Path) -> None:
+    """A Latin-1 byte in a REMARK, a UTF-8 byte-order mark, old Mac CR line ends and an mmCIF
+    file named .pdb: each gives the atoms gemmi reads from the same content."""
+    import gemmi
+
+    source = example_file("pdb1ubi.pdb")
+    text = source.read_text()
+    expected = gemmi.read_structure(str(source))[0].count_atom_sites()
+    latin1 = tmp_path / "latin1.pdb"
+    latin1.write_bytes(text.replace("REMARK   1", "REMARK   1 M\xfcller,", 1).encode("latin-1"))
+    bom = tmp_path / "bom.pdb"
+    bom.write_text(text, encoding="utf-8-sig")
+    mac = tmp_path / "mac.pdb"
+    mac.write_bytes(text.replace("\n", "\r").encode())
+    cif_named_pdb = tmp_path / "renamed.pdb"
+    gemmi.read_structure(str(source)).make_mmcif_document().write_file(str(cif_named_pdb))
+    for path in (latin1, bom, mac, cif_named_pdb):
+        assert load_structure(path).n_atoms == expected, path.name
+    assert load_structure(text.replace("\n", "\r")).n_atoms == expected  # text, CR only
+    with pytest.raises(InputError, match="got bytes"):
+        load_structure(text.encode())  # type: ignore[arg-type]
+
+
 def test_malformed_mmcif_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.cif"
     path.write_text(
@@ -221,6 +244,13 @@ def test_models_with_different_atoms(tmp_path: Path) -> None:
     path = tmp_path / "ragged.pdb"
     path.write_text("\n".join(lines))
     with pytest.raises(DataFileError, match="model 2 lacks atoms of model 1"):
+        load_structure(path)
+    # the other way round: model 2 with an atom more (a copy of one under another name)
+    lines = example_file("1l2y.pdb").read_text().splitlines()
+    k = next(k for k in range(second, len(lines)) if lines[k].startswith("ATOM"))
+    lines.insert(k + 1, lines[k][:12] + " XX " + lines[k][16:])
+    path.write_text("\n".join(lines))
+    with pytest.raises(DataFileError, match=r"model 2 has atoms model 1 lacks \(1 more, e.g. XX"):
         load_structure(path)
 
 

@@ -167,6 +167,17 @@ def test_sequence_alignment_matches_numbering(shared_data: Path) -> None:
 def test_mismatched_inputs() -> None:
     with pytest.raises(InputError, match="correspond"):
         tm_score(np.zeros((5, 3)), np.zeros((6, 3)))
+    points = np.random.default_rng(0).normal(size=(50, 3))
+    with pytest.raises(InputError, match=r"do not pair up"):
+        rmsd(np.stack([points] * 3), np.stack([points] * 2))
+    for selection, message in (
+        (np.arange(60), r"indices \[50, 51, 52, 53, 54\] are out of range for 50 points"),
+        (np.array([], dtype=int), "chooses no points"),
+        ("heavy", "names an atom set, which needs two Structures"),
+        (np.ones(10, dtype=bool), r"boolean selection of shape \(10,\) does not fit 50"),
+    ):
+        with pytest.raises(InputError, match=message):
+            superpose(points, points, selection=selection)
     with pytest.raises(InputError, match="cutoffs"):
         gdt_ts(np.zeros((5, 3)), np.zeros((5, 3)), cutoffs=(0.0,))
 
