@@ -11,15 +11,23 @@ References
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ai4s_lab.errors import InputError
+from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.molecules._rdkit import as_mol, chem, rdkit_messages
 
-__all__ = ["embed_conformer"]
+__all__ = ["RANDOM_START_FROM", "embed_conformer"]
 
 
-def embed_conformer(mol: Any, *, seed: int = 0, optimize: bool = True) -> tuple[Any, float | None]:
+#: Heavy atoms from which the embedding starts from random coordinates: RDKit's advice for
+#: large, flexible molecules (peptides, macrocycles), whose eigenvalue start often fails.
+RANDOM_START_FROM = 100
+
+
+def embed_conformer(
+    mol: Any, *, seed: int = 0, optimize: bool = True, timeout: float = 60.0
+) -> tuple[Any, float | None]:
     """One 3D conformer: ETKDGv3 embedding, then MMFF94 minimization.
 
     Parameters
@@ -30,6 +38,9 @@ def embed_conformer(mol: Any, *, seed: int = 0, optimize: bool = True) -> tuple[
         Random seed of the embedding (same seed, same coordinates).
     optimize
         Minimize with MMFF94 (where MMFF has parameters for every atom).
+    timeout
+        Seconds the embedding may take per attempt (where RDKit supports a limit); a failed
+        start from the distance-geometry eigenvectors is tried again from random coordinates.
 
     Returns
     -------
@@ -51,14 +62,24 @@ def embed_conformer(mol: Any, *, seed: int = 0, optimize: bool = True) -> tuple[
     parsed = as_mol(mol, "mol")
     if parsed.GetNumAtoms() == 0:
         raise InputError("mol has no atoms: there is nothing to embed")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ParameterError(f"timeout={timeout!r} must be a positive number of seconds")
     with rdkit_messages() as log:
         withh = Chem.AddHs(parsed)
         params = AllChem.ETKDGv3()
         params.randomSeed = int(seed)
-        if AllChem.EmbedMolecule(withh, params) != 0:
+        if hasattr(params, "timeout"):
+            params.timeout = max(1, math.ceil(timeout))
+        params.useRandomCoords = parsed.GetNumHeavyAtoms() >= RANDOM_START_FROM
+        status = AllChem.EmbedMolecule(withh, params)
+        if status != 0 and not params.useRandomCoords:
+            params.useRandomCoords = True
+            status = AllChem.EmbedMolecule(withh, params)
+        if status != 0:
             raise InputError(
-                f"RDKit's ETKDG could not embed {Chem.MolToSmiles(parsed)!r}: "
-                f"{log.take() or 'no conformer found'}"
+                f"RDKit's ETKDG could not embed {Chem.MolToSmiles(parsed)!r}, from the "
+                f"distance-geometry start nor from random coordinates: "
+                f"{log.take() or 'no conformer found'}; try another seed, or a longer timeout"
             )
         energy = None
         if optimize and AllChem.MMFFHasAllMoleculeParams(withh):

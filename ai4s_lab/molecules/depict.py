@@ -108,6 +108,9 @@ def shared_substructure(query: Any, mol: Any, *, timeout: float = 2) -> list[int
     mol = as_mol(mol, "mol")
     if query.GetNumAtoms() == 0 or mol.GetNumAtoms() == 0:
         return []
+    whole = mol.GetSubstructMatch(query)
+    if len(whole) == query.GetNumAtoms():
+        return list(whole)  # the whole query is in mol: that is the common substructure
     result = rdFMCS.FindMCS(
         [query, mol], timeout=timeout, ringMatchesRingOnly=True, completeRingsOnly=True
     )

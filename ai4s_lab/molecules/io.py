@@ -337,6 +337,26 @@ def _headerless_smiles_column(lines: list[str], sep: str) -> int | None:
     return next((i for i, cell in enumerate(cells) if _looks_like_smiles(cell)), None)
 
 
+#: A header cell: words (letters, spaces, underscores), unlike a SMILES with ring digits or bonds.
+_HEADER_WORD = re.compile(r"[A-Za-z_ ]+")
+
+
+def _smiles_column_below(lines: list[str], sep: str, rows: int = 5) -> int | None:
+    """Position of the field that is a SMILES in each of the next few lines (the first line's
+    field there is then a header name, or a bad first molecule)."""
+    below = lines[1 : 1 + rows]
+    if not below:
+        return None
+    try:
+        table = _read_table(Path("."), below, sep, header=None, dtype=str)
+    except DataFileError:
+        return None
+    for i in range(table.shape[1]):
+        if all(_looks_like_smiles(str(v)) for v in table.iloc[:, i].tolist()):
+            return i
+    return None
+
+
 def _table_records(
     path: Path,
     lines: list[str],
@@ -350,6 +370,12 @@ def _table_records(
     at = None
     if column is None and smiles_column is None:
         at = _headerless_smiles_column(lines, sep)
+        below = _smiles_column_below(lines, sep) if at is None else None
+        if below is not None and below < len(columns):
+            if _HEADER_WORD.fullmatch(columns[below]):
+                column = columns[below]  # a header naming its SMILES column otherwise
+            else:
+                at = below  # no header, and the first molecule is not a valid one
     if column is None and at is None:
         what = f"has no column {smiles_column!r}" if smiles_column else "has no SMILES column"
         raise DataFileError(
@@ -422,12 +448,19 @@ def _smiles_records(
     sep = _separator(first, "\t") if any(s in first for s in _SEPARATORS) else r"\s+"
     tokens = [t.strip() for t in (first.split() if sep == r"\s+" else first.split(sep))]
     is_header = bool(tokens) and (
-        _pick_smiles(tokens, None) is not None
+        (_pick_smiles(tokens, None) is not None and not _looks_like_smiles(tokens[0]))
         or (smiles_column is not None and smiles_column in tokens)
     )
     if is_header:
         if len(lines) == 1:
             raise DataFileError(path, "has a header but no molecules")
+        if sep == r"\s+":
+            # Daylight's convention holds under a header too: the last field is the rest of
+            # the line (names with spaces), so split each line into the header's width.
+            width = len(tokens)
+            lines = ["\t".join(f.replace("\t", " ") for f in line.split(None, width - 1))
+                     for line in lines]  # fmt: skip
+            sep = "\t"
         return _table_records(path, lines, sep, smiles_column, id_column)
     if smiles_column is not None:
         raise DataFileError(

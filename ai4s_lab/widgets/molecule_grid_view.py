@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,11 @@ import traitlets
 from ai4s_lab.errors import InputError
 from ai4s_lab.widgets._frontend import frontend_file
 
-__all__ = ["MoleculeGridView"]
+__all__ = ["MCS_PAGE_BUDGET", "MoleculeGridView"]
+
+#: Seconds one page may spend finding the substructures shared with ``query`` (RDKit's FindMCS,
+#: up to 1 s a molecule); the rest of the page is drawn without highlights.
+MCS_PAGE_BUDGET = 3.0
 
 
 class MoleculeGridView(anywidget.AnyWidget):
@@ -187,13 +192,20 @@ class MoleculeGridView(anywidget.AnyWidget):
         start = self.page * self.page_size
         cells = []
         chosen = set(self.selected_rows)
+        began = time.perf_counter()
         for row in self._view[start : start + self.page_size]:
             row = int(row)
             highlight: list[int] = []
             if self._query is not None:
-                if row not in self._highlight_cache:
-                    self._highlight_cache[row] = shared_substructure(self._query, self._mols[row])
-                highlight = self._highlight_cache[row]
+                # FindMCS may take its whole timeout per molecule on large ones: past the
+                # page's budget, the rest of the page is drawn without highlights (not cached,
+                # so a later visit tries again)
+                within_budget = time.perf_counter() - began < MCS_PAGE_BUDGET
+                if row not in self._highlight_cache and within_budget:
+                    self._highlight_cache[row] = shared_substructure(
+                        self._query, self._mols[row], timeout=1
+                    )
+                highlight = self._highlight_cache.get(row, [])
             values = {c: _fmt(self._data.at[row, c]) for c in self.columns}
             cells.append(
                 {

@@ -7,7 +7,7 @@ import pytest
 from rdkit import Chem
 from rdkit.Chem import AllChem
 
-from ai4s_lab.errors import InputError
+from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.molecules import embed_conformer, mol_to_svg, shared_substructure
 
 
@@ -46,3 +46,32 @@ def test_non_molecules_are_typed_errors() -> None:
         embed_conformer("")
     with pytest.raises(InputError, match=r"mol is NoneType"):
         embed_conformer(None)
+
+
+def test_a_failed_embedding_start_is_tried_again_from_random_coordinates(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """ETKDG's eigenvector start fails on many large flexible molecules (a 40-residue peptide
+    failed after 28 s); RDKit advises random coordinates: a failed start is retried so, and
+    molecules of 100+ heavy atoms start so. The conformer's bonds have sane lengths."""
+    from ai4s_lab.molecules import conformers
+
+    starts: list[bool] = []
+    embed = AllChem.EmbedMolecule
+
+    def eigen_start_fails(mol, params):  # type: ignore[no-untyped-def]
+        starts.append(bool(params.useRandomCoords))
+        return -1 if not params.useRandomCoords else embed(mol, params)
+
+    monkeypatch.setattr(AllChem, "EmbedMolecule", eigen_start_fails)
+    mol, _ = conformers.embed_conformer("CC(=O)Oc1ccccc1C(=O)O", optimize=False)
+    assert starts == [False, True]
+    positions = mol.GetConformer().GetPositions()
+    for bond in mol.GetBonds():
+        length = np.linalg.norm(positions[bond.GetBeginAtomIdx()] - positions[bond.GetEndAtomIdx()])
+        assert 0.9 < length < 1.7
+    starts.clear()
+    peptide = Chem.MolFromSequence("ACDEFGHIKLMNPQRSTVWY")  # 168 heavy atoms
+    assert peptide.GetNumHeavyAtoms() >= conformers.RANDOM_START_FROM
+    conformers.embed_conformer(peptide, optimize=False)
+    assert starts == [True]
+    with pytest.raises(ParameterError, match="timeout=0 must be a positive"):
+        conformers.embed_conformer("CCO", timeout=0)

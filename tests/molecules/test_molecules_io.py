@@ -385,3 +385,25 @@ def test_bad_arguments_of_the_helpers_are_typed_errors() -> None:
         shared_substructure("CCO", "CCN", timeout=-1)
     with pytest.raises(ParameterError, match="lr=-1"):
         PropertyModel(lr=-1)
+
+
+def test_header_detection_on_files_that_fooled_it(tmp_path: Path) -> None:
+    """A .smi header above names with spaces; names that contain "smiles" under no header; a
+    headerless CSV whose first molecule is broken (reported, not taken for a header); a header
+    naming its SMILES column otherwise ("structure")."""
+    cases = {
+        "spaces.smi": ("SMILES Name\nCCO ethyl alcohol\nCCN ethyl amine\n",
+                       ["ethyl alcohol", "ethyl amine"], 0),
+        "names.smi": ("CCO smiles-test-1\nCCN smiles-test-2\nCCC smiles-test-3\n",
+                      ["smiles-test-1", "smiles-test-2", "smiles-test-3"], 0),
+        "badfirst.csv": ("C1CC,mol1\nCCO,mol2\nCCN,mol3\n", ["mol2", "mol3"], 1),
+        "structure.csv": ("structure,name\nCCO,eth\nCCN,amine\n", ["eth", "amine"], 0),
+    }  # fmt: skip
+    for name, (text, ids, bad) in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        library = read_molecules(path)
+        assert library.ids == ids, name
+        assert len(library.errors) == bad, name
+    errors = read_molecules(tmp_path / "badfirst.csv").errors
+    assert errors["row"].tolist() == [1] and "unclosed ring" in errors["reason"].iloc[0]

@@ -86,3 +86,31 @@ def test_a_column_of_numbers_and_text_sorts_as_text() -> None:
     grid.sort_by = "IC50"
     assert grid.error == ""
     assert [c["row"] for c in grid.cells] == [0, 3, 1, 2]  # "5.2" < "7" < ">10" < "n/a"
+
+
+def test_a_page_of_large_molecules_stays_within_its_highlight_budget(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """FindMCS may take its timeout per molecule: once a page has spent MCS_PAGE_BUDGET, the
+    rest is drawn without highlights (and tried again on the next visit)."""
+    import time
+
+    from ai4s_lab.widgets import molecule_grid_view
+
+    calls: list[int] = []
+
+    def slow_mcs(query, mol, timeout):  # type: ignore[no-untyped-def]
+        calls.append(timeout)
+        time.sleep(0.05)
+        return [0]
+
+    monkeypatch.setattr("ai4s_lab.molecules.shared_substructure", slow_mcs)
+    monkeypatch.setattr(molecule_grid_view, "MCS_PAGE_BUDGET", 0.12)
+    library = read_molecules(SMILES, standardize=False)
+    grid = MoleculeGridView(library.mols, library.data, page_size=7, query="c1ccccc1")
+    calls.clear()
+    grid._highlight_cache.clear()
+    grid._refresh()
+    assert 2 <= len(calls) <= 4 and set(calls) == {1}  # 0.05 s each, 0.12 s budget
+    first_visit = len(grid._highlight_cache)
+    assert first_visit == len(calls) < len(grid.cells) == 7
+    grid._refresh()  # the next visit goes on where the budget stopped
+    assert len(grid._highlight_cache) > first_visit
