@@ -192,8 +192,9 @@ class Composition(Mapping[str, float]):
         """The composition divided by its largest common factor (``Li4P2S8`` -> ``Li2PS4``).
 
         Fractional amounts are first scaled to whole numbers where they are ratios of small
-        integers (denominators up to :data:`MAX_REDUCTION_DENOMINATOR`); otherwise they are
-        normalised to one atom.
+        integers (denominators up to :data:`MAX_REDUCTION_DENOMINATOR`); otherwise the amounts
+        are divided by the common factor of the whole ones (``Na0.666Co2O4`` ->
+        ``Na0.333CoO2``), or normalised to one atom where none is whole.
         """
         return Composition(_reduce(self._amounts))
 
@@ -227,8 +228,11 @@ def _reduce(amounts: Mapping[str, float]) -> dict[str, float]:
     for value in values:
         frac = Fraction(value).limit_denominator(MAX_REDUCTION_DENOMINATOR)
         if abs(float(frac) - value) > REDUCTION_TOL * max(1.0, abs(value)):
-            total = sum(values)
-            return {el: amount / total for el, amount in amounts.items()}
+            # not small-integer ratios (Na0.333CoO2): divide by the common factor of the whole
+            # amounts (Na0.666Co2O4 is Na0.333CoO2 too), else normalise to one atom
+            whole = [round(v) for v in values if round(v) > 0 and abs(v - round(v)) <= AMOUNT_TOL]
+            divisor = math.gcd(*whole) if whole else sum(values)
+            return {el: amount / divisor for el, amount in amounts.items()}
         ratios.append(frac)
     common = math.lcm(*(f.denominator for f in ratios))
     whole = [int(f * common) for f in ratios]

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.errors import InputError
 from ai4s_lab.materials.composition import ELEMENTS
 
@@ -42,8 +43,8 @@ def composition_grid(n_elements: int, step: float) -> np.ndarray:
     """
     if n_elements < 2:
         raise InputError(f"n_elements={n_elements}: a composition grid needs at least 2 elements")
-    if not (0 < step <= 1):
-        raise InputError(f"step={step}: the fraction step must lie in (0, 1], e.g. 0.05")
+    if not is_real(step) or not (0 < step <= 1):
+        raise InputError(f"step={step!r}: the fraction step must lie in (0, 1], e.g. 0.05")
     divisions = round(1.0 / step)
     if abs(divisions * step - 1.0) > STEP_TOL * divisions:
         raise InputError(

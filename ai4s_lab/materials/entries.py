@@ -513,6 +513,13 @@ def _entry_from_record(
             )  # fmt: skip
             per_atom = True
     if composition is None:
+        _, reduced_only = _pick(record, _ANY_COMPOSITION_KEYS)
+        if reduced_only is not None and energy is not None:
+            raise EntryError(
+                f"the {energy_key} value is a cell's total energy, but the only formula is a "
+                f"reduced one ({reduced_only!r}), which does not say how many atoms the cell "
+                "held; give the cell's composition, or the energy per atom ('energy_per_atom')"
+            )
         raise EntryError("no composition (a 'composition' or 'formula' value)")
     if energy is None:
         raise EntryError("no energy (an 'energy' value in eV, or 'energy_per_atom' in eV/atom)")

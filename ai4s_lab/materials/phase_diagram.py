@@ -554,6 +554,13 @@ def _as_entry(entry: Any, position: int) -> Entry:
 def _check_elements(symbols: list[str], elements: Sequence[str] | None) -> tuple[str, ...]:
     if elements is None:
         return Composition(dict.fromkeys(set(symbols), 1.0)).elements
+    if isinstance(elements, str):
+        raise InputError(
+            f"elements={elements!r} is one string; give a list of symbols, e.g. "
+            f"{elements.replace(',', '-').replace(' ', '-').split('-')!r}"
+        )
+    if len(elements) == 0:
+        raise InputError("elements=[] names no element; give the symbols, e.g. ['Li', 'O']")
     chosen: list[str] = []
     for el in elements:
         symbol = str(el).strip()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ai4s_lab._numbers import is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError
 from ai4s_lab.materials._fractions import fraction_rows
@@ -77,8 +78,10 @@ class FormationEnergyGP:
         dtype: str | Any = None,
         seed: int = 0,
     ) -> None:
-        if iterations < 0:
-            raise InputError(f"iterations={iterations}: must be >= 0")
+        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+            raise InputError(f"iterations={iterations!r}: must be a whole number >= 0")
+        if not is_real(learning_rate) or not 0 < learning_rate < math.inf:
+            raise InputError(f"learning_rate={learning_rate!r}: must be a positive number")
         self.iterations = iterations
         self.learning_rate = learning_rate
         self.device = resolve_device(device)
@@ -138,6 +141,11 @@ class FormationEnergyGP:
             if targets is None:
                 raise InputError("fit(fractions, targets): targets (eV/atom) are missing")
             x_np = np.atleast_2d(np.asarray(data, dtype=np.float64))
+            if x_np.ndim != 2:
+                raise InputError(
+                    f"fit: fractions of shape {x_np.shape} are not rows of atomic fractions; "
+                    "give an array of shape (n, elements)"
+                )
             y_np = np.asarray(targets, dtype=np.float64).reshape(-1)
             if len(x_np) != len(y_np):
                 raise InputError(

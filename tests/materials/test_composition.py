@@ -71,3 +71,13 @@ def test_bad_formulas_raise_formula_error_quoting_the_formula(formula: str, mess
 def test_bad_mappings_raise(mapping: dict[str, object]) -> None:
     with pytest.raises(FormulaError):
         Composition(mapping)  # type: ignore[arg-type]
+
+
+def test_fractional_formulas_keep_their_whole_amounts_as_written() -> None:
+    """Amounts that are not small-integer ratios are divided by the common factor of the whole
+    ones, so both ways of writing one composition get one readable name (pymatgen writes
+    Na0.333Co1O2); with no whole amount, they are fractions of one atom."""
+    assert Composition("Na0.333CoO2").reduced_formula == "Na0.333CoO2"
+    assert Composition("Na0.666Co2O4").reduced_formula == "Na0.333CoO2"
+    assert Composition("Li0.123Fe0.877").reduced_formula == "Li0.123Fe0.877"
+    assert Composition("Li0.5Fe0.5PO4").reduced_formula == "LiFeP2O8"  # small ratios: whole

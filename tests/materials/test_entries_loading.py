@@ -325,3 +325,10 @@ def test_non_finite_per_atom_values_and_null_records_reject_one_row_each(tmp_pat
     assert [e.entry_id for e in loaded] == ["mp-135", "mp-12957"]
     (row,) = loaded.rejected
     assert row.entry_id == "mp-999" and "None is not an object" in row.reason
+
+
+def test_a_reduced_formula_with_a_total_energy_says_what_is_missing(tmp_path: Path) -> None:
+    path = tmp_path / "summary.csv"
+    path.write_text("formula_pretty,energy\nLi,-1.9\nO2,-9.8\n")
+    with pytest.raises(DataFileError, match="does not say how many atoms the cell held"):
+        load_entries(path)

@@ -131,3 +131,21 @@ def test_reaction_of_a_new_entry_below_the_hull_says_it_is_stable() -> None:
     assert pd.reaction(lower) == f"Li2O (stable: {below:.4g} eV/atom below this diagram's hull)"
     higher = Entry("Li2O", -14.0, entry_id="higher")
     assert pd.reaction(higher).startswith("Li2O -> Li2O (ground-state polymorph")
+
+
+def test_arguments_of_other_types_get_typed_errors() -> None:
+    from ai4s_lab.materials import FormationEnergyGP, composition_map
+
+    pd = PhaseDiagram(_li_o())
+    with pytest.raises(InputError, match=r"elements='Li-O' is one string; .*\['Li', 'O'\]"):
+        PhaseDiagram(_li_o(), elements="Li-O")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"elements=\[\] names no element"):
+        PhaseDiagram(_li_o(), elements=[])
+    with pytest.raises(InputError, match=r"step='0\.1'"):
+        composition_map(["Li", "O"], pd, step="0.1")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"shape \(3, 2, 2\) are not rows"):
+        FormationEnergyGP().fit(np.ones((3, 2, 2)), [0.0, 1.0, 2.0])
+    with pytest.raises(InputError, match="learning_rate=-1"):
+        FormationEnergyGP(learning_rate=-1)
+    with pytest.raises(InputError, match=r"iterations=2\.5"):
+        FormationEnergyGP(iterations=2.5)  # type: ignore[arg-type]
