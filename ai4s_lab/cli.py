@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +35,7 @@ EXIT_USAGE = 2
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ai4s-lab`` command; returns the exit status."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_protect_parameter_values(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -47,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Ai4sError as err:
         print(f"ai4s-lab: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `ai4s-lab runs | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+        return EXIT_OK
     except OSError as err:  # a folder that cannot be written, a full disk: say it in one line
         logging.getLogger("ai4s_lab.cli").debug("%s failed", args.command, exc_info=True)
         print(f"ai4s-lab: error: {err}", file=sys.stderr)
@@ -55,6 +60,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ai4s-lab: interrupted", file=sys.stderr)
         return 130
     return status
+
+
+#: Put before a ``-p NAME VALUE`` value that starts with "-" (``-1e-3``, ``-.inf``), which
+#: argparse would take for an option; removed again before the value is parsed.
+_VALUE_MARK = "\x00"
+
+
+def _protect_parameter_values(argv: Sequence[str]) -> list[str]:
+    out = list(argv)
+    for i, token in enumerate(out[:-2]):
+        if token in ("-p", "--parameter") and out[i + 2].startswith("-"):
+            out[i + 2] = _VALUE_MARK + out[i + 2]
+    return out
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -205,7 +223,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     values: dict[str, object] = {}
     for file in args.parameters_file:
         values.update(read_parameter_file(file))
-    values.update(parse_cli_parameters(args.parameter))
+    pairs = [(name, text.removeprefix(_VALUE_MARK)) for name, text in args.parameter or ()]
+    values.update(parse_cli_parameters(pairs))
     result = run_notebook(
         args.notebook,
         values,
@@ -308,18 +327,17 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     from ai4s_lab.pipelines.catalog import CATALOG_NAME, RunCatalog
 
     folder: Path = args.folder
-    catalogs = (
-        [folder]
-        if (folder / CATALOG_NAME).exists()
-        else sorted(p.parent for p in folder.glob(f"*/{CATALOG_NAME}"))
-    )
+    if folder.is_file() or (folder / CATALOG_NAME).exists():  # the catalog, or its folder
+        catalogs = [folder]
+    else:
+        catalogs = sorted(p.parent for p in folder.glob(f"*/{CATALOG_NAME}"))
     if not catalogs:
         raise DataFileError(
             folder, "no run catalog here or in its subfolders", hint="give a sweep folder"
         )
     for path in catalogs:
         frame = RunCatalog(path, create=False).to_frame()
-        print(f"{path / CATALOG_NAME}: {len(frame)} runs")
+        print(f"{path if path.is_file() else path / CATALOG_NAME}: {len(frame)} runs")
         if len(frame):
             frame["run_id"] = frame["run_id"].str.slice(0, 8)
             print(frame.to_string(index=False))

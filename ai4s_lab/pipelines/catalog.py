@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ai4s_lab.errors import DataFileError
+from ai4s_lab.pipelines.manifest import finite
 
 __all__ = ["CATALOG_NAME", "RunCatalog", "read_catalog"]
 
@@ -124,7 +125,7 @@ class RunCatalog:
                         row["position"],
                         row["notebook"],
                         row["notebook_sha256"],
-                        json.dumps(row["parameters"], sort_keys=True),
+                        json.dumps(finite(row["parameters"]), sort_keys=True),
                         json.dumps(row.get("data_files", {}), sort_keys=True),
                     )
                     for row in rows
@@ -140,6 +141,18 @@ class RunCatalog:
                 (started, run_id),
             )
 
+    def mark_pending(self, run_id: str) -> None:
+        """A run handed to an executor never started (the sweep was interrupted first): it is
+        pending again, and that hand-over does not count as an attempt."""
+        with self._connect() as conn:
+            conn.execute(
+                "UPDATE runs SET status = 'pending', started = NULL,"
+                " attempts = MAX(attempts - 1, 0),"
+                " updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+                " WHERE run_id = ? AND status = 'running'",
+                (run_id,),
+            )
+
     def finish(self, run_id: str, manifest: Mapping[str, Any], output_dir: str) -> None:
         """Record the final state of a run from its manifest."""
         with self._connect() as conn:
@@ -153,8 +166,8 @@ class RunCatalog:
                     manifest.get("started"),
                     manifest.get("finished"),
                     manifest.get("duration_s"),
-                    json.dumps(manifest.get("error")) if manifest.get("error") else None,
-                    json.dumps(manifest.get("recorded", {})),
+                    json.dumps(finite(manifest["error"])) if manifest.get("error") else None,
+                    json.dumps(finite(manifest.get("recorded", {}))),
                     output_dir,
                     manifest.get("report"),
                     json.dumps(manifest.get("packages", {})),

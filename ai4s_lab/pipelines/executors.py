@@ -7,6 +7,8 @@ manifest naming the reason, never as a missing run.
 
 from __future__ import annotations
 
+import logging
+import signal
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -15,11 +17,16 @@ from typing import Any, Protocol
 
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import ParameterError
+from ai4s_lab.pipelines.kernels import signal_running_kernels
 from ai4s_lab.pipelines.manifest import utc_now
 
 __all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "execute_task"]
 
 Task = Mapping[str, Any]
+
+#: Seconds an interrupted sweep waits for its running cells to stop before their kernels are
+#: killed.
+INTERRUPT_GRACE_S = 5.0
 
 
 def execute_task(task: Task) -> dict[str, Any]:
@@ -113,6 +120,7 @@ class LocalExecutor:
             raise ParameterError(f"workers={workers} must be at least 1")
         self.workers = workers
         self._pool: ThreadPoolExecutor | None = None
+        self._futures: list[Future[dict[str, Any]]] = []
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
         if self.workers == 1:
@@ -131,6 +139,7 @@ class LocalExecutor:
         pending: dict[Future[dict[str, Any]], Task] = {
             self._pool.submit(execute_task, task): task for task in tasks
         }
+        self._futures = list(pending)
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -145,9 +154,25 @@ class LocalExecutor:
                 future.cancel()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        for future in self._futures:
+            future.cancel()  # not started yet: never started
+        if any(not future.done() for future in self._futures):
+            # Interrupted (Ctrl-C) with runs in progress: their kernels, in sessions of their
+            # own, did not get the signal. Interrupt their cells (each run is then recorded as
+            # failed with KeyboardInterrupt, its partial notebook kept), and stop the kernels
+            # that do not react within INTERRUPT_GRACE_S seconds, or at a second Ctrl-C.
+            try:
+                signal_running_kernels(signal.SIGINT)
+                wait(self._futures, timeout=INTERRUPT_GRACE_S)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                signal_running_kernels(getattr(signal, "SIGKILL", signal.SIGTERM))
+        pool.shutdown(wait=True, cancel_futures=True)
+        self._futures = []
 
 
 class DaskExecutor:
@@ -162,6 +187,10 @@ class DaskExecutor:
         if workers < 1:
             raise ParameterError(f"workers={workers} must be at least 1")
         distributed = import_optional("distributed", purpose="running sweeps on Dask")
+        if not logging.getLogger().isEnabledFor(logging.INFO):
+            # distributed logs every cluster start and stop at INFO with handlers of its own;
+            # quiet unless the caller asked for INFO (ai4s-lab -v)
+            logging.getLogger("distributed").setLevel(logging.WARNING)
         self._cluster = None
         if scheduler:
             self.client = distributed.Client(scheduler, timeout="30s")

@@ -23,6 +23,7 @@ What papermill's default manager does not give a pipeline:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -33,12 +34,16 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["kernel_manager_class", "wait_for_kernels"]
+__all__ = ["kernel_manager_class", "signal_running_kernels", "wait_for_kernels"]
 
 logger = logging.getLogger(__name__)
 
 _exiting: set[threading.Thread] = set()
 _exiting_lock = threading.Lock()
+# Kernels of runs started here and not shut down yet. They run in sessions of their own, so a
+# Ctrl-C in the terminal never reaches them: an interrupted sweep signals them itself.
+_running: set[subprocess.Popen[Any]] = set()
+_running_lock = threading.Lock()
 
 
 def kernel_manager_class(env: Mapping[str, str], unix_sockets: bool = True) -> type:
@@ -55,11 +60,17 @@ def kernel_manager_class(env: Mapping[str, str], unix_sockets: bool = True) -> t
             if unix_sockets:
                 _use_unix_sockets(self)
             await super().start_kernel(**kw)
+            process = getattr(self.provisioner, "process", None)
+            if isinstance(process, subprocess.Popen):
+                with _running_lock:
+                    _running.add(process)
 
         async def shutdown_kernel(  # type: ignore[override]
             self, now: bool = False, restart: bool = False
         ) -> None:
             process = getattr(self.provisioner, "process", None)
+            with _running_lock:
+                _running.discard(process)
             owns = getattr(self, "owns_kernel", True)
             if now or restart or not owns or not isinstance(process, subprocess.Popen):
                 await super().shutdown_kernel(now=now, restart=restart)
@@ -132,3 +143,15 @@ def wait_for_kernels(timeout: float | None = None) -> bool:
     for thread in threads:
         thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
     return not any(thread.is_alive() for thread in threads)
+
+
+def signal_running_kernels(signum: int) -> int:
+    """Send ``signum`` (``signal.SIGINT`` to interrupt the cell, ``signal.SIGKILL`` to stop)
+    to every run kernel of this process that is still running; returns how many got it."""
+    with _running_lock:
+        processes = [p for p in _running if p.poll() is None]
+    for process in processes:
+        # exited in between, or a signal this system lacks
+        with contextlib.suppress(OSError, ValueError):
+            process.send_signal(signum)
+    return len(processes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import socket
@@ -89,7 +90,8 @@ class RunManifest:
         """Write ``run.json`` into ``folder`` atomically and return its path."""
         path = Path(folder) / MANIFEST_NAME
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+        text = json.dumps(finite(self.to_dict()), indent=2, default=str, allow_nan=False)
+        tmp.write_text(text + "\n", encoding="utf-8")
         os.replace(tmp, path)
         return path
 
@@ -157,6 +159,18 @@ def git_commit(folder: str | Path) -> str | None:
         return None
     commit = head.stdout.strip()
     return commit + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def finite(value: Any) -> Any:
+    """``value`` with its NaN floats as None and its infinities as ``"inf"``/``"-inf"`` (as
+    recorded values are), so that it is standard JSON (``JSON.parse`` refuses ``NaN``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else str(value)
+    if isinstance(value, Mapping):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    return value
 
 
 def jsonable(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -138,7 +138,14 @@ def parse_value(text: str, *, name: str = "value") -> Any:
     # YAML 1.1 reads an unquoted "1e-3" as a string; read plain float syntax as a number.
     if isinstance(value, str) and _FLOAT.match(text.strip()):
         return float(value)
+    # YAML reads an empty value and a comment ("#x") as null: -p label '' is the empty string,
+    # -p tag '#3' the text; null itself is written null or ~.
+    if value is None and text.strip() not in _NULLS:
+        return text
     return value
+
+
+_NULLS = ("null", "Null", "NULL", "~")
 
 
 def parse_cli_parameters(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from ai4s_lab.errors import DataFileError, ParameterError
+from ai4s_lab.errors import Ai4sError, DataFileError, ParameterError
 from ai4s_lab.pipelines.report import ASSETS_DIRNAME
 from ai4s_lab.pipelines.runner import RunResult, run_notebook
 
@@ -75,13 +75,20 @@ def run_showcase(
     out.mkdir(parents=True, exist_ok=True)
 
     def run(notebook: Path) -> RunResult:
-        return run_notebook(
-            notebook,
-            output_dir=out / notebook.stem,
-            assets_dir=out / ASSETS_DIRNAME,
-            raise_on_error=False,
-            overwrite=True,  # the showcase's reports are regenerated on every `make demo`
-        )
+        try:
+            return run_notebook(
+                notebook,
+                output_dir=out / notebook.stem,
+                assets_dir=out / ASSETS_DIRNAME,
+                raise_on_error=False,
+                overwrite=True,  # the showcase's reports are regenerated on every `make demo`
+            )
+        except Ai4sError as err:  # e.g. a notebook that is not valid JSON: that run fails only
+            folder = out / notebook.stem
+            error = {"cell_index": None, "execution_count": None, "source": "",
+                     "ename": type(err).__name__, "evalue": str(err)}  # fmt: skip
+            return RunResult("failed", folder, folder / notebook.name, None,
+                             folder / "run.json", error)  # fmt: skip
 
     results: dict[Path, RunResult] = {}
     if workers == 1:

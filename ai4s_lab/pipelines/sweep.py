@@ -233,17 +233,22 @@ class Sweep:
             total=len(tasks), initial=cached, desc=self.name, unit="run", disable=not self.progress
         )
         executor = self._executor() if todo else None
+        handed: dict[str, str] = {}  # run id -> when it was handed to the executor
+        finished: set[str] = set()
         try:
             while todo:
                 for task in todo:
-                    catalog.mark_running(task["run_id"], utc_now())
+                    handed[task["run_id"]] = utc_now()
+                    catalog.mark_running(task["run_id"], handed[task["run_id"]])
                     attempts[task["run_id"]] += 1
+                    finished.discard(task["run_id"])
                 retry: list[dict[str, Any]] = []
                 assert executor is not None
                 for done_task, manifest in executor.run(todo):
                     task = dict(done_task)
                     executed += 1
                     catalog.finish(task["run_id"], manifest, task["output_dir"])
+                    finished.add(task["run_id"])
                     failed = manifest.get("status") != "succeeded"
                     if failed and attempts[task["run_id"]] <= self.retries:
                         retry.append(task)
@@ -254,15 +259,36 @@ class Sweep:
             bar.close()
             if executor is not None:
                 executor.close()
+            # Interrupted (Ctrl-C, an error): runs that finished meanwhile are recorded, runs
+            # never started are pending again, and the index lists what the folder holds.
+            for task in tasks:
+                if task["run_id"] in handed and task["run_id"] not in finished:
+                    _settle(catalog, task, handed[task["run_id"]])
+            rows = catalog.runs()
+            index = write_index(self.output_dir, rows, title=f"Sweep of {self.notebook.name}")
         runs = [catalog.get(t["run_id"]) for t in tasks]
-        rows = [r for r in runs if r is not None]
-        index = write_index(self.output_dir, rows, title=f"Sweep of {self.notebook.name}")
-        return SweepResult(runs=rows, executed=executed, cached=cached, index=index)
+        mine = [r for r in runs if r is not None]
+        return SweepResult(runs=mine, executed=executed, cached=cached, index=index)
 
     def _executor(self) -> Executor:
         if self.executor_name == "dask":
             return DaskExecutor(workers=self.workers, scheduler=self.scheduler)
         return LocalExecutor(workers=self.workers)
+
+
+def _settle(catalog: RunCatalog, task: Mapping[str, Any], handed: str) -> None:
+    """Record a run an interrupted sweep handed out but did not see finish: from the manifest it
+    wrote in this attempt (finished, or failed by the interrupt), else as never started."""
+    path = Path(task["output_dir"]) / "run.json"
+    try:
+        manifest = read_manifest(path) if path.exists() else None
+    except (OSError, ValueError):
+        manifest = None
+    ran_now = manifest is not None and str(manifest.get("started") or "") >= handed
+    if manifest is not None and ran_now and manifest.get("status") in ("succeeded", "failed"):
+        catalog.finish(task["run_id"], manifest, task["output_dir"])
+    else:
+        catalog.mark_pending(task["run_id"])
 
 
 def _finished_manifest(task: Mapping[str, Any]) -> dict[str, Any] | None:

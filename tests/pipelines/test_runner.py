@@ -459,3 +459,22 @@ def test_an_unknown_kernel_is_refused_before_anything_runs(
     with pytest.raises(ParameterError, match=r"kernel_name='no-such-kernel'.*python3"):
         run_notebook(good_notebook, output_dir=tmp_path / "never", kernel_name="no-such-kernel")
     assert not (tmp_path / "never").exists()
+
+
+def test_cli_values_that_argparse_or_yaml_would_lose(good_notebook: Path, tmp_path: Path) -> None:
+    """-p scale -1e-3 (argparse took it for an option), -p label '' and -p label '#3' (YAML
+    read both as null, the notebook got None); NaN in run.json as null (JSON.parse refused
+    NaN)."""
+    out = tmp_path / "negative"
+    proc = _cli("run", str(good_notebook), "-p", "scale", "-1e-3", "-p", "label", "",
+                "--out", str(out), cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["parameters"]["scale"] == -1e-3 and manifest["parameters"]["label"] == ""
+    proc = _cli("run", str(good_notebook), "-p", "label", "#3", "-p", "scale", ".nan",
+                "--out", str(tmp_path / "nan"), cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "nan" / "run.json").read_text()
+    assert "NaN" not in text
+    manifest = json.loads(text)
+    assert manifest["parameters"]["label"] == "#3" and manifest["parameters"]["scale"] is None

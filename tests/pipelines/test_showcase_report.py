@@ -147,3 +147,21 @@ def test_showcase_runs_at_once_keep_their_order_and_failures(tmp_path: Path) -> 
     assert all(f"{name}/{name}.html" in index for name in ("slow", "quick"))
     with pytest.raises(ParameterError, match="workers=0"):
         run_showcase(folder, tmp_path / "out", workers=0)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_unreadable_showcase_notebook_fails_alone(tmp_path: Path, workers: int) -> None:
+    """A notebook cut short (not JSON) is one failed run: the others run and the index is
+    written (it stopped the whole showcase)."""
+    from ai4s_lab.pipelines import run_showcase
+    from tests.conftest import make_notebook
+
+    folder = tmp_path / "notebooks"
+    make_notebook(folder / "first.ipynb", ["print('first')"])
+    (folder / "cut.ipynb").write_text('{"cells": [{"cell_type": "code", "sou')
+    make_notebook(folder / "last.ipynb", ["print('last')"])
+    (folder / "showcase.txt").write_text("first.ipynb\ncut.ipynb\nlast.ipynb\n")
+    results = run_showcase(folder, tmp_path / "out", workers=workers)
+    assert [r.ok for r in results] == [True, False, True]
+    assert results[1].error is not None and "cut.ipynb" in results[1].error["evalue"]
+    assert (tmp_path / "out" / "index.html").exists()

@@ -240,6 +240,52 @@ def test_killed_driver_resumes_without_repeating(notebook: Path, tmp_path: Path)
             assert run["finished"] == before[run["run_id"]] and run["attempts"] == 1
 
 
+def test_ctrl_c_stops_a_parallel_sweep_and_leaves_an_honest_catalog(tmp_path: Path) -> None:
+    """Ctrl-C in the terminal (SIGINT to the driver's process group) during a 2-worker sweep of
+    cells that sleep 300 s: the kernels, in sessions of their own, do not get the signal, so
+    the sweep interrupts them itself: it stops (it waited for every running cell), no kernel is
+    left, the two interrupted runs are failed with KeyboardInterrupt, the two never started are
+    pending with no attempt, and the index lists all four."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    notebook = make_notebook(
+        tmp_path / "sleepy.ipynb",
+        ["import os, pathlib, time\n"
+         "pathlib.Path(pid_dir, f'{tag}.pid').write_text(str(os.getpid()))\n"
+         "time.sleep(300)"],
+        parameters=f"tag = 0\npid_dir = {str(pids)!r}",
+    )  # fmt: skip
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("tag: [0, 1, 2, 3]\n")
+    out = tmp_path / "sweep"
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "ai4s_lab.cli", "sweep", str(notebook), "--grid", str(grid),
+         "--out", str(out), "--workers", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(pids.glob("*.pid"))) < 2:
+        time.sleep(0.2)
+    kernels = [int(p.read_text()) for p in pids.glob("*.pid")]
+    assert len(kernels) == 2
+    os.killpg(driver.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    try:
+        code = driver.wait(timeout=120)  # far less than the 300 s the cells would sleep
+    finally:
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)
+    assert code == 130
+    for pid in kernels:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    runs = RunCatalog(out).runs()
+    statuses = sorted((r["status"], r["attempts"]) for r in runs)
+    assert statuses == [("failed", 1), ("failed", 1), ("pending", 0), ("pending", 0)]
+    assert all("KeyboardInterrupt" in str(r["error"]) for r in runs if r["status"] == "failed")
+    assert (out / "index.html").read_text().count("pending") >= 2
+
+
 def test_a_run_that_finished_unrecorded_is_adopted_not_repeated(
     notebook: Path, tmp_path: Path
 ) -> None:
@@ -362,6 +408,14 @@ def test_cli_sweep_report_and_runs(notebook: Path, tmp_path: Path) -> None:
     assert cli("report", str(out)).returncode == 0 and (out / "index.html").exists()
     listing = cli("runs", str(tmp_path))
     assert listing.returncode == 0 and "cli/catalog.sqlite: 2 runs" in listing.stdout
+    listing = cli("runs", str(out / "catalog.sqlite"))  # the catalog file itself
+    assert listing.returncode == 0 and "catalog.sqlite: 2 runs" in listing.stdout
+    more = tmp_path / "more.yaml"
+    more.write_text("x: [4]\n")
+    done = cli("sweep", str(notebook), "--grid", str(more), "--out", str(out), "--name", "more")
+    assert done.returncode == 0, done.stderr
+    index = (out / "index.html").read_text()
+    assert "3 runs" in index  # every run of the folder, not only this sweep's one
     bad = tmp_path / "bad.yaml"
     bad.write_text("y: [1]\n")
     refused = cli("sweep", str(notebook), "--grid", str(bad), "--out", str(tmp_path / "no"))
