@@ -116,14 +116,46 @@ def _execute(
             "source": _first_line(err.source),
         }
     except Exception as err:  # kernel death, timeout: the run failed, outputs are kept
+        evalue = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        cell = _mark_stopped_cell(executed, type(err).__name__, evalue)
         return {
-            "cell_index": None,
-            "execution_count": None,
+            "cell_index": cell[0] if cell else None,
+            "execution_count": cell[1] if cell else None,
             "ename": type(err).__name__,
-            "evalue": str(err).strip().splitlines()[0] if str(err).strip() else "",
-            "source": "",
+            "evalue": evalue,
+            "source": cell[2] if cell else "",
         }
     return None
+
+
+def _mark_stopped_cell(executed: Path, ename: str, evalue: str) -> tuple[int, int, str] | None:
+    """The cell a run stopped in (a timeout, a kernel that died): the last one papermill
+    started. It gets the error as its output, so the report shows where the run stopped;
+    returns its ``(index, execution count, first line)``, or None where no cell started."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return None
+    started = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and cell.metadata.get("papermill", {}).get("start_time")
+    ]
+    if not started:
+        return None
+    index = started[-1]
+    cell = nb.cells[index]
+    cell.outputs.append(
+        nbformat.v4.new_output(
+            "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
+        )
+    )
+    cell.metadata.setdefault("papermill", {})["status"] = "failed"
+    nbformat.write(nb, executed)
+    count = cell.get("execution_count")
+    return index, count if count is not None else index, _first_line(cell.source)
 
 
 def _any_cell_started(executed: Path) -> bool:

@@ -478,3 +478,21 @@ def test_cli_values_that_argparse_or_yaml_would_lose(good_notebook: Path, tmp_pa
     assert "NaN" not in text
     manifest = json.loads(text)
     assert manifest["parameters"]["label"] == "#3" and manifest["parameters"]["scale"] is None
+
+
+def test_a_timed_out_cell_is_named_and_marked_in_the_report(tmp_path: Path) -> None:
+    """A cell past cell_timeout: the run says which cell (it said only CellTimeoutError), and
+    the executed notebook and report show the error in that cell."""
+    import nbformat
+
+    notebook = make_notebook(
+        tmp_path / "slow.ipynb", ["x = 1", "import time\ntime.sleep(60)", "y = 2"]
+    )
+    result = run_notebook(notebook, output_dir=tmp_path / "out", cell_timeout=2,
+                          raise_on_error=False)  # fmt: skip
+    assert not result.ok and result.error is not None
+    assert result.error["ename"] == "CellTimeoutError"
+    assert result.error["cell_index"] == 1 and result.error["source"] == "import time"
+    cell = nbformat.read(result.executed_notebook, as_version=4).cells[1]
+    assert any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)
+    assert result.report is not None and "CellTimeoutError" in result.report.read_text()
