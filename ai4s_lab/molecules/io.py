@@ -468,17 +468,32 @@ def _smiles_records(
             f"has no header line, so it has no column {smiles_column!r}",
             hint="leave smiles_column out: the first field of each line is the SMILES",
         )
+    name_first = _name_before_smiles(lines)
     records = []
     for i, line in enumerate(lines):
         # Daylight's convention: the SMILES, then the name (the rest of the line, or the next
         # tab-separated field in a tab-separated file); further tab-separated fields are kept
-        # as columns named by their position, as in a headerless table.
+        # as columns named by their position, as in a headerless table. Some files (ZINC
+        # exports, RDKit's cdk2.smi) put the name first: then the first two fields swap.
         parts = line.strip().split("\t") if "\t" in line else line.strip().split(None, 1)
+        if name_first and len(parts) > 1:
+            parts[0], parts[1] = parts[1], parts[0]
         smiles = parts[0].strip() if parts else ""
         name = parts[1].strip() if len(parts) > 1 else ""
         more = {f"column_{k}": _number_or_text(v.strip()) for k, v in enumerate(parts[2:], 3)}
         records.append(_Record(i + 1, smiles, name or str(i + 1), more))
     return records, []
+
+
+def _name_before_smiles(lines: list[str], rows: int = 5) -> bool:
+    """Whether the first lines of a headerless SMILES file have the name first: in each, the
+    first field is no SMILES and the second one is."""
+    first = lines[:rows]
+    for line in first:
+        parts = line.strip().split("\t") if "\t" in line else line.strip().split()
+        if len(parts) != 2 or _looks_like_smiles(parts[0]) or not _looks_like_smiles(parts[1]):
+            return False
+    return bool(first)
 
 
 def _number_or_text(text: str) -> int | float | str:

@@ -407,3 +407,20 @@ def test_header_detection_on_files_that_fooled_it(tmp_path: Path) -> None:
         assert len(library.errors) == bad, name
     errors = read_molecules(tmp_path / "badfirst.csv").errors
     assert errors["row"].tolist() == [1] and "unclosed ring" in errors["reason"].iloc[0]
+
+
+def test_a_smiles_file_with_the_name_first_is_read_as_rdkit_reads_it(tmp_path: Path) -> None:
+    """ZINC exports (and RDKit's own Contrib/Fastcluster/cdk2.smi) put the id first, a tab,
+    then the SMILES: every row failed. It reads as RDKit's SmilesMolSupplier reads it when told
+    the columns."""
+    rows = [("ZINC03814457", "CC(C)C(=O)COc1nc(N)nc2[nH]cnc12"),
+            ("ZINC03814459", "Nc1nc(OCC2CCCO2)c2nc[nH]c2n1"),
+            ("ZINC03814460", "Nc1nc(OCC2CCC(=O)N2)c2nc[nH]c2n1")]  # fmt: skip
+    path = tmp_path / "zinc.smi"
+    path.write_text("".join(f"{name}\t{smiles}\n" for name, smiles in rows))
+    supplier = Chem.SmilesMolSupplier(str(path), delimiter="\t", smilesColumn=1, nameColumn=0,
+                                      titleLine=False)  # fmt: skip
+    expected = [(m.GetProp("_Name"), Chem.MolToSmiles(m)) for m in supplier]
+    library = read_molecules(path, standardize=False)
+    assert list(zip(library.ids, library.data["smiles"], strict=True)) == expected
+    assert len(library.errors) == 0
