@@ -7,6 +7,7 @@ cell ran, and anyone can read it back from the ``.ipynb``.
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import sys
@@ -84,8 +85,15 @@ def _to_json(value: Any, name: str) -> Any:
         if math.isinf(value):
             return str(value)  # "inf" / "-inf": a diverged value stays visible
         return value
+    if isinstance(value, (datetime.date, datetime.time)):  # pandas Timestamps too
+        text = value.isoformat()
+        return None if text == "NaT" else text  # a missing time, like NaN
     module = type(value).__module__.split(".")[0]
     if module == "numpy":
+        if getattr(value, "dtype", None) is not None and value.dtype.kind == "M":
+            import numpy as np  # datetime64: .tolist() gives integers at ns precision
+
+            return _no_nat(np.datetime_as_string(value).tolist())
         return _to_json(value.tolist(), name)
     if module == "torch":
         return _to_json(value.detach().cpu().tolist(), name)
@@ -101,8 +109,15 @@ def _to_json(value: Any, name: str) -> Any:
         return [_to_json(v, name) for v in value]
     raise InputError(
         f"record {name!r}: cannot record a {type(value).__name__}; record numbers, strings, "
-        "lists, dicts, numpy arrays, DataFrames or plotly figures"
+        "dates and times, lists, dicts, numpy arrays, DataFrames or plotly figures"
     )
+
+
+def _no_nat(text: Any) -> Any:
+    """ISO times from numpy, a missing one (``"NaT"``) as None."""
+    if isinstance(text, list):
+        return [_no_nat(item) for item in text]
+    return None if text == "NaT" else text
 
 
 def _ipython_shell() -> Any:

@@ -55,3 +55,16 @@ def test_read_records_takes_the_last_value_of_each_name() -> None:
         ]
     }
     assert read_records(nb) == {"a": 2, "b": "s"}
+
+
+def test_dates_and_times_are_recorded_as_iso_text() -> None:
+    """A DataFrame with a datetime column (was refused: "cannot record a Timestamp"), dates,
+    numpy datetime64; a missing time is null, as NaN is."""
+    import datetime
+
+    frame = pd.DataFrame({"t": pd.to_datetime(["2024-01-01 12:30", None]), "x": [1.0, 2.0]})
+    assert _to_json(frame, "f") == [{"t": "2024-01-01T12:30:00", "x": 1.0},
+                                     {"t": None, "x": 2.0}]  # fmt: skip
+    assert _to_json(datetime.date(2024, 1, 2), "d") == "2024-01-02"
+    times = np.array(["2024-01-01T00:00", "NaT"], dtype="datetime64[m]")
+    assert _to_json(times, "a") == ["2024-01-01T00:00", None]
