@@ -211,16 +211,23 @@ def test_retries_run_a_failed_run_again(notebook: Path, tmp_path: Path) -> None:
     assert result.ok and result.runs[0]["attempts"] == 2 and result.executed == 2
 
 
+def _sweep_in_its_own_session(
+    notebook: Path, grid: Path, out: Path, workers: int
+) -> subprocess.Popen[bytes]:
+    """``ai4s-lab sweep`` as a terminal starts it: a process group of its own to signal."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "ai4s_lab.cli", "sweep", str(notebook), "--grid", str(grid),
+         "--out", str(out), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+
+
 def test_killed_driver_resumes_without_repeating(notebook: Path, tmp_path: Path) -> None:
     out = tmp_path / "resume"
     grid = tmp_path / "grid.yaml"
     grid.write_text("x: [1, 2, 3, 4, 5, 6]\npause: [1.0]\n")
-    driver = subprocess.Popen(
-        [sys.executable, "-m", "ai4s_lab.cli", "sweep", str(notebook), "--grid", str(grid),
-         "--out", str(out), "--workers", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    driver = _sweep_in_its_own_session(notebook, grid, out, workers=1)
     deadline = time.monotonic() + 180
     finished: list[dict] = []
     while time.monotonic() < deadline and len(finished) < 2:
@@ -258,12 +265,7 @@ def test_ctrl_c_stops_a_parallel_sweep_and_leaves_an_honest_catalog(tmp_path: Pa
     grid = tmp_path / "grid.yaml"
     grid.write_text("tag: [0, 1, 2, 3]\n")
     out = tmp_path / "sweep"
-    driver = subprocess.Popen(
-        [sys.executable, "-m", "ai4s_lab.cli", "sweep", str(notebook), "--grid", str(grid),
-         "--out", str(out), "--workers", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    driver = _sweep_in_its_own_session(notebook, grid, out, workers=2)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(pids.glob("*.pid"))) < 2:
         time.sleep(0.2)
