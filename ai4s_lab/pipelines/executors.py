@@ -24,6 +24,8 @@ __all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "execute_ta
 
 Task = Mapping[str, Any]
 
+logger = logging.getLogger(__name__)
+
 #: Seconds an interrupted sweep waits for its running cells to stop before their kernels are
 #: killed.
 INTERRUPT_GRACE_S = 5.0
@@ -168,7 +170,7 @@ class LocalExecutor:
                 signal_running_kernels(signal.SIGINT)
                 wait(self._futures, timeout=INTERRUPT_GRACE_S)
             except KeyboardInterrupt:
-                pass
+                logger.warning("second interrupt: stopping the run kernels now")
             finally:
                 signal_running_kernels(getattr(signal, "SIGKILL", signal.SIGTERM))
         pool.shutdown(wait=True, cancel_futures=True)

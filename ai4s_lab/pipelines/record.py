@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime
 import json
-import math
 import sys
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from ai4s_lab.errors import Ai4sWarning, InputError
+from ai4s_lab.pipelines.manifest import finite
 
 __all__ = ["RECORD_MIMETYPE", "read_records", "record"]
 
@@ -80,11 +80,9 @@ def _to_json(value: Any, name: str) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
-        if math.isnan(value):
-            return None  # JSON has no NaN; null is what pandas and JavaScript read back
-        if math.isinf(value):
-            return str(value)  # "inf" / "-inf": a diverged value stays visible
-        return value
+        # JSON has no NaN (null is what pandas and JavaScript read back); "inf" / "-inf" keep
+        # a diverged value visible: the same rule as run.json's
+        return finite(value)
     if isinstance(value, (datetime.date, datetime.time)):  # pandas Timestamps too
         text = value.isoformat()
         return None if text == "NaT" else text  # a missing time, like NaN
