@@ -55,9 +55,13 @@ class LabServer:
             shutil.copy2(source, target)
         return target.relative_to(self.root).as_posix()
 
-    def api(self, path: str, *, token: bool = True, method: str = "GET") -> tuple[int, bytes]:
-        """Request a server URL (relative to the base URL); returns (status, body)."""
-        request = urllib.request.Request(f"{self.url}/{path.lstrip('/')}", method=method)
+    def api(
+        self, path: str, *, token: bool = True, method: str = "GET", body: Any = None
+    ) -> tuple[int, bytes]:
+        """Request a server URL (relative to the base URL), with ``body`` sent as JSON;
+        returns (status, body)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.url}/{path.lstrip('/')}", method=method, data=data)
         if token:
             request.add_header("Authorization", f"token {self.token}")
         try:

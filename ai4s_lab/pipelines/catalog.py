@@ -23,7 +23,7 @@ __all__ = ["CATALOG_NAME", "RunCatalog", "read_catalog"]
 logger = logging.getLogger(__name__)
 
 CATALOG_NAME = "catalog.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _JSON_COLUMNS = ("parameters", "error", "recorded", "packages", "device", "data_files")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -48,7 +48,24 @@ CREATE TABLE IF NOT EXISTS runs (
     updated     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status);
+CREATE TABLE IF NOT EXISTS sweep_runs (
+    sweep       TEXT NOT NULL,
+    run_id      TEXT NOT NULL REFERENCES runs(run_id),
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (sweep, run_id)
+);
 """
+# A run belongs to every sweep that asked for it (its id is the hash of its inputs, so two sweeps
+# of one folder can share it); runs.sweep/position stay those of the first sweep. Catalogs from
+# before version 2 get their memberships from those columns.
+_ADOPT_MEMBERSHIPS = """
+INSERT OR IGNORE INTO sweep_runs (sweep, run_id, position) SELECT sweep, run_id, position FROM runs;
+"""
+_SWEEP_OF_RUN = (
+    "SELECT runs.*, (SELECT json_group_array(sweep) FROM"
+    " (SELECT sweep FROM sweep_runs s WHERE s.run_id = runs.run_id ORDER BY sweep)) AS sweeps"
+    " FROM runs"
+)
 _COLUMNS = frozenset(
     line.split()[0]
     for line in _SCHEMA.split("(", 1)[1].splitlines()
@@ -84,7 +101,9 @@ class RunCatalog:
         try:
             with closing(self._open()) as conn:
                 _check_not_foreign(target, conn)
-                conn.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+                conn.executescript(
+                    _SCHEMA + _ADOPT_MEMBERSHIPS + f"PRAGMA user_version = {SCHEMA_VERSION};"
+                )
         except sqlite3.DatabaseError as err:  # not SQLite at all, or damaged
             raise DataFileError(
                 target,
@@ -113,8 +132,13 @@ class RunCatalog:
             conn.execute("COMMIT")
 
     def add_pending(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert runs as ``pending``; runs already in the catalog keep their row."""
+        """Insert runs as ``pending``; runs already in the catalog keep their row and join the
+        sweep named in ``rows`` (at the position given there)."""
         with self._connect() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO sweep_runs (sweep, run_id, position) VALUES (?, ?, ?)",
+                [(row["sweep"], row["run_id"], row["position"]) for row in rows],
+            )
             conn.executemany(
                 "INSERT OR IGNORE INTO runs (run_id, sweep, position, notebook, notebook_sha256,"
                 " parameters, data_files, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
@@ -179,18 +203,27 @@ class RunCatalog:
     def get(self, run_id: str) -> dict[str, Any] | None:
         """One run as a dict (JSON columns decoded), or None."""
         with self._connect() as conn:
-            row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            row = conn.execute(_SWEEP_OF_RUN + " WHERE run_id = ?", (run_id,)).fetchone()
         return _decode(row) if row is not None else None
 
     def runs(self, sweep: str | None = None) -> list[dict[str, Any]]:
-        """All runs (of one sweep, if given), in sweep order."""
-        query = "SELECT * FROM runs"
-        args: tuple[Any, ...] = ()
-        if sweep is not None:
-            query += " WHERE sweep = ?"
-            args = (sweep,)
+        """All runs, each once, in the order of the sweep that first asked for it; or the runs of
+        one sweep, in its order (a run shared with another sweep included; its ``sweep`` and
+        ``position`` are then this sweep's). Each run's ``sweeps`` lists every sweep it is in."""
         with self._connect() as conn:
-            rows = conn.execute(query + " ORDER BY sweep, position", args).fetchall()
+            if sweep is None:
+                rows = conn.execute(_SWEEP_OF_RUN + " ORDER BY sweep, position").fetchall()
+            else:
+                rows = conn.execute(
+                    f"SELECT mine.*, member.position AS position_in_sweep"
+                    f" FROM ({_SWEEP_OF_RUN}) AS mine JOIN sweep_runs AS member"
+                    " USING (run_id) WHERE member.sweep = ? ORDER BY member.position",
+                    (sweep,),
+                ).fetchall()
+                return [
+                    {**decoded, "sweep": sweep, "position": decoded.pop("position_in_sweep")}
+                    for decoded in map(_decode, rows)
+                ]
         return [_decode(row) for row in rows]
 
     def to_frame(self, sweep: str | None = None) -> Any:
@@ -220,7 +253,11 @@ def read_catalog(path: str | Path) -> list[dict[str, Any]]:
     try:
         with closing(sqlite3.connect(uri, uri=True, timeout=10)) as conn:
             conn.row_factory = sqlite3.Row
-            rows = conn.execute("SELECT * FROM runs ORDER BY sweep, position").fetchall()
+            has_memberships = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sweep_runs'"
+            ).fetchone()
+            query = _SWEEP_OF_RUN if has_memberships else "SELECT * FROM runs"
+            rows = conn.execute(query + " ORDER BY sweep, position").fetchall()
     except sqlite3.DatabaseError:
         return []
     return [_decode(row) for row in rows]
@@ -245,6 +282,7 @@ def _decode(row: sqlite3.Row) -> dict[str, Any]:
     the row's ``problems`` list, so one bad row never hides the others.
     """
     data = dict(row)
+    data["sweeps"] = json.loads(data["sweeps"]) if data.get("sweeps") else [data["sweep"]]
     problems = []
     for column in _JSON_COLUMNS:
         raw = data.get(column)

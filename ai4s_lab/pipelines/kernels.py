@@ -79,11 +79,37 @@ def kernel_manager_class(env: Mapping[str, str], unix_sockets: bool = True) -> t
             self.stop_restarter()
             if self.has_kernel:
                 await self.interrupt_kernel()  # a cell still running (timeout) stops first
+                await _wait_until_shell_free(self, _INTERRUPT_SETTLE_S)
             await self.request_shutdown()
             _finish_in_background(process, float(self.shutdown_wait_time))
             await self.cleanup_resources()
 
     return RunKernelManager
+
+
+# How long an interrupted cell gets to send its reply before the kernel is asked to shut down.
+_INTERRUPT_SETTLE_S = 2.0
+
+
+async def _wait_until_shell_free(manager: Any, timeout: float) -> None:
+    """Wait until the kernel has answered everything sent to its shell before (a cell that was
+    interrupted included), at most ``timeout`` s. The shell answers in order, so the reply to a
+    ``kernel_info_request`` is that barrier. Without it, the shutdown request closes the
+    kernel's sockets while the interrupted cell is still sending its reply, and ipykernel prints
+    a ZMQError traceback on the terminal of the process that ran the notebook."""
+    client = manager.client()
+    client.start_channels(iopub=False, stdin=False, hb=False, control=False)
+    try:
+        msg_id = client.kernel_info()
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            reply = await client.get_shell_msg(timeout=left)
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return
+    except Exception as err:  # queue.Empty on time-out, a kernel that died: shut down anyway
+        logger.debug("kernel shell did not answer before shutdown: %r", err)
+    finally:
+        client.stop_channels()
 
 
 # Unix socket paths are limited to 104-108 bytes; the sockets are "<base>-<port>".

@@ -78,6 +78,25 @@ class RunResult:
         return self.status == "succeeded"
 
 
+class _OrphanedOutputPollFilter(logging.Filter):
+    """Drop asyncio's "Task exception was never retrieved" for nbclient's output-polling task of
+    a cell that timed out: nbclient cancels that task but the event loop stops before the
+    cancellation is delivered, and when the client's channels are closed the task fails on its
+    missing socket. The run's outcome (the timeout) is recorded; the traceback is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Task exception was never retrieved") and (
+            "NotebookClient._async_poll_output_msg" in message
+        ):
+            logger.debug("nbclient's output poll of a stopped cell failed after the run ended")
+            return False
+        return True
+
+
+_ORPHANED_OUTPUT_POLL_FILTER = _OrphanedOutputPollFilter()
+
+
 def _execute(
     source: Path,
     executed: Path,
@@ -92,6 +111,7 @@ def _execute(
     from papermill.exceptions import PapermillExecutionError
 
     install_local_files()  # papermill's own handler changes this process's directory
+    logging.getLogger("asyncio").addFilter(_ORPHANED_OUTPUT_POLL_FILTER)  # once: a set
     try:
         # The kernel starts in the notebook's folder through nbclient's ``resources`` (not
         # papermill's ``cwd=``, which changes this whole process's working directory while the

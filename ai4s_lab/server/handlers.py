@@ -61,7 +61,9 @@ class RunsHandler(_Base):
         seen = {run["folder"] for run in runs if run["folder"]}
         for manifest in [folder / MANIFEST_NAME, *sorted(folder.glob(f"*/{MANIFEST_NAME}"))]:
             location = self._api_path(manifest.parent)
-            if manifest.is_file() and location is not None and location not in seen:
+            # the file itself must resolve inside the root too: a run.json may be a symlink
+            inside = location is not None and self._api_path(manifest) is not None
+            if manifest.is_file() and inside and location not in seen:
                 runs.append(self._from_manifest(manifest))
         self.finish(json.dumps({"path": self._api_path(folder), "runs": runs[:_MAX_RUNS]}))
 
@@ -70,7 +72,7 @@ class RunsHandler(_Base):
         report = f"{folder}/{row['report']}" if folder and row.get("report") else None
         return {
             "source": self._api_path(catalog),
-            "sweep": row["sweep"],
+            "sweep": "+".join(row["sweeps"]),
             "run_id": row["run_id"],
             "status": row["status"],
             "parameters": row["parameters"],
@@ -83,8 +85,16 @@ class RunsHandler(_Base):
         }
 
     def _from_manifest(self, path: Path) -> dict[str, Any]:
-        data = read_manifest(path)
         folder = self._api_path(path.parent)
+        try:
+            data = read_manifest(path)
+            if not isinstance(data, dict):
+                raise ValueError(f"a JSON {type(data).__name__}, not an object")
+        except (OSError, ValueError) as err:  # one damaged run.json never hides the others
+            data = {
+                "status": "unreadable",
+                "error": {"ename": type(err).__name__, "evalue": f"{MANIFEST_NAME}: {err}"},
+            }
         return {
             "source": self._api_path(path),
             "sweep": None,
@@ -122,14 +132,25 @@ class TemplatesHandler(_Base):
         folder = self._inside(str(body.get("dir", "")))
         if not folder.is_dir():
             raise tornado.web.HTTPError(404, "the target folder does not exist")
-        target = folder / name
-        n = 1
-        while target.exists():
-            target = folder / f"{Path(name).stem}-{n}.ipynb"
-            n += 1
-        shutil.copyfile(known[name].path, target)
+        target = _create_new(folder, name)
+        with open(known[name].path, "rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy)
         self.set_status(201)
         self.finish(json.dumps({"path": self._api_path(target)}))
+
+
+def _create_new(folder: Path, name: str) -> Path:
+    """Create an empty file ``folder/name`` (``stem-1.ipynb``, ``stem-2.ipynb``, … where that
+    exists) and return its path. Exclusive creation never follows a symlink, so a link planted
+    under the name cannot make the copy land outside the root."""
+    target, n = folder / name, 1
+    while True:
+        try:
+            with target.open("xb"):
+                return target
+        except FileExistsError:
+            target = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+            n += 1
 
 
 def _scalars(values: dict[str, Any]) -> dict[str, Any]:

@@ -27,13 +27,17 @@ def resolve_inside(root: str | Path, relative: str) -> Path:
     Raises
     ------
     OutsideRootError
-        For an absolute path, a ``..`` component, a NUL byte, or a path whose real location
-        (after following symlinks) is outside the root.
+        For an absolute path (``/…``, ``\\…``, a drive letter on Windows), a ``..``
+        component, a NUL byte, or a path whose real location (after following symlinks) is
+        outside the root.
     """
     if "\x00" in relative:
         raise OutsideRootError(f"path {relative!r} contains a NUL byte")
     text = relative.strip()
-    if text.startswith(("/", "\\")) or (len(text) > 1 and text[1] == ":") or text[:1] == "~":
+    # "~backup" and "a:b" are ordinary names on POSIX (nothing here expands "~"); a drive
+    # letter makes a path absolute only on Windows.
+    drive = os.name == "nt" and len(text) > 1 and text[1] == ":"
+    if text.startswith(("/", "\\")) or drive:
         raise OutsideRootError(f"path {relative!r} is absolute; give a path relative to the root")
     parts = [p for p in text.replace("\\", "/").split("/") if p not in ("", ".")]
     if any(part == ".." for part in parts):

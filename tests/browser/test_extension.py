@@ -384,3 +384,52 @@ def test_endpoints_need_the_token_and_stay_inside_the_root(
     status, body = jupyter_lab.api("ai4s-lab/templates")
     names = [t["name"] for t in json.loads(body)["templates"]]
     assert status == 200 and "00_tour.ipynb" in names
+
+
+def test_endpoints_never_read_or_write_through_links_out_of_the_root(
+    jupyter_lab: LabServer, tmp_path: Path
+) -> None:
+    """A run.json that is a symlink to a file outside the root was listed with its contents,
+    and a template copied onto a dangling symlink created the file outside the root."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "run.json").write_text('{"parameters": {"SECRET": "hunter2"}}')
+    runs = jupyter_lab.root / "links" / "runs"
+    (runs / "leak").mkdir(parents=True)
+    os.symlink(outside / "run.json", runs / "leak" / "run.json")
+    status, body = jupyter_lab.api("ai4s-lab/runs?path=links/runs")
+    assert status == 200 and b"hunter2" not in body and json.loads(body)["runs"] == []
+
+    target = jupyter_lab.root / "links" / "templates"
+    target.mkdir()
+    os.symlink(outside / "planted.ipynb", target / "00_tour.ipynb")
+    copy = {"name": "00_tour.ipynb", "dir": "links/templates"}
+    status, body = jupyter_lab.api("ai4s-lab/templates", method="POST", body=copy)
+    assert status == 201, body
+    assert not (outside / "planted.ipynb").exists()
+    assert json.loads(body)["path"] == "links/templates/00_tour-1.ipynb"
+    assert json.loads((target / "00_tour-1.ipynb").read_text())["cells"]
+
+
+def test_a_damaged_run_json_is_listed_as_unreadable_and_hides_no_other_run(
+    jupyter_lab: LabServer,
+) -> None:
+    folder = jupyter_lab.root / "damaged"
+    for name, text in [("bad", "{not json"), ("list", "[1, 2]"),
+                       ("ok", '{"status": "succeeded", "parameters": {"n": 1}}')]:  # fmt: skip
+        (folder / name).mkdir(parents=True)
+        (folder / name / "run.json").write_text(text)
+    status, body = jupyter_lab.api("ai4s-lab/runs?path=damaged")
+    assert status == 200, body
+    runs = {run["run_id"]: run for run in json.loads(body)["runs"]}
+    assert runs["ok"]["status"] == "succeeded" and runs["ok"]["parameters"] == {"n": 1}
+    for name in ("bad", "list"):
+        assert runs[name]["status"] == "unreadable"
+        assert "run.json" in runs[name]["error"]["evalue"]
+
+
+def test_folder_names_with_a_tilde_or_colon_are_ordinary_names(jupyter_lab: LabServer) -> None:
+    for name in ("~backup", "a:b"):
+        (jupyter_lab.root / name).mkdir(exist_ok=True)
+        query = urllib.parse.urlencode({"path": name})
+        assert jupyter_lab.api(f"ai4s-lab/runs?{query}")[0] == 200, name

@@ -69,3 +69,37 @@ def test_index_of_runs_with_missing_and_structured_parameters(tmp_path: Path) ->
     page = write_index(tmp_path, runs, title="uneven").read_text()
     assert "err vs n" in page and "err vs opts" in page
     assert page.count("<tr>") == 1 + len(runs)
+
+
+def test_a_run_shared_by_two_sweeps_is_listed_in_both(tmp_path: Path) -> None:
+    """Run ids hash the inputs, so a second sweep of the folder that asks for a run the first
+    already has shares that run: ``runs(sweep)`` must list it for both, in each one's order."""
+    catalog = RunCatalog(tmp_path)
+    first, second = _rows(2), _rows(3)[1:]
+    for position, row in enumerate(second):
+        row.update(sweep="t", position=position)
+    catalog.add_pending(first)
+    catalog.add_pending(second)
+    assert [(r["run_id"], r["position"]) for r in catalog.runs("s")] == [("r0", 0), ("r1", 1)]
+    assert [(r["run_id"], r["position"]) for r in catalog.runs("t")] == [("r1", 0), ("r2", 1)]
+    assert {r["sweep"] for r in catalog.runs("t")} == {"t"}
+    everything = catalog.runs()
+    assert [r["run_id"] for r in everything] == ["r0", "r1", "r2"]  # each run once
+    assert [r["sweeps"] for r in everything] == [["s"], ["s", "t"], ["t"]]
+    assert [r["sweeps"] for r in read_catalog(catalog.path)] == [["s"], ["s", "t"], ["t"]]
+    assert catalog.to_frame("t")["run_id"].tolist() == ["r1", "r2"]
+
+
+def test_a_catalog_from_before_shared_runs_is_adopted(tmp_path: Path) -> None:
+    """Version 1 catalogs had no membership table: read-only listing still works, and opening
+    one for writing derives each run's sweep from its row."""
+    catalog = RunCatalog(tmp_path)
+    catalog.add_pending(_rows(2))
+    with sqlite3.connect(catalog.path) as conn:
+        conn.execute("DROP TABLE sweep_runs")
+        conn.execute("PRAGMA user_version = 1")
+    assert [r["sweeps"] for r in read_catalog(catalog.path)] == [["s"], ["s"]]
+    reopened = RunCatalog(tmp_path)
+    assert [r["run_id"] for r in reopened.runs("s")] == ["r0", "r1"]
+    with sqlite3.connect(catalog.path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2

@@ -496,3 +496,38 @@ def test_a_timed_out_cell_is_named_and_marked_in_the_report(tmp_path: Path) -> N
     cell = nbformat.read(result.executed_notebook, as_version=4).cells[1]
     assert any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)
     assert result.report is not None and "CellTimeoutError" in result.report.read_text()
+
+
+def test_a_timed_out_cell_prints_no_kernel_or_asyncio_traceback(tmp_path: Path) -> None:
+    """After a cell timed out, ipykernel printed a ZMQError traceback (the shutdown request
+    closed its sockets while the interrupted cell was still replying) and, one run in five,
+    asyncio printed nbclient's orphaned output poll. The run's error says what happened."""
+    notebook = make_notebook(tmp_path / "slow.ipynb", ["import time\ntime.sleep(60)"])
+    proc = _cli("run", str(notebook), "--timeout", "2", "--out", str(tmp_path / "out"),
+                cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 1
+    assert "CellTimeoutError" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_nbclients_orphaned_output_poll_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    import asyncio
+    import gc
+
+    from ai4s_lab.pipelines import runner
+
+    class NotebookClient:  # the name asyncio shows for nbclient's task
+        async def _async_poll_output_msg(self) -> None:
+            raise AssertionError
+
+    logging.getLogger("asyncio").addFilter(runner._ORPHANED_OUTPUT_POLL_FILTER)
+    loop = asyncio.new_event_loop()
+    try:
+        task = loop.create_task(NotebookClient()._async_poll_output_msg())
+        loop.run_until_complete(asyncio.sleep(0.01))
+        assert task.done()
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            del task
+            gc.collect()
+    finally:
+        loop.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
