@@ -18,11 +18,13 @@ from typing import Any
 from ai4s_lab.errors import DataFileError
 from ai4s_lab.pipelines.manifest import finite
 
-__all__ = ["CATALOG_NAME", "RunCatalog", "read_catalog"]
+__all__ = ["CATALOG_NAME", "RUNS_DIRNAME", "RunCatalog", "read_catalog"]
 
 logger = logging.getLogger(__name__)
 
 CATALOG_NAME = "catalog.sqlite"
+#: The folder beside the catalog that holds one folder a run, named by its run id.
+RUNS_DIRNAME = "runs"
 SCHEMA_VERSION = 2
 _JSON_COLUMNS = ("parameters", "error", "recorded", "packages", "device", "data_files")
 _SCHEMA = """
@@ -204,7 +206,7 @@ class RunCatalog:
         """One run as a dict (JSON columns decoded), or None."""
         with self._connect() as conn:
             row = conn.execute(_SWEEP_OF_RUN + " WHERE run_id = ?", (run_id,)).fetchone()
-        return _decode(row) if row is not None else None
+        return _decode(row, self.path.parent) if row is not None else None
 
     def runs(self, sweep: str | None = None) -> list[dict[str, Any]]:
         """All runs, each once, in the order of the sweep that first asked for it; or the runs of
@@ -220,11 +222,12 @@ class RunCatalog:
                     " USING (run_id) WHERE member.sweep = ? ORDER BY member.position",
                     (sweep,),
                 ).fetchall()
+                decoded = [_decode(row, self.path.parent) for row in rows]
                 return [
-                    {**decoded, "sweep": sweep, "position": decoded.pop("position_in_sweep")}
-                    for decoded in map(_decode, rows)
+                    {**run, "sweep": sweep, "position": run.pop("position_in_sweep")}
+                    for run in decoded
                 ]
-        return [_decode(row) for row in rows]
+        return [_decode(row, self.path.parent) for row in rows]
 
     def to_frame(self, sweep: str | None = None) -> Any:
         """The catalog as a ``pandas.DataFrame``: one row a run, parameters and recorded
@@ -260,7 +263,7 @@ def read_catalog(path: str | Path) -> list[dict[str, Any]]:
             rows = conn.execute(query + " ORDER BY sweep, position").fetchall()
     except sqlite3.DatabaseError:
         return []
-    return [_decode(row) for row in rows]
+    return [_decode(row, Path(path).resolve().parent) for row in rows]
 
 
 def _check_not_foreign(path: Path, conn: sqlite3.Connection) -> None:
@@ -275,13 +278,18 @@ def _check_not_foreign(path: Path, conn: sqlite3.Connection) -> None:
         )
 
 
-def _decode(row: sqlite3.Row) -> dict[str, Any]:
-    """A catalog row with its JSON columns decoded.
+def _decode(row: sqlite3.Row, folder: Path) -> dict[str, Any]:
+    """A catalog row of the catalog in ``folder``, with its JSON columns decoded.
 
     A column that is not valid JSON (a damaged or hand-edited row) is left empty and named in
-    the row's ``problems`` list, so one bad row never hides the others.
+    the row's ``problems`` list, so one bad row never hides the others. A run folder recorded
+    at a path that no longer exists, while ``folder/runs/<run id>`` does, is given at the
+    latter: the sweep folder was moved or copied (from a cluster, say) after the run.
     """
     data = dict(row)
+    moved = folder / RUNS_DIRNAME / str(data.get("run_id"))
+    if data.get("output_dir") and not Path(data["output_dir"]).exists() and moved.is_dir():
+        data["output_dir"] = str(moved)
     data["sweeps"] = json.loads(data["sweeps"]) if data.get("sweeps") else [data["sweep"]]
     problems = []
     for column in _JSON_COLUMNS:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ai4s_lab.errors import DataFileError, ParameterError
-from ai4s_lab.pipelines.catalog import RunCatalog
+from ai4s_lab.pipelines.catalog import RUNS_DIRNAME, RunCatalog
 from ai4s_lab.pipelines.executors import EXECUTORS, DaskExecutor, Executor, LocalExecutor
 from ai4s_lab.pipelines.index import write_index
 from ai4s_lab.pipelines.manifest import file_sha256, read_manifest, utc_now
@@ -31,7 +31,6 @@ from ai4s_lab.pipelines.report import ASSETS_DIRNAME
 __all__ = ["Sweep", "SweepResult", "input_hash"]
 
 logger = logging.getLogger(__name__)
-RUNS_DIRNAME = "runs"
 
 
 @dataclass(frozen=True)

@@ -103,3 +103,22 @@ def test_a_catalog_from_before_shared_runs_is_adopted(tmp_path: Path) -> None:
     assert [r["run_id"] for r in reopened.runs("s")] == ["r0", "r1"]
     with sqlite3.connect(catalog.path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_moved_sweep_folder_still_links_its_runs(tmp_path: Path) -> None:
+    """Run folders are recorded at absolute paths; after the sweep folder is moved (copied back
+    from a cluster, say) each run is found at ``runs/<run id>`` beside the catalog."""
+    first = tmp_path / "on-cluster"
+    catalog = RunCatalog(first)
+    catalog.add_pending(_rows(2))
+    for i in range(2):
+        run = first / "runs" / f"r{i}"
+        run.mkdir(parents=True)
+        (run / "tiny.html").write_text("<p>report</p>")
+        manifest = {"status": "succeeded", "report": "tiny.html", "recorded": {"v": i}}
+        catalog.finish(f"r{i}", manifest, str(run))
+    moved = first.rename(tmp_path / "here")
+    for runs in (RunCatalog(moved).runs(), read_catalog(moved / "catalog.sqlite")):
+        assert [r["output_dir"] for r in runs] == [str(moved / "runs" / f"r{i}") for i in range(2)]
+    page = write_index(moved, RunCatalog(moved).runs(), title="t").read_text()
+    assert "href='runs/r0/tiny.html'" in page and "href='runs/r1/tiny.html'" in page
