@@ -23,9 +23,12 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# torch first, pinned: an unpinned torch would pull a multi-GB CUDA build.
+# torch first, pinned: an unpinned torch would pull the newest (multi-GB CUDA) build. Where the
+# index serves the CUDA build of the pin too, override: TORCH_SPEC="torch==2.13.0 --index-url
+# https://download.pytorch.org/whl/cpu" (README). TORCH_SPEC is pip arguments, split by the
+# shell: quote a version range inside it, TORCH_SPEC="'torch>=2.4,<3'".
 $(VENV)/.torch: | $(PY)
-	$(PIP) install "$(TORCH_SPEC)"
+	$(PIP) install $(TORCH_SPEC)
 	@touch $@
 
 # The JupyterLab extension (extensions/) is built by the package build (jlpm, Node.js >= 18).

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ai4s_lab._version import __version__
-from ai4s_lab.errors import Ai4sError
+from ai4s_lab.errors import Ai4sError, ParameterError
 
 __all__ = ["main"]
 
@@ -54,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as err:  # a folder that cannot be written, a full disk: say it in one line
         logging.getLogger("ai4s_lab.cli").debug("%s failed", args.command, exc_info=True)
-        print(f"ai4s-lab: error: {err}", file=sys.stderr)
+        if err.filename and err.strerror:  # "/x/y: Not a directory", not "[Errno 20] ..."
+            print(f"ai4s-lab: error: {err.filename}: {err.strerror}", file=sys.stderr)
+        else:
+            print(f"ai4s-lab: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("ai4s-lab: interrupted", file=sys.stderr)
@@ -225,6 +228,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         values.update(read_parameter_file(file))
     pairs = [(name, text.removeprefix(_VALUE_MARK)) for name, text in args.parameter or ()]
     values.update(parse_cli_parameters(pairs))
+    _check_timeout(args.timeout)
     result = run_notebook(
         args.notebook,
         values,
@@ -257,6 +261,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_RUN_FAILED
 
 
+def _check_timeout(seconds: float | None) -> None:
+    if seconds is not None and not seconds > 0:  # NaN too
+        raise ParameterError(f"--timeout {seconds:g}: give a positive number of seconds")
+
+
 def _cmd_showcase(args: argparse.Namespace) -> int:
     from ai4s_lab.pipelines.runner import RunResult
     from ai4s_lab.pipelines.showcase import run_showcase
@@ -283,6 +292,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from ai4s_lab.pipelines.grids import read_grid, read_list
     from ai4s_lab.pipelines.sweep import Sweep
 
+    _check_timeout(args.timeout)
+    if args.scheduler and args.executor != "dask":
+        raise ParameterError(f"--scheduler {args.scheduler} needs --executor dask")
     sets = read_grid(args.grid) if args.grid else read_list(args.list)
     sweep = Sweep(
         args.notebook,

@@ -74,7 +74,7 @@ cells = [
         "(doi:10.1021/jm020017n): at most 10 rotatable bonds and a polar surface area (TPSA) of "
         "at most 140 Å². PAINS (Baell & Holloway 2010, doi:10.1021/jm901137j) and Brenk "
         "(doi:10.1002/cmdc.200700139) flag substructures that give false positives in assays or "
-        "are reactive or toxic. QED (Bickerton 2012, doi:10.1038/nchem.1218) combines eight such "
+        "are reactive or toxic. QED (Bickerton 2012, doi:10.1038/nchem.1243) combines eight such "
         "properties, alerts included, into one drug-likeness score between 0 and 1."
     ),
     new_code_cell(

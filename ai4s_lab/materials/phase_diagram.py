@@ -124,7 +124,7 @@ class PhaseDiagram:
     >>> from ai4s_lab.materials import Entry, PhaseDiagram
     >>> pd = PhaseDiagram([Entry("Li", -1.9), Entry("O2", -9.8), Entry("Li2O", -14.3)])
     >>> [e.name for e in pd.stable_entries]
-    ['Li', 'O2', 'Li2O']
+    ['Li', 'O', 'Li2O']
     """
 
     def __init__(

@@ -9,6 +9,10 @@ References
 ----------
 C. E. Rasmussen, C. K. I. Williams, *Gaussian Processes for Machine Learning*, MIT Press (2006),
 chapters 2 and 5. doi:10.7551/mitpress/3206.001.0001
+
+J. R. Gardner, G. Pleiss, D. Bindel, K. Q. Weinberger, A. G. Wilson, GPyTorch: blackbox
+matrix-matrix Gaussian process inference with GPU acceleration, NeurIPS (2018) (the escalating
+jitter of ``psd_safe_cholesky``). doi:10.48550/arXiv.1809.11165
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ai4s_lab._numbers import is_real
+from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
-from ai4s_lab.errors import InputError
+from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.materials._fractions import fraction_rows
 from ai4s_lab.materials.composition import ELEMENTS
 
@@ -33,8 +37,16 @@ if TYPE_CHECKING:
 
 __all__ = ["FormationEnergyGP"]
 
-#: Jitter added to the kernel diagonal (in units of the standardised target variance).
+#: Smallest jitter added to the kernel diagonal (in units of the standardised target variance).
 JITTER = 1e-6
+#: The jitter is at least this many machine epsilons of the dtype times the signal variance:
+#: in float32 (eps 1.2e-7) the fixed ``JITTER`` and the noise floor are below the rounding
+#: error of a kernel whose diagonal is the signal variance, and Cholesky fails.
+JITTER_EPS = 10.0
+#: Times the jitter is multiplied by 10 and the Cholesky factorisation tried again.
+JITTER_RETRIES = 4
+#: Seeds are what ``torch.manual_seed`` takes: 0 <= seed < 2**64.
+MAX_SEED = 2**64 - 1
 #: Training sets up to this size are fitted on one CPU thread (see ``_few_threads``).
 SINGLE_THREAD_MAX_POINTS = 2000
 #: Lower bound of the fitted noise standard deviation, in standardised units.
@@ -47,20 +59,29 @@ class FormationEnergyGP:
     Parameters
     ----------
     iterations
-        Adam steps on the negative log marginal likelihood.
+        Adam steps on the negative log marginal likelihood (a whole number >= 0).
     learning_rate
-        Adam learning rate (on log hyperparameters).
+        Adam learning rate (on log hyperparameters), a positive number.
     device, dtype
         Where to compute (resolved by :func:`ai4s_lab.resolve_device` and
         :func:`ai4s_lab.resolve_dtype`).
     seed
-        Makes the fit reproducible.
+        Makes the fit reproducible (a whole number, 0 <= seed < 2**64).
 
     Attributes
     ----------
     elements : tuple of str or None
         The element of each column, from the last fit: a phase diagram's elements or the
         ``elements=`` given with arrays; ``None`` when arrays were fitted without it.
+
+    Raises
+    ------
+    ParameterError
+        If ``iterations``, ``learning_rate`` or ``seed`` has a wrong type or value (numpy
+        integers are accepted, bools are not).
+    DeviceError
+        If ``device`` or ``dtype`` is not one :func:`~ai4s_lab.resolve_device` or
+        :func:`~ai4s_lab.resolve_dtype` accepts.
 
     Examples
     --------
@@ -78,12 +99,15 @@ class FormationEnergyGP:
         dtype: str | Any = None,
         seed: int = 0,
     ) -> None:
-        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
-            raise InputError(f"iterations={iterations!r}: must be a whole number >= 0")
+        iterations = _whole_number("iterations", iterations, "a whole number >= 0, e.g. 150")
         if not is_real(learning_rate) or not 0 < learning_rate < math.inf:
-            raise InputError(f"learning_rate={learning_rate!r}: must be a positive number")
+            raise ParameterError(
+                f"FormationEnergyGP: learning_rate={learning_rate!r} is not a positive finite "
+                "number; give the Adam step size on log hyperparameters, e.g. learning_rate=0.05"
+            )
+        seed = _whole_number("seed", seed, "a whole number 0 <= seed < 2**64, e.g. 0", MAX_SEED)
         self.iterations = iterations
-        self.learning_rate = learning_rate
+        self.learning_rate = float(learning_rate)
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
         self.seed = seed
@@ -121,13 +145,22 @@ class FormationEnergyGP:
         Raises
         ------
         InputError
-            If targets are missing or do not match the rows, a row is not a composition
-            (negative, NaN, all zero), or ``elements`` does not name one element per column.
+            If targets are missing, given with a phase diagram, do not match the rows or are
+            NaN or infinite (the message names their positions); a row is not a composition
+            (negative, NaN, all zero); ``elements`` does not name one element per column; or
+            the kernel matrix cannot be factorised even with extra jitter (in float32 the
+            message says to fit with ``dtype="float64"``).
         """
 
         from ai4s_lab.materials.phase_diagram import PhaseDiagram
 
         if isinstance(data, PhaseDiagram):
+            if targets is not None:
+                raise InputError(
+                    "fit: targets were given with a phase diagram, whose entries already hold "
+                    "the energies (the lowest formation energy per atom of each composition); "
+                    "call fit(phase_diagram) alone, or fit(fractions, targets) with arrays"
+                )
             if elements is not None and tuple(elements) != data.elements:
                 raise InputError(
                     f"fit: elements={list(elements)} given with a phase diagram of "
@@ -140,23 +173,24 @@ class FormationEnergyGP:
         else:
             if targets is None:
                 raise InputError("fit(fractions, targets): targets (eV/atom) are missing")
-            x_np = np.atleast_2d(np.asarray(data, dtype=np.float64))
+            x_np = np.atleast_2d(_numbers_array(data, "fractions"))
             if x_np.ndim != 2:
                 raise InputError(
                     f"fit: fractions of shape {x_np.shape} are not rows of atomic fractions; "
                     "give an array of shape (n, elements)"
                 )
-            y_np = np.asarray(targets, dtype=np.float64).reshape(-1)
+            y_np = _numbers_array(targets, "targets").reshape(-1)
             if len(x_np) != len(y_np):
                 raise InputError(
                     f"fit: {len(x_np)} compositions but {len(y_np)} targets; give one per row"
                 )
             fitted_elements = _check_elements(elements, x_np.shape[1])
-            if len(y_np) >= 2 and np.all(np.isfinite(y_np)):
-                x_np = fraction_rows(x_np, "fit")
+            _check_finite_targets(y_np)
+            x_np = fraction_rows(x_np, "fit")
         if len(y_np) < 2 or not np.all(np.isfinite(y_np)) or not np.all(np.isfinite(x_np)):
             raise InputError(
-                f"fit: needs at least 2 compositions with finite energies, got {len(y_np)}"
+                f"fit: needs at least 2 compositions with finite energies, got {len(y_np)}; "
+                "give more compositions"
             )
         # A refit replaces the element order of any earlier fit (None: the caller's order).
         self.elements = fitted_elements
@@ -256,6 +290,41 @@ class FormationEnergyGP:
         return self._state
 
 
+def _whole_number(name: str, value: Any, allowed: str, high: int | None = None) -> int:
+    """``value`` as an int in ``[0, high]`` (numpy integers accepted, bools refused), or a
+    :class:`ParameterError` naming ``name``, the value and what is ``allowed``."""
+    if not is_integer(value):
+        problem = f"is a {type(value).__name__}, not a whole number"
+    elif value < 0 or (high is not None and value > high):
+        problem = "is out of range"
+    else:
+        return int(value)
+    raise ParameterError(f"FormationEnergyGP: {name}={value!r} {problem}; give {allowed}")
+
+
+def _numbers_array(values: Any, name: str) -> np.ndarray:
+    """``values`` as a float64 array, or an :class:`InputError` naming ``name``."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InputError(
+            f"fit: {name} of type {type(values).__name__} are not numbers ({err}); give a "
+            "numeric array (for a table, its numeric columns, e.g. frame[list(elements)])"
+        ) from err
+
+
+def _check_finite_targets(y: np.ndarray) -> None:
+    """Refuse NaN or infinite formation energies, naming their positions (0-based rows)."""
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        shown = ", ".join(str(i) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
+        raise InputError(
+            f"fit: targets have {bad.size} NaN or infinite value(s) of {len(y)}, at positions "
+            f"{shown}; drop those rows from both fractions and targets first, e.g. "
+            "keep = np.isfinite(targets); fit(fractions[keep], targets[keep])"
+        )
+
+
 def _check_elements(elements: Sequence[str] | None, columns: int) -> tuple[str, ...] | None:
     """The element symbols of the ``columns`` columns of a fit, checked (None stays None)."""
     if elements is None:
@@ -303,15 +372,48 @@ def _kernel(a: torch.Tensor, b: torch.Tensor, ell: torch.Tensor, signal: torch.T
 
 
 def _factor(x: torch.Tensor, z: torch.Tensor, params: torch.Tensor) -> tuple[Any, Any]:
+    """Cholesky factor of the noisy kernel matrix and ``K^-1 z``.
+
+    The diagonal gets the noise variance (floored at ``MIN_NOISE**2``) plus a jitter of at
+    least ``JITTER`` and ``JITTER_EPS`` machine epsilons of the signal variance, so that it is
+    above the rounding error of the dtype; if the factorisation still fails, the jitter is
+    multiplied by 10 and it is tried again, up to ``JITTER_RETRIES`` times, as in GPyTorch's
+    ``psd_safe_cholesky``. In float64 the jitter is ``JITTER`` unless the matrix needs more.
+    """
     import torch
 
     ell, signal, noise = params.exp()
     k = _kernel(x, x, ell, signal)
-    diagonal = (noise + MIN_NOISE) ** 2 + JITTER
-    k = k + diagonal * torch.eye(len(x), dtype=x.dtype, device=x.device)
-    chol = torch.linalg.cholesky(k)
-    alpha = torch.cholesky_solve(z[:, None], chol)[:, 0]
-    return chol, alpha
+    eye = torch.eye(len(x), dtype=x.dtype, device=x.device)
+    eps = torch.finfo(x.dtype).eps
+    jitter = torch.clamp(JITTER_EPS * eps * signal**2, min=JITTER)
+    for _ in range(JITTER_RETRIES + 1):
+        chol, info = torch.linalg.cholesky_ex(k + ((noise + MIN_NOISE) ** 2 + jitter) * eye)
+        if not bool(info.any()):
+            alpha = torch.cholesky_solve(z[:, None], chol)[:, 0]
+            return chol, alpha
+        jitter = jitter * 10.0
+    values = dict(
+        zip(("length_scale", "signal_std", "noise_std"), params.detach().exp(), strict=True)
+    )
+    if not all(bool(torch.isfinite(v)) for v in values.values()):
+        shown = ", ".join(f"{name}={float(v):.3g}" for name, v in values.items())
+        raise InputError(
+            f"fit: the Gaussian-process hyperparameters diverged ({shown}, standardised "
+            "units) and the kernel matrix cannot be factorised; give a smaller learning_rate "
+            "(the default is 0.05)"
+        )
+    dtype = str(x.dtype).replace("torch.", "")
+    fix = (
+        "fit in double precision with FormationEnergyGP(dtype='float64')"
+        if x.dtype != torch.float64
+        else "merge near-duplicate compositions (average their energies)"
+    )
+    raise InputError(
+        f"fit: the kernel matrix of {len(x)} compositions is not positive-definite in {dtype} "
+        f"even with a jitter of {float(jitter.detach()) / 10.0:.2g} (standardised units) on "
+        f"its diagonal; {fix}"
+    )
 
 
 def _negative_log_likelihood(x: torch.Tensor, z: torch.Tensor, params: torch.Tensor) -> Any:

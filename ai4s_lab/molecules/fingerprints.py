@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ai4s_lab._numbers import is_integer
 from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.molecules._rdkit import as_mol, chem
 
@@ -52,12 +53,15 @@ class FingerprintSpec:
     kind: str = "morgan"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.radius, int) or not 0 <= self.radius <= 8:
+        if not is_integer(self.radius) or not 0 <= self.radius <= 8:
             raise ParameterError(f"radius={self.radius!r}: use an integer from 0 to 8")
-        if not isinstance(self.n_bits, int) or self.n_bits <= 0 or self.n_bits % 64:
+        if not is_integer(self.n_bits) or self.n_bits <= 0 or self.n_bits % 64:
             raise ParameterError(
                 f"n_bits={self.n_bits!r}: use a positive multiple of 64 (e.g. 1024, 2048)"
             )
+        # numpy integers are kept as plain ints, so that specs compare equal and to_json works
+        object.__setattr__(self, "radius", int(self.radius))
+        object.__setattr__(self, "n_bits", int(self.n_bits))
         if self.kind != "morgan":
             raise ParameterError(f"kind={self.kind!r}: only 'morgan' fingerprints are supported")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ai4s_lab._numbers import is_real
+from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device
-from ai4s_lab.errors import DataFileError, InputError, ParameterError
+from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError, ParameterError
 from ai4s_lab.molecules._rdkit import as_mols
 from ai4s_lab.molecules.fingerprints import FingerprintSpec, morgan_fingerprints
 from ai4s_lab.molecules.physchem import DESCRIPTORS, descriptors
@@ -41,6 +42,24 @@ logger = logging.getLogger(__name__)
 #: descriptors used as model inputs (QED is left out: slow, and a composite of the others)
 MODEL_DESCRIPTORS = tuple(name for name in DESCRIPTORS if name != "QED")
 _FEATURES = ("morgan", "descriptors", "both")
+_SPLITS = ("scaffold", "random")
+#: slack (in molecules) when a fraction of ``n`` is compared with a count: ``(0.7 + 0.1) * 10``
+#: is 7.999999999999999 in floating point and must still allow 8 molecules
+_CUT_TOLERANCE = 1e-6
+#: fewest molecules in the fitting or the test part that :func:`compare_with_baselines` runs on
+#: (one value has no spread to learn from, and R² is undefined for one test value)
+MIN_PART = 2
+#: below this many molecules in a part, :func:`compare_with_baselines` warns that the scores
+#: are noisy
+FEW_MOLECULES = 10
+
+
+def _cut_offs(fractions: tuple[float, float, float], n: int) -> tuple[int, int]:
+    """The most molecules train, and train plus validation, may hold (floor of the fractions of
+    ``n``, robust to floating-point rounding)."""
+    train_cut = math.floor(fractions[0] * n + _CUT_TOLERANCE)
+    valid_cut = math.floor((fractions[0] + fractions[1]) * n + _CUT_TOLERANCE)
+    return train_cut, max(train_cut, valid_cut)
 
 
 def scaffold_split(
@@ -50,7 +69,12 @@ def scaffold_split(
 
     Molecules are grouped by scaffold (RDKit's ``MurckoScaffold``); groups are placed largest
     first into train until it is full, then validation, then test, so the rarer scaffolds end up
-    in the test set (the deterministic scheme of MoleculeNet/DeepChem).
+    in the test set (the deterministic scheme of MoleculeNet/DeepChem). A part is full when the
+    next group would take it past ``floor(fraction * n)`` molecules. The largest group goes into
+    train even when it alone is larger than the train share (unless that share is 0), so train
+    is never empty: 19 benzene derivatives and cyclohexane give a train part of the 19. The
+    parts can therefore differ much from ``fractions`` when one scaffold dominates; molecules
+    without rings all share the empty scaffold and form one group.
 
     Parameters
     ----------
@@ -70,18 +94,17 @@ def scaffold_split(
     """
     from rdkit.Chem.Scaffolds import MurckoScaffold
 
-    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1.0) > 1e-9:
-        raise ParameterError(f"fractions={fractions!r}: three non-negative numbers summing to 1")
+    _check_fractions(fractions)
     groups: dict[str, list[int]] = {}
     for i, mol in enumerate(as_mols(mols)):
         key = MurckoScaffold.MurckoScaffoldSmiles(mol=mol, includeChirality=False)
         groups.setdefault(key, []).append(i)
     ordered = sorted(groups.values(), key=lambda rows: (-len(rows), rows[0]))
     n = sum(len(rows) for rows in ordered)
-    train_cut, valid_cut = fractions[0] * n, (fractions[0] + fractions[1]) * n
+    train_cut, valid_cut = _cut_offs(fractions, n)
     parts: list[list[int]] = [[], [], []]
     for rows in ordered:
-        if len(parts[0]) + len(rows) <= train_cut:
+        if len(parts[0]) + len(rows) <= train_cut or (not parts[0] and fractions[0] > 0):
             parts[0] += rows
         elif len(parts[0]) + len(parts[1]) + len(rows) <= valid_cut:
             parts[1] += rows
@@ -91,10 +114,45 @@ def scaffold_split(
     return train, valid, test
 
 
-def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """RMSE, MAE (units of y) and R² of predictions."""
-    y_true = np.asarray(y_true, dtype=np.float64)
-    y_pred = np.asarray(y_pred, dtype=np.float64)
+def _check_fractions(fractions: tuple[float, float, float]) -> None:
+    if not (
+        isinstance(fractions, (Sequence, np.ndarray))
+        and len(fractions) == 3
+        and all(is_real(f) and 0 <= f <= 1 for f in fractions)
+        and abs(sum(fractions) - 1.0) <= 1e-9
+    ):
+        raise ParameterError(
+            f"fractions={fractions!r}: use three non-negative numbers summing to 1, "
+            "e.g. (0.8, 0.1, 0.1)"
+        )
+
+
+def regression_metrics(
+    y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarray
+) -> dict[str, float]:
+    """RMSE, MAE (units of y) and R² of predictions.
+
+    Parameters
+    ----------
+    y_true, y_pred
+        Measured and predicted values, one a molecule: shape ``(n,)``, or a single column
+        ``(n, 1)`` (as ``df[["logS"]].to_numpy()`` gives), which is flattened. Both must hold the
+        same ``n >= 1`` finite numbers.
+
+    Returns
+    -------
+    dict
+        ``rmse`` and ``mae`` in the units of y; ``r2`` (NaN when ``y_true`` is constant).
+
+    Raises
+    ------
+    InputError
+        For another shape, different lengths, or NaN/infinite values.
+    """
+    y_true = _targets(y_true, None, "y_true")
+    y_pred = _targets(y_pred, len(y_true), "y_pred")
+    if not len(y_true):
+        raise InputError("y_true and y_pred are empty; give at least one value to score")
     error = y_pred - y_true
     ss_tot = float(((y_true - y_true.mean()) ** 2).sum())
     return {
@@ -134,13 +192,17 @@ class PropertyModel:
     features
         ``"morgan"``, ``"descriptors"`` or ``"both"``.
     n_models
-        Ensemble members.
-    hidden, dropout, epochs, batch_size, lr, weight_decay
-        Network and AdamW training settings.
+        Ensemble members (a positive integer).
+    hidden
+        Widths of the hidden layers, positive integers (``()`` gives a linear model).
+    dropout
+        Dropout probability after each hidden layer, in ``[0, 1)``.
+    epochs, batch_size, lr, weight_decay
+        AdamW training settings (positive integers; positive and non-negative numbers).
     radius, n_bits
         Morgan fingerprint settings (Rogers & Hahn 2010, doi:10.1021/ci100050t).
     seed
-        Random seed (member ``i`` uses ``seed + i``).
+        Random seed, a non-negative integer (member ``i`` uses ``seed + i``).
     device
         Where to train and predict.
     """
@@ -164,26 +226,40 @@ class PropertyModel:
         if features not in _FEATURES:
             raise ParameterError(f"features={features!r}: use one of {_FEATURES}")
         for name, value in (("n_models", n_models), ("epochs", epochs), ("batch_size", batch_size)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            if not is_integer(value) or value < 1:
                 raise ParameterError(f"{name}={value!r}: use a positive integer")
-        if not 0.0 <= dropout < 1.0:
-            raise ParameterError(f"dropout={dropout!r}: use a number in [0, 1)")
+        if not (is_real(dropout) and 0.0 <= dropout < 1.0):
+            raise ParameterError(f"dropout={dropout!r}: use a number in [0, 1), e.g. 0.1")
         if not (is_real(lr) and 0 < lr < math.inf):
             raise ParameterError(f"lr={lr!r}: use a positive learning rate, e.g. 1e-3")
         if not (is_real(weight_decay) and 0 <= weight_decay < math.inf):
             raise ParameterError(f"weight_decay={weight_decay!r}: use a number >= 0, e.g. 1e-4")
+        if not (is_integer(seed) and 0 <= seed < 2**63 - int(n_models)):
+            raise ParameterError(f"seed={seed!r}: use a non-negative integer, e.g. 0")
+        if (
+            isinstance(hidden, (str, bytes))
+            or not isinstance(hidden, (Sequence, np.ndarray))
+            or not all(is_integer(width) and width >= 1 for width in hidden)
+        ):
+            raise ParameterError(
+                f"hidden={hidden!r}: use a tuple of positive layer widths, e.g. (128, 32), "
+                "or () for a linear model"
+            )
+        # Checks radius and n_bits now rather than at fit().
+        spec = FingerprintSpec(radius=radius, n_bits=n_bits, counts=True)
+        # Plain Python numbers, so that save() writes what torch.load(weights_only=True) reads.
         self.config = ModelConfig(
             features,
-            n_models,
-            tuple(hidden),
-            dropout,
-            epochs,
-            batch_size,
-            lr,
-            weight_decay,
-            radius,
-            n_bits,
-            seed,
+            int(n_models),
+            tuple(int(width) for width in hidden),
+            float(dropout),
+            int(epochs),
+            int(batch_size),
+            float(lr),
+            float(weight_decay),
+            spec.radius,
+            spec.n_bits,
+            int(seed),
         )
         self.device = resolve_device(device)
         self.members: list[Any] = []
@@ -222,11 +298,20 @@ class PropertyModel:
 
     # -- training and prediction ------------------------------------------------------------
 
-    def fit(self, mols: Sequence[Any], y: Sequence[float] | np.ndarray) -> PropertyModel:
-        """Train every member on molecules ``mols`` with targets ``y`` (any units)."""
+    def fit(self, mols: Sequence[Any] | str, y: Sequence[float] | np.ndarray) -> PropertyModel:
+        """Train every member on molecules ``mols`` with targets ``y`` (any units).
+
+        Parameters
+        ----------
+        mols
+            RDKit molecules or SMILES strings; one string or one molecule is one molecule.
+        y
+            One finite value a molecule: shape ``(n,)``, or a single column ``(n, 1)`` (as
+            ``df[["logS"]].to_numpy()`` gives), which is flattened.
+        """
         import torch
 
-        mols = list(mols)
+        mols = as_mols(mols)
         if not mols:
             raise InputError("fit() got no molecules; pass at least one molecule and its value")
         target = _targets(y, len(mols))
@@ -282,11 +367,18 @@ class PropertyModel:
         mean = outs.mean(axis=0)
         return (mean, outs.std(axis=0)) if return_std else mean
 
-    def evaluate(self, mols: Sequence[Any], y: Sequence[float] | np.ndarray) -> dict[str, float]:
-        """RMSE, MAE and R² on held-out molecules."""
+    def evaluate(
+        self, mols: Sequence[Any] | str, y: Sequence[float] | np.ndarray
+    ) -> dict[str, float]:
+        """RMSE, MAE and R² on held-out molecules (see :func:`regression_metrics`).
+
+        ``y`` takes the shapes :meth:`fit` takes: ``(n,)`` or a single column ``(n, 1)``.
+        """
+        mols = as_mols(mols)
+        target = _targets(y, len(mols))
         prediction = self.predict(mols)
         assert isinstance(prediction, np.ndarray)
-        return regression_metrics(np.asarray(y), prediction)
+        return regression_metrics(target, prediction)
 
     # -- persistence ------------------------------------------------------------------------
 
@@ -334,60 +426,97 @@ class PropertyModel:
         return model
 
 
-def _targets(y: Sequence[float] | np.ndarray, n: int) -> np.ndarray:
-    """``y`` as float64 of shape ``(n,)``, or an :class:`InputError` naming the bad rows."""
+def _targets(y: Sequence[float] | np.ndarray, n: int | None, name: str = "y") -> np.ndarray:
+    """``y`` as float64 of shape ``(n,)`` (any length where ``n`` is None); a single column
+    ``(n, 1)`` is flattened. Otherwise an :class:`InputError` naming the shape or the bad rows."""
     try:
         target = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise InputError(f"y must be numbers, one a molecule ({err})") from err
-    if target.shape != (n,):
-        raise InputError(f"y has shape {target.shape}; expected one value a molecule ({n})")
+        raise InputError(f"{name} must be numbers, one a molecule ({err})") from err
+    if target.ndim == 2 and target.shape[1] == 1:
+        target = target[:, 0]
+    expected = "(n,) or (n, 1)" if n is None else f"({n},) or ({n}, 1)"
+    if target.ndim != 1 or (n is not None and len(target) != n):
+        raise InputError(
+            f"{name} has shape {target.shape}; expected one value a molecule, shape {expected}"
+            f"{'' if n is None else f' for {n} molecules'}; give one column of values"
+        )
     bad = np.flatnonzero(~np.isfinite(target))
     if bad.size:
         shown = ", ".join(str(i) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
         raise InputError(
-            f"y has {bad.size} NaN or infinite value(s), at positions {shown}; drop those "
+            f"{name} has {bad.size} NaN or infinite value(s), at positions {shown}; drop those "
             "molecules first, e.g. keep = np.isfinite(y)"
         )
     return target
 
 
 def compare_with_baselines(
-    mols: Sequence[Any],
+    mols: Sequence[Any] | str,
     y: Sequence[float] | np.ndarray,
     *,
     fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    split: str = "scaffold",
     features: str = "both",
     n_models: int = 5,
     epochs: int = 40,
     seed: int = 0,
     device: str | torch.device | None = "auto",
 ) -> tuple[pd.DataFrame, PropertyModel, dict[str, np.ndarray]]:
-    """Scaffold-split test RMSE of the MLP ensemble beside two baselines.
+    """Test RMSE of the MLP ensemble beside two baselines, on a scaffold (or random) split.
 
     The baselines are the training mean (the RMSE of knowing nothing about the molecule) and a
     scikit-learn random forest (100 trees) on the same features. Train and validation parts
     are used together for fitting (no tuning is done on validation here).
+
+    Parameters
+    ----------
+    mols
+        RDKit molecules or SMILES strings.
+    y
+        One finite value a molecule, shape ``(n,)`` or a single column ``(n, 1)``.
+    fractions
+        Target fractions of train, validation and test.
+    split
+        ``"scaffold"`` (:func:`scaffold_split`: the test part holds scaffolds not seen in
+        training) or ``"random"`` (a shuffle with ``seed``; for sets whose scaffolds cannot be
+        split, such as molecules without rings, which all share the empty scaffold).
+    features, n_models, epochs, seed, device
+        As for :class:`PropertyModel`.
 
     Returns
     -------
     tuple
         A table (one row a model: ``rmse``, ``mae``, ``r2`` on the test part), the trained
         :class:`PropertyModel`, and the split (``{"train", "valid", "test"}`` row indices).
+
+    Raises
+    ------
+    InputError
+        When the fitting part (train and validation) or the test part has fewer than
+        :data:`MIN_PART` (2) molecules; with a scaffold split this happens when one scaffold
+        holds most molecules. The message suggests ``split="random"`` or other fractions.
+
+    Warns
+    -----
+    Ai4sWarning
+        When the fitting or the test part has fewer than :data:`FEW_MOLECULES` (10) molecules:
+        the scores are then too noisy to rank the models.
     """
     from ai4s_lab._optional import import_optional
 
+    if split not in _SPLITS:
+        raise ParameterError(f"split={split!r}: use one of {_SPLITS}")
     ensemble_module = import_optional("sklearn.ensemble")
+    model = PropertyModel(features, n_models=n_models, epochs=epochs, seed=seed, device=device)
     mols = as_mols(mols)
     target = _targets(y, len(mols))
-    train, valid, test = scaffold_split(mols, fractions)
-    if len(test) == 0:
-        raise InputError(
-            f"the scaffold split of {len(mols)} molecules left no test molecules; use more "
-            f"molecules or a larger test fraction than {fractions[2]}"
-        )
+    if split == "scaffold":
+        train, valid, test = scaffold_split(mols, fractions)
+    else:
+        train, valid, test = _random_split(len(mols), fractions, seed)
     fit_rows = np.concatenate([train, valid])
-    model = PropertyModel(features, n_models=n_models, epochs=epochs, seed=seed, device=device)
+    _check_parts(len(mols), len(fit_rows), len(test), fractions, split)
     model.fit([mols[i] for i in fit_rows], target[fit_rows])
     x = model.featurize(mols)
     forest = ensemble_module.RandomForestRegressor(
@@ -406,3 +535,47 @@ def compare_with_baselines(
     table = pd.DataFrame(rows).set_index("model")
     table.attrs["n_train"], table.attrs["n_test"] = len(fit_rows), len(test)
     return table, model, {"train": train, "valid": valid, "test": test}
+
+
+def _random_split(
+    n: int, fractions: tuple[float, float, float], seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train, validation and test row indices of a shuffle of ``n`` rows, sorted."""
+    _check_fractions(fractions)
+    train_cut, valid_cut = _cut_offs(fractions, n)
+    order = np.random.default_rng(seed).permutation(n)
+    parts = (order[:train_cut], order[train_cut:valid_cut], order[valid_cut:])
+    train, valid, test = (np.sort(part).astype(np.int64) for part in parts)
+    return train, valid, test
+
+
+def _check_parts(
+    n: int, n_fit: int, n_test: int, fractions: tuple[float, float, float], split: str
+) -> None:
+    """Refuse a split with too few molecules to fit or to score on; warn when it has few."""
+    if split == "scaffold":
+        cause = (
+            "the scaffold split keeps each Bemis-Murcko scaffold whole in one part, so a "
+            "scaffold shared by many of the molecules (molecules without rings all share the "
+            "empty scaffold), or a small set, leaves parts this small"
+        )
+        fix = 'use split="random", or more molecules with varied scaffolds'
+    else:
+        cause, fix = "the set is too small for these fractions", "use more molecules"
+    for part, count, share in (
+        ("fitting (train + valid)", n_fit, 1.0 - fractions[2]),
+        ("test", n_test, fractions[2]),
+    ):
+        if count < MIN_PART:
+            raise InputError(
+                f"the {split} split of {n} molecules with fractions={fractions} left {count} "
+                f"molecule(s) in the {part} part, fewer than the {MIN_PART} needed; {cause}. "
+                f"Fix: {fix}, or give the {part} part a larger fraction than {share:.3g}"
+            )
+        if count < FEW_MOLECULES:
+            warnings.warn(
+                f"the {split} split of {n} molecules left only {count} in the {part} part; "
+                f"scores on so few molecules are noisy ({fix})",
+                Ai4sWarning,
+                stacklevel=3,
+            )

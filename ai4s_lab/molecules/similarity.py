@@ -429,6 +429,10 @@ class FingerprintIndex:
 
         Parameters
         ----------
+        path
+            The ``.npz`` file :meth:`save` wrote.
+        device, backend
+            Where to search, as for :class:`FingerprintIndex` (the file holds no device).
         expect
             If given, the settings the caller needs; a file made with others is refused.
 

@@ -87,8 +87,11 @@ def solve(
     cfl
         Target CFL number, in (0, 2].
     adaptive
-        Recompute the step from the CFL number at every saved interval (default: when ``dt`` is
-        not given). A batch shares one step, the smallest its samples need.
+        Recompute the step from the CFL number as the solution evolves (default: when ``dt``
+        is not given): at every saved interval and inside one, after 1, 2, 4, … steps of a new
+        size and then every ``ADAPT_EVERY`` steps; the step changes when it is more than 1.2
+        times the CFL step of the current state, or less than a quarter of it. A batch shares
+        one step, the smallest its samples need.
     device, dtype
         Where and in what precision to compute (see :func:`ai4s_lab.resolve_device`).
     progress

@@ -1,6 +1,7 @@
 """Notebook pipelines: run parameterized notebooks with papermill, keep provenance, write reports.
 
-This package orchestrates; it never imports a science module (ARCHITECTURE.md rule 3).
+This package orchestrates; it never imports a science module (the labs run inside the notebooks'
+kernels, never in the process that drives them).
 """
 
 from __future__ import annotations

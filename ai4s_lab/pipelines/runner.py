@@ -78,30 +78,42 @@ class RunResult:
         return self.status == "succeeded"
 
 
-class _OrphanedOutputPollFilter(logging.Filter):
-    """Drop asyncio's "Task exception was never retrieved" for nbclient's output-polling task of
-    a cell that timed out: nbclient cancels that task but the event loop stops before the
-    cancellation is delivered, and when the client's channels are closed the task fails on its
-    missing socket. The run's outcome (the timeout) is recorded; the traceback is noise."""
+class _DropRecords(logging.Filter):
+    """Drop log records whose message starts with ``prefix`` and holds ``part`` (logged at
+    debug level to this module's logger instead, with ``reason``)."""
+
+    def __init__(self, prefix: str, part: str, reason: str) -> None:
+        super().__init__()
+        self.prefix, self.part, self.reason = prefix, part, reason
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if message.startswith("Task exception was never retrieved") and (
-            "NotebookClient._async_poll_output_msg" in message
-        ):
-            logger.debug("nbclient's output poll of a stopped cell failed after the run ended")
+        if message.startswith(self.prefix) and self.part in message:
+            logger.debug("%s: %s", self.reason, message.splitlines()[0])
             return False
         return True
 
 
-_ORPHANED_OUTPUT_POLL_FILTER = _OrphanedOutputPollFilter()
+# (logger, filter) pairs installed once, when the first notebook runs.
+_QUIET = (
+    # nbclient cancels its output-polling task of a cell that timed out, but the event loop
+    # stops before the cancellation is delivered; when the channels close the task fails on its
+    # missing socket. The run's outcome (the timeout) is recorded; the traceback is noise.
+    ("asyncio", _DropRecords("Task exception was never retrieved",
+                             "NotebookClient._async_poll_output_msg", "nbclient's stale poll")),
+    # papermill's line reader skips any parameter line holding two "=" (a SMILES default with a
+    # double bond) and then calls the parameter unknown; run_notebook has already checked every
+    # name against the cell as Python parses it.
+    ("papermill", _DropRecords("Passed unknown parameter", "", "checked by ai4s_lab")),
+    ("papermill.translators", _DropRecords("Unable to parse line", "", "papermill's reader")),
+)  # fmt: skip
 
 
 def _execute(
     source: Path,
     executed: Path,
     values: Mapping[str, Any],
-    kernel_name: str,
+    kernel: tuple[str, str],
     cell_timeout: float | None,
     kernel_manager: type,
 ) -> dict[str, Any] | None:
@@ -111,7 +123,8 @@ def _execute(
     from papermill.exceptions import PapermillExecutionError
 
     install_local_files()  # papermill's own handler changes this process's directory
-    logging.getLogger("asyncio").addFilter(_ORPHANED_OUTPUT_POLL_FILTER)  # once: a set
+    for name, quiet in _QUIET:
+        logging.getLogger(name).addFilter(quiet)  # addFilter skips a filter already there
     try:
         # The kernel starts in the notebook's folder through nbclient's ``resources`` (not
         # papermill's ``cwd=``, which changes this whole process's working directory while the
@@ -121,7 +134,8 @@ def _execute(
             str(source.resolve()),
             str(executed.resolve()),
             parameters=dict(values),
-            kernel_name=kernel_name,
+            kernel_name=kernel[0],
+            language=kernel[1],
             progress_bar=False,
             execution_timeout=cell_timeout,
             kernel_manager_class=kernel_manager,
@@ -239,13 +253,14 @@ def _check_output_dir(folder: Path, overwrite: bool) -> None:
     )
 
 
-def _check_kernel(name: str) -> None:
-    """Refuse a kernel name that no installed kernel spec has, before a run is recorded."""
+def _kernel_language(name: str) -> str:
+    """The language of the installed kernel ``name``; a kernel name that no installed kernel
+    spec has is refused, before a run is recorded."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     manager = KernelSpecManager()
     try:
-        manager.get_kernel_spec(name)
+        return str(manager.get_kernel_spec(name).language or "python")
     except NoSuchKernel as err:
         installed = ", ".join(sorted(manager.find_kernel_specs())) or "none"
         raise ParameterError(
@@ -300,6 +315,8 @@ def run_notebook(
     import nbformat
 
     source = Path(notebook)
+    if source.is_dir():
+        raise DataFileError(source, "is a folder, not a notebook", hint="give a .ipynb file")
     if not source.is_file():
         raise DataFileError(source, "notebook not found", hint="check the path")
     if source.suffix != ".ipynb":
@@ -308,7 +325,9 @@ def run_notebook(
         raise ParameterError(
             f"cell_timeout={cell_timeout} must be a positive number of seconds (or None)"
         )
-    _check_kernel(kernel_name)
+    # papermill writes the parameters in the notebook's language, which a notebook made
+    # without a kernelspec (nbformat.v4.new_notebook()) does not state: the kernel's is used.
+    language = _kernel_language(kernel_name)
     values = normalize_parameters(parameters or {})
     try:
         check_parameters(source, values)
@@ -344,7 +363,7 @@ def run_notebook(
         # Unix sockets first; a kernel that did not start on them (a temporary folder where
         # sockets cannot be made) gets TCP on localhost next time.
         manager = kernel_manager_class(kernel_env, unix_sockets=attempt == 1)
-        error = _execute(source, executed, values, kernel_name, cell_timeout, manager)
+        error = _execute(source, executed, values, (kernel_name, language), cell_timeout, manager)
         if error is None or _any_cell_started(executed) or attempt == KERNEL_START_ATTEMPTS:
             break
         # The kernel never ran a cell (it did not start or answer, e.g. two kernels raced for a

@@ -134,6 +134,10 @@ class Sweep:
         progress: bool = True,
     ) -> None:
         self.notebook = Path(notebook).resolve()
+        if self.notebook.is_dir():
+            raise DataFileError(
+                self.notebook, "is a folder, not a notebook", hint="give a .ipynb file"
+            )
         if not self.notebook.is_file():
             raise DataFileError(self.notebook, "notebook not found", hint="check the path")
         if executor not in EXECUTORS:
@@ -162,6 +166,10 @@ class Sweep:
         # Absolute from here on: papermill changes the process's working directory for a moment
         # around each notebook file it reads or writes, from whichever thread runs it.
         self.output_dir = Path(output_dir or Path("sweeps") / self.notebook.stem).resolve()
+        if self.output_dir.exists() and not self.output_dir.is_dir():
+            raise DataFileError(
+                self.output_dir, "the output folder is a file", hint="give a folder path"
+            )
         self.executor_name = executor
         self.workers = workers
         self.scheduler = scheduler

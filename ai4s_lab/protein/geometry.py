@@ -287,6 +287,10 @@ def radius_of_gyration(
         ``(n,)`` weights (e.g. masses in Da); equal weights by default.
     atoms
         Atom set of a structure (``"CA"``, ``"heavy"``, ...).
+    device, dtype
+        Where and in what precision to compute: ``"auto"`` is the GPU when one is present
+        (:func:`ai4s_lab.resolve_device`); ``None`` dtype is float64 on the CPU, float32 on a
+        GPU (:func:`ai4s_lab.resolve_dtype`).
 
     Returns
     -------

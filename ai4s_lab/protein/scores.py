@@ -114,6 +114,10 @@ def rmsd(
         Atom set for structures (``"CA"``, ``"backbone"``, ``"heavy"``, ``"all"``).
     alignment
         Residue correspondence for structures (see :func:`matched_coordinates`).
+    device, dtype
+        Where and in what precision to compute: ``"auto"`` is the GPU when one is present
+        (:func:`ai4s_lab.resolve_device`); ``None`` dtype is float64 on the CPU, float32 on a
+        GPU (:func:`ai4s_lab.resolve_dtype`).
 
     Returns
     -------
@@ -292,6 +296,10 @@ def tm_score(
         A :class:`Structure` (first model) or ``(n, 3)`` Cα coordinates (Å).
     alignment
         Residue correspondence for structures (see :func:`matched_coordinates`).
+    device, dtype
+        Where and in what precision to compute: ``"auto"`` is the GPU when one is present
+        (:func:`ai4s_lab.resolve_device`); ``None`` dtype is float64 on the CPU, float32 on a
+        GPU (:func:`ai4s_lab.resolve_dtype`).
 
     Returns
     -------
@@ -333,7 +341,7 @@ def gdt_ts(
 
     Parameters
     ----------
-    model, reference, alignment
+    model, reference, alignment, device, dtype
         As for :func:`tm_score`.
     cutoffs
         Distance cutoffs in Å (``(0.5, 1, 2, 4)`` gives GDT-HA).

@@ -208,6 +208,12 @@ def rmsd_over_time(
         A frame index, or a :class:`Structure` matched by residue numbering.
     atoms
         Atom set (``"CA"``, ``"backbone"``, ``"heavy"``).
+    superpose
+        Superpose each frame on the reference first (Kabsch), or compare in the file's frame.
+    device, dtype
+        Where and in what precision to compute: ``"auto"`` is the GPU when one is present
+        (:func:`ai4s_lab.resolve_device`); ``None`` dtype is float64 on the CPU, float32 on a
+        GPU (:func:`ai4s_lab.resolve_dtype`).
 
     Returns
     -------

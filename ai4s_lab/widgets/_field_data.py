@@ -5,7 +5,9 @@ holding one variable) of 2 to 4 dims. A DataArray's last two dims are the image 
 their names (``lat``/``lon`` as well as ``y``/``x``); a leading dim is time, unless it is named
 like a vertical axis (``z``, ``depth``, ``level``...), in which case it is sliced. Dims named
 ``t``, ``z``, ``y``, ``x`` in another order are transposed first. Image axes with descending
-coordinates (latitude from north to south) are flipped so that y grows upwards.
+coordinates (latitude from north to south) are flipped so that y grows upwards. Image axes
+must be evenly spaced (the view draws equal cells); an uneven axis is refused with the
+interpolation that fixes it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from ai4s_lab.errors import InputError
 #: Leading dims with these names (case-insensitive) are shown as slices, not as frames.
 VERTICAL_DIMS = frozenset({"z", "depth", "level", "lev", "height", "altitude", "plev", "pressure"})
 _CANONICAL = ("t", "z", "y", "x")
+#: An image axis is evenly spaced when every step is within this fraction of the mean step (a
+#: ten-thousandth of a cell cannot be seen, and covers float32 grids converted to float64) ...
+UNIFORM_RTOL = 1e-4
+#: ... plus this many roundings (in the coordinate's own dtype) of the largest coordinate, so
+#: that ``np.linspace`` grids in float32 (or float16) are evenly spaced.
+UNIFORM_ULPS = 4
 
 
 @dataclass
@@ -47,6 +55,42 @@ def read_field(data: Any) -> FieldData:
     if field.values.size == 0:
         raise InputError(f"FieldView got an empty field (shape {field.values.shape})")
     return field
+
+
+def on_grid_of(component: Any, data: Any) -> Any:
+    """A vector component placed on the grid of the field ``data``: an array (NumPy, torch) of
+    the shape of ``data`` gets its dims and coordinates, a DataArray gets those coordinates it
+    lacks, so that :func:`read_field` transposes and flips it exactly like the field. A field
+    that is not a DataArray has no coordinates: the component is returned as it is."""
+    if hasattr(data, "data_vars"):
+        data = _only_variable(data)
+    if not (hasattr(data, "dims") and hasattr(data, "coords")):
+        return component
+    if hasattr(component, "data_vars"):
+        component = _only_variable(component)
+    if hasattr(component, "dims") and hasattr(component, "coords"):
+        missing = {
+            dim: data[dim]
+            for dim in data.dims
+            if dim in data.coords and dim in component.dims and dim not in component.coords
+        }
+        if not missing:
+            return component
+        try:
+            return component.assign_coords(missing)
+        except ValueError as err:
+            raise InputError(
+                f"vectors with dims {dict(component.sizes)} do not fit the field's "
+                f"{dict(data.sizes)}; give u and v on the field's grid"
+            ) from err
+    raw = component.detach().cpu().numpy() if hasattr(component, "detach") else component
+    array = np.asarray(raw)
+    if array.shape != tuple(data.shape):
+        raise InputError(
+            f"vectors of shape {array.shape} do not match the field's {tuple(data.shape)} "
+            f"(dims {tuple(data.dims)}); give u and v shaped like the field"
+        )
+    return data.copy(data=array)
 
 
 def cell_bounds(axis: np.ndarray) -> tuple[float, float]:
@@ -161,12 +205,41 @@ def _read_data_array(data: Any) -> FieldData:
 
 
 def _axis(data: Any, dim: str, size: int) -> np.ndarray:
-    """Numeric coordinates of ``dim``, or 0, 1, 2... where it has none (or none numeric)."""
+    """Numeric coordinates of ``dim``, or 0, 1, 2... where it has none (or none numeric);
+    :class:`InputError` where they are not evenly spaced."""
     if dim in data.coords:
         raw = np.asarray(data[dim].values)
         if raw.ndim == 1 and np.issubdtype(raw.dtype, np.number) and np.isfinite(raw).all():
+            _check_uniform(raw, dim)
             return raw.astype(np.float64)
     return np.arange(size, dtype=np.float64)
+
+
+def _check_uniform(raw: np.ndarray, dim: str) -> None:
+    """Refuse an image axis whose steps differ (beyond rounding): the view draws every sample
+    as a cell of the same size, so ``x = [0, 1, 10, 100]`` would be shown at the wrong places."""
+    if len(raw) < 2:
+        return
+    axis = raw.astype(np.float64)
+    step = (axis[-1] - axis[0]) / (len(axis) - 1)
+    eps = float(np.finfo(raw.dtype).eps) if np.issubdtype(raw.dtype, np.floating) else 0.0
+    tolerance = UNIFORM_RTOL * abs(step) + UNIFORM_ULPS * eps * float(np.abs(axis).max())
+    steps = np.diff(axis)
+    if step != 0 and float(np.abs(steps - step).max()) <= tolerance:
+        return
+    first, last, n = f"{axis[0]:.6g}", f"{axis[-1]:.6g}", len(axis)
+    shown = ", ".join(f"{v:.6g}" for v in axis[:5]) + (", ..." if n > 5 else "")
+    if step == 0 and not steps.any():
+        raise InputError(
+            f"FieldView: the {dim!r} coordinate [{shown}] has the same value everywhere; give "
+            f"each sample its own coordinate, e.g. da.assign_coords({dim}=np.arange({n}))"
+        )
+    raise InputError(
+        f"FieldView: the {dim!r} coordinate [{shown}] is not evenly spaced (steps from "
+        f"{steps.min():.6g} to {steps.max():.6g}); the view draws every sample as a cell of the "
+        f"same size, so interpolate to a uniform grid first, e.g. "
+        f"da.interp({dim}=np.linspace({first}, {last}, {n}))"
+    )
 
 
 def _times(data: Any, dim: str | None, count: int) -> tuple[list[float], list[str]]:

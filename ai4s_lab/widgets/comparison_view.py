@@ -2,7 +2,8 @@
 
 Built on :class:`~ai4s_lab.widgets.FieldView`: three views (the error with a symmetric colour
 range) whose ``index`` traits are linked to one ``ipywidgets.IntSlider``, so scrubbing moves all
-three. Truth and prediction share one colour range. The view computes only the difference.
+three. Truth and prediction share one colour range (their finite minimum to maximum: NaN and
+±inf are drawn gray, not counted). The view computes only the difference.
 """
 
 from __future__ import annotations
@@ -31,6 +32,22 @@ def _frames(data: Any, name: str) -> np.ndarray:
     return values
 
 
+def _time_labels(times: Any, count: int) -> tuple[list[Any], list[str]]:
+    """The times of ``count`` frames (floats where they are numbers) and their labels."""
+    raw = np.asarray(getattr(times, "values", times))
+    if raw.ndim != 1 or len(raw) != count:
+        raise InputError(
+            f"ComparisonView: times has shape {raw.shape} for {count} frames; give one time "
+            "a frame, e.g. times=ds.t, or leave it out to number the frames"
+        )
+    if np.issubdtype(raw.dtype, np.datetime64):
+        return raw.tolist(), [f"t = {text}" for text in np.datetime_as_string(raw, unit="auto")]
+    if np.issubdtype(raw.dtype, np.number) and not np.iscomplexobj(raw):
+        values = [float(t) for t in raw]
+        return values, [f"t = {t:g}" for t in values]
+    return raw.tolist(), [f"t = {t}" for t in raw.tolist()]
+
+
 class ComparisonView:
     """Truth / prediction / error of a surrogate, with a shared time slider.
 
@@ -39,12 +56,19 @@ class ComparisonView:
     truth, prediction
         Arrays or tensors ``(y, x)`` or ``(t, y, x)`` of the same shape.
     times
-        Optional times of the frames (for the slider's description).
+        Optional times of the frames, one a frame (numbers or datetimes): the slider's
+        description shows the time of the frame shown (``t = 0.5``).
+
+    Raises
+    ------
+    InputError
+        If the shapes differ or are not 2D/3D, if ``times`` does not have one entry a frame,
+        or if truth and prediction hold no finite value at all.
     """
 
     def __init__(self, truth: Any, prediction: Any, *, times: Any = None) -> None:
         widgets = import_optional("ipywidgets", purpose="the ComparisonView")
-        from ai4s_lab.widgets.field_view import FieldView
+        from ai4s_lab.widgets.field_view import FieldView, colour_range, finite_range
 
         a, b = _frames(truth, "truth"), _frames(prediction, "prediction")
         if a.shape != b.shape:
@@ -52,10 +76,20 @@ class ComparisonView:
                 f"ComparisonView: truth {a.shape} and prediction {b.shape} differ; compare "
                 "fields on the same grid and times"
             )
-        self.truth, self.prediction, self.error = a, b, b - a
-        low, high = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
-        if not high > low:
-            high = low + 1.0
+        if times is None:
+            self.times: list[Any] | None = None
+            self.time_labels = [f"frame {i}" for i in range(a.shape[0])]
+        else:
+            self.times, self.time_labels = _time_labels(times, a.shape[0])
+        limits = finite_range([a, b])
+        if limits is None:
+            raise InputError(
+                f"ComparisonView: truth and prediction {a.shape} hold no finite value (all NaN "
+                "or inf); check the data or the model's output"
+            )
+        low, high = colour_range(*limits)
+        with np.errstate(invalid="ignore"):  # inf - inf is NaN, drawn gray
+            self.truth, self.prediction, self.error = a, b, b - a
         fixed: dict[str, Any] = {"range_mode": "fixed", "vmin": low, "vmax": high, "height": 260}
         self.views = [
             FieldView(a, colormap="viridis", **fixed),
@@ -63,8 +97,15 @@ class ComparisonView:
             FieldView(self.error, colormap="RdBu_r", range_mode="symmetric", height=260),
         ]
         self.slider = widgets.IntSlider(
-            value=0, min=0, max=a.shape[0] - 1, description="frame", continuous_update=True
+            value=0,
+            min=0,
+            max=a.shape[0] - 1,
+            description=self.time_labels[0] if self.times is not None else "frame",
+            continuous_update=True,
+            style={"description_width": "initial"},
         )
+        if self.times is not None:
+            self.slider.observe(self._show_time, "value")
         self.links = [widgets.link((self.slider, "value"), (v, "index")) for v in self.views]
         titles = ("truth", "prediction", "prediction − truth")
         columns = [
@@ -72,7 +113,9 @@ class ComparisonView:
             for t, v in zip(titles, self.views, strict=True)
         ]
         self.widget = widgets.VBox([self.slider, widgets.HBox(columns)])
-        self.times = None if times is None else [float(t) for t in np.asarray(times)]
+
+    def _show_time(self, change: Any) -> None:
+        self.slider.description = self.time_labels[int(change["new"])]
 
     @property
     def index(self) -> int:

@@ -48,14 +48,50 @@ def _criteria_mask(frame: Any, criteria: Mapping[str, Any] | None) -> tuple[np.n
             values = rule(frame)
         else:
             values = rule
-        array = np.asarray(values, dtype=bool).reshape(-1)
-        if array.shape[0] != len(frame):
-            raise InputError(
-                f"criterion {name!r} gives {array.shape[0]} values for {len(frame)} rows"
-            )
-        mask &= array
+        mask &= _as_mask(name, values, frame)
         names.append(name)
     return mask, names
+
+
+def _as_mask(name: str, values: Any, frame: Any) -> np.ndarray:
+    """One criterion's values as a boolean mask over the rows of ``frame``: a Series is matched
+    to the rows by its index (in any order), anything else by position; a missing value (NaN,
+    None, ``pd.NA``) does not hold, as ``NaN < x`` is False in pandas."""
+    import pandas as pd
+
+    if isinstance(values, pd.DataFrame):
+        raise InputError(
+            f"criterion {name!r} gives a table with columns {list(values.columns)}; give one "
+            "column or a condition, e.g. frame['hull_energy'] < -0.5"
+        )
+    if isinstance(values, pd.Series) and not values.index.equals(frame.index):
+        same_rows = (
+            values.index.is_unique
+            and frame.index.is_unique
+            and len(values) == len(frame)
+            and bool(frame.index.isin(values.index).all())
+        )
+        if not same_rows:
+            unmatched = int((~frame.index.isin(values.index)).sum())
+            raise InputError(
+                f"criterion {name!r} is a Series whose index does not match the map's rows "
+                f"({len(values)} values, {unmatched} of the {len(frame)} rows without one); build "
+                "it from the map (e.g. frame['hull_energy'] < -0.5), or pass .to_numpy() to "
+                "match rows by position"
+            )
+        values = values.reindex(frame.index)
+    array = np.asarray(values).reshape(-1)
+    if array.shape[0] != len(frame):
+        raise InputError(f"criterion {name!r} gives {array.shape[0]} values for {len(frame)} rows")
+    if array.dtype.kind in "USV" or (
+        array.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in array.tolist())
+    ):
+        raise InputError(
+            f"criterion {name!r} gives text values ({array[:3].tolist()}...), not True/False; "
+            "give a condition, e.g. 'hull_energy < -0.5'"
+        )
+    missing = np.asarray(pd.isna(array), dtype=bool)
+    return np.where(missing, False, array).astype(bool)
 
 
 def composition_map_figure(
@@ -79,8 +115,10 @@ def composition_map_figure(
         Column to colour by.
     criteria
         ``{name: rule}``; a rule is a ``DataFrame.eval`` expression (``"hull_energy < -0.5"``),
-        a function of the frame, or a boolean array. Grid points where every rule holds are
-        outlined (circled on a binary line).
+        a function of the frame, or a boolean array or Series. A Series (also one a function
+        returns) is matched to the rows by its index, an array by position. A missing value
+        (NaN, None, ``pd.NA``) counts as False, like ``NaN < -0.5`` in pandas. Grid points where
+        every rule holds are outlined (circled on a binary line).
 
     Returns
     -------
@@ -92,7 +130,8 @@ def composition_map_figure(
     ------
     InputError
         If the table does not have 2-4 element columns before ``formula``, ``value`` is not a
-        column, or a criterion cannot be evaluated.
+        column, or a criterion cannot be evaluated, has the wrong length, is text, or is a
+        Series whose index does not hold the map's rows.
     """
     import plotly.graph_objects as go
 

@@ -34,7 +34,8 @@ class ContactMapView(ipywidgets.VBox):
         ``(n, n)`` array or tensor over the polymer residues of ``structure``
         (e.g. ``contact_map(structure)[0]``).
     structure
-        The structure the rows and columns belong to (for residue numbers).
+        The structure the rows and columns belong to (for residue numbers); it must hold
+        amino-acid residues (residues with a Cα), else :class:`InputError`.
     view
         A :class:`~ai4s_lab.widgets.ProteinView` to link with, both ways.
     title, colorscale
@@ -68,6 +69,9 @@ class ContactMapView(ipywidgets.VBox):
         values = np.asarray(matrix.cpu() if hasattr(matrix, "cpu") else matrix, dtype=np.float32)
         self.residue_ids = structure.residue_ids
         n = len(self.residue_ids)
+        if n == 0:  # the InputError that says what the structure holds instead
+            structure.required_atoms("CA", "draw a residue-pair map with")
+            raise InputError(f"{structure.name!r} has no amino-acid residues to draw a map of")
         if values.shape != (n, n):
             raise InputError(f"matrix of shape {values.shape} does not fit {n} residues")
         self.axis = _axis_values(self.residue_ids)

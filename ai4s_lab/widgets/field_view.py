@@ -4,7 +4,9 @@ Frames travel to the browser one at a time as binary float32 (or float16) buffer
 lists: the front end asks for a frame by setting ``index`` and the kernel answers with its bytes.
 The colour table (256 RGB entries) is computed here and sent once, so the browser and the static
 PNG fallback (:meth:`FieldView.to_png`, also put beside the widget in the display bundle so an
-offline HTML report shows the field) use the same colours. 3D fields are shown as ``z`` slices.
+offline HTML report shows the field) use the same colours: both pick the colour table entry
+``round((value - vmin) / (vmax - vmin) * 255)`` (halves up, as JavaScript's ``Math.round``) of
+the value as sent (float32 or float16). 3D fields are shown as ``z`` slices.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import logging
 import math
 import struct
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import InputError, ParameterError
-from ai4s_lab.widgets._field_data import cell_bounds, read_field
+from ai4s_lab.widgets._field_data import FieldData, cell_bounds, on_grid_of, read_field
 from ai4s_lab.widgets._frontend import frontend_file
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ else:
     anywidget = import_optional("anywidget", purpose="the FieldView widget")
     traitlets = import_optional("traitlets", purpose="the FieldView widget")
 
-__all__ = ["COLORMAPS", "FieldView", "colormap_lut", "render_png"]
+__all__ = ["COLORMAPS", "FieldView", "colormap_lut", "colour_range", "finite_range", "render_png"]
 
 #: Colour maps: control points (position in [0, 1], RGB 0-255), linearly interpolated to 256.
 #: viridis and magma follow the matplotlib maps of van der Walt & Smith (CC0).
@@ -63,6 +65,36 @@ logger = logging.getLogger(__name__)
 _FLOAT16_MAX = 65504.0
 
 
+class _RefusedTraitError(ParameterError, traitlets.TraitError):
+    """A bad value for a trait: a :class:`ParameterError` that traitlets also knows, so that a
+    value refused inside ``hold_trait_notifications`` (a front-end message) is rolled back."""
+
+
+def finite_range(frames: Iterable[np.ndarray]) -> tuple[float, float] | None:
+    """The smallest and largest finite value over ``frames`` (NaN and ±inf left out), or
+    ``None`` where no value is finite."""
+    low, high = math.inf, -math.inf
+    for frame in frames:
+        finite = np.isfinite(frame)
+        if finite.any():
+            low = min(low, float(np.min(frame, where=finite, initial=math.inf)))
+            high = max(high, float(np.max(frame, where=finite, initial=-math.inf)))
+    return (low, high) if low <= high else None
+
+
+def colour_range(low: float, high: float, *, symmetric: bool = False) -> tuple[float, float]:
+    """The colour range ``(vmin, vmax)`` for values from ``low`` to ``high``: those two, or
+    ±max(|low|, |high|) with ``symmetric``; a constant gets ±0.5 around it (more where 0.5 is
+    lost to rounding), so that the range always has a positive width."""
+    if symmetric:
+        bound = max(abs(low), abs(high)) or 1.0
+        low, high = -bound, bound
+    if high <= low:
+        half = max(0.5, abs(low) * 1e-6)
+        low, high = low - half, high + half
+    return low, high
+
+
 def colormap_lut(name: str) -> np.ndarray:
     """The 256 x 3 uint8 colour table of a colour map in :data:`COLORMAPS`."""
     if name not in COLORMAPS:
@@ -79,13 +111,19 @@ def colormap_lut(name: str) -> np.ndarray:
 
 def render_png(frame: np.ndarray, vmin: float, vmax: float, colormap: str = "viridis") -> bytes:
     """A 2D array as PNG bytes (one pixel per value, row 0 at the bottom like the widget;
-    NaN drawn mid-gray). Pure NumPy + zlib: no plotting library needed."""
+    NaN and ±inf drawn mid-gray). A value takes the colour table entry
+    ``round((value - vmin) / (vmax - vmin) * 255)``, clipped to 0-255 and rounded halves up,
+    exactly as the browser does. Pure NumPy + zlib: no plotting library needed."""
     values = np.asarray(frame, dtype=np.float64)
     if values.ndim != 2 or values.size == 0:
         raise InputError(f"render_png needs a non-empty 2D array, got shape {values.shape}")
     span = vmax - vmin if vmax > vmin else 1.0
     scaled = np.clip((values - vmin) / span, 0.0, 1.0)
-    index = np.nan_to_num(scaled * 255, nan=0).astype(np.uint8)
+    # the nearest of the 256 levels, halves up: Math.round in widgets/field_view.js (level and
+    # fraction are exact in float64, where floor(x + 0.5) would round 0.49999999999999994 up)
+    position = np.nan_to_num(scaled, nan=0.0) * 255
+    level = np.floor(position)
+    index = (level + (position - level >= 0.5)).astype(np.uint8)
     rgb = colormap_lut(colormap)[index]
     rgb[~np.isfinite(values)] = (128, 128, 128)
     rgb = rgb[::-1]  # y grows upwards
@@ -116,7 +154,9 @@ class FieldView(anywidget.AnyWidget):
         (``(time, lat, lon)`` works; a leading ``depth``/``level`` dim is sliced, any other
         leading dim is played as time); coordinates give the axes and the times (datetimes are
         shown as dates). Or a NumPy/torch array ``(y, x)`` or ``(t, y, x)``. A ``batch`` dim must
-        be selected first (``.isel(batch=0)``).
+        be selected first (``.isel(batch=0)``). The ``y`` and ``x`` coordinates must be evenly
+        spaced (each sample is drawn as a cell of the same size): interpolate an uneven grid
+        first, e.g. ``da.interp(x=np.linspace(x0, x1, n))``.
     colormap
         One of :data:`COLORMAPS`.
     range_mode
@@ -129,7 +169,12 @@ class FieldView(anywidget.AnyWidget):
     dtype
         ``"float32"`` or ``"float16"`` (half the bytes per frame) for the frames sent.
     vectors
-        Optional ``(u, v)`` velocity of the same shape as ``data``, drawn as arrows.
+        Optional ``(u, v)`` velocity over the field's grid, drawn as arrows: two DataArrays
+        (transposed and flipped by their own dims and coordinates, like ``data``) or two
+        arrays shaped like ``data`` (they take its dims and coordinates, so they are flipped
+        with it). ``u`` and ``v`` are the components along increasing ``x`` and ``y``
+        coordinates (east and north for ``lon``/``lat``), whatever order the rows are stored
+        in: flipping rows moves the arrows, it does not change their sign.
     live
         Follow the last frame as :meth:`append` adds frames (e.g. ``solve(callback=view.append)``).
     height
@@ -202,7 +247,7 @@ class FieldView(anywidget.AnyWidget):
         self._times: list[float] = list(field.times)
         self._coords = coords
         self._np_dtype = np.dtype(dtype)
-        self._vectors = _read_vectors(vectors, values.shape) if vectors is not None else None
+        self._vectors = _read_vectors(vectors, data, field) if vectors is not None else None
         self.live = bool(live)
         y, x = coords["y"], coords["x"]
         super().__init__(
@@ -242,16 +287,23 @@ class FieldView(anywidget.AnyWidget):
             return
         self._send_frame()
 
+    @traitlets.validate("colormap", "range_mode")
+    def _valid_choice(self, proposal: Mapping[str, Any]) -> str:
+        name, value = proposal["trait"].name, proposal["value"]
+        allowed = COLORMAPS if name == "colormap" else RANGE_MODES
+        if value not in allowed:
+            raise _RefusedTraitError(
+                f"{name}={value!r} is not known; use one of {', '.join(map(repr, allowed))} "
+                f"(the view keeps {getattr(self, name)!r})"
+            )
+        return str(value)
+
     @traitlets.observe("colormap")
     def _on_colormap(self, change: Mapping[str, Any]) -> None:
         self.lut = colormap_lut(change["new"]).tobytes()
 
     @traitlets.observe("range_mode")
     def _on_range_mode(self, change: Mapping[str, Any]) -> None:
-        if change["new"] not in RANGE_MODES:
-            raise ParameterError(
-                f"range_mode={change['new']!r} is not known; use one of {', '.join(RANGE_MODES)}"
-            )
         if change["new"] != "fixed":
             self._update_range()
 
@@ -274,28 +326,18 @@ class FieldView(anywidget.AnyWidget):
         with self.hold_sync():
             self.frame = frame.tobytes()
             self.frame_index = self.index
-            if self._vectors is not None:
+            if self._vectors is not None and self.index < len(self._vectors[0]):
                 u, v = self._vectors
                 pair = np.stack([u[self.index][self.slice_index], v[self.index][self.slice_index]])
                 arrows = _subsample(pair)
                 self.vector_shape = list(arrows.shape)
                 self.vector_frame = arrows.astype("<f4").tobytes()
+            elif self._vectors is not None:  # a frame added by append() has no arrows
+                self.vector_shape, self.vector_frame = [], b""
 
     def _update_range(self) -> None:
-        finite = [v[np.isfinite(v)] for v in self._values]
-        finite = [f for f in finite if f.size]
-        if not finite:
-            low, high = 0.0, 1.0
-        else:
-            low = float(min(f.min() for f in finite))
-            high = float(max(f.max() for f in finite))
-        if self.range_mode == "symmetric":
-            bound = max(abs(low), abs(high)) or 1.0
-            low, high = -bound, bound
-        if high <= low:  # a constant field: ±0.5 around it, more where 0.5 is lost to rounding
-            half = max(0.5, abs(low) * 1e-6)
-            low, high = low - half, high + half
-        self.vmin, self.vmax = low, high
+        low, high = finite_range(self._values) or (0.0, 1.0)
+        self.vmin, self.vmax = colour_range(low, high, symmetric=self.range_mode == "symmetric")
 
     # -- live streaming ---------------------------------------------------------------------------
     def append(self, t: float, frame: Any) -> None:
@@ -360,8 +402,11 @@ class FieldView(anywidget.AnyWidget):
 
     # -- static fallback -------------------------------------------------------------------------
     def to_png(self) -> bytes:
-        """The current frame as PNG bytes, in the view's colour map and range."""
-        return render_png(self.current(), self.vmin, self.vmax, self.colormap)
+        """The current frame as PNG bytes, in the view's colour map and range: the values as
+        sent to the browser (float32 or float16), so that both show the same colours."""
+        with np.errstate(over="ignore"):
+            sent = self.current().astype(self._np_dtype).astype(np.float64)
+        return render_png(sent, self.vmin, self.vmax, self.colormap)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -372,13 +417,31 @@ class FieldView(anywidget.AnyWidget):
         return bundle
 
 
-def _read_vectors(vectors: Sequence[Any], shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _read_vectors(
+    vectors: Sequence[Any], data: Any, field: FieldData
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(u, v)`` as ``(t, z, y, x)`` frames on the grid of ``field`` (read from ``data``):
+    arrays take the field's dims and coordinates, so they are transposed and flipped with it."""
     if len(vectors) != 2:
         raise InputError("vectors must be a pair (u, v) of fields shaped like the data")
-    pair = [read_field(component).values for component in vectors]
-    for component in pair:
-        if component.shape != shape:
-            raise InputError(f"vectors of shape {component.shape} do not match the field's {shape}")
+    shape = field.values.shape
+    pair = []
+    for name, component in zip("uv", vectors, strict=True):
+        read = read_field(on_grid_of(component, data))
+        if read.values.shape != shape:
+            raise InputError(
+                f"vectors of shape {read.values.shape} do not match the field's {shape}"
+            )
+        for axis in ("y", "x") if hasattr(data, "dims") else ():  # arrays have no coordinates
+            here, there = read.coords[axis], field.coords[axis]
+            step = abs(float(there[1] - there[0])) if len(there) > 1 else 1.0
+            if not np.allclose(here, there, rtol=0.0, atol=1e-3 * step):
+                raise InputError(
+                    f"vectors: {name} has {axis} coordinates from {here[0]:g} to {here[-1]:g}, "
+                    f"the field from {there[0]:g} to {there[-1]:g}; give u and v on the "
+                    "field's grid (e.g. interpolate them with u.interp_like(field))"
+                )
+        pair.append(read.values)
     return pair[0], pair[1]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,8 @@ class ProteinView(ipywidgets.VBox):
         3Dmol.js inlined from the package).
     model
         Which model to show (0-based).
+    width, height
+        Size of the view in pixels.
 
     Attributes
     ----------
@@ -295,7 +298,11 @@ class ProteinView(ipywidgets.VBox):
         return " or ".join(terms)
 
     def _build_nglview(self) -> Any:
-        nglview = import_optional("nglview")
+        with warnings.catch_warnings():
+            # nglview 3.1 imports pkg_resources, whose deprecation warning would be printed
+            # under the first view of every notebook and report; it is not the user's to fix.
+            warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+            nglview = import_optional("nglview")
         widget = nglview.NGLWidget()
         widget.add_component(
             nglview.TextStructure(self.structure_text(), ext=self.text_format),

@@ -519,7 +519,8 @@ def test_nbclients_orphaned_output_poll_is_not_logged(caplog: pytest.LogCaptureF
         async def _async_poll_output_msg(self) -> None:
             raise AssertionError
 
-    logging.getLogger("asyncio").addFilter(runner._ORPHANED_OUTPUT_POLL_FILTER)
+    for name, quiet in runner._QUIET:
+        logging.getLogger(name).addFilter(quiet)
     loop = asyncio.new_event_loop()
     try:
         task = loop.create_task(NotebookClient()._async_poll_output_msg())
@@ -531,3 +532,31 @@ def test_nbclients_orphaned_output_poll_is_not_logged(caplog: pytest.LogCaptureF
     finally:
         loop.close()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_notebook_without_a_kernelspec_takes_parameters(tmp_path: Path) -> None:
+    """papermill writes the injected parameters in the notebook's language; a notebook made
+    without a kernelspec states none, and every run failed as "the kernel did not start"."""
+    notebook = make_notebook(tmp_path / "bare.ipynb", GOOD_CELLS, parameters=PARAMS)
+    nb = nbformat.read(notebook, as_version=4)
+    del nb.metadata["kernelspec"]
+    nbformat.write(nb, notebook)
+    result = run_notebook(notebook, {"n": 3}, output_dir=tmp_path / "out")
+    assert result.ok and read_manifest(result.manifest)["recorded"]["result"] == 4.5
+
+
+def test_a_default_with_two_equals_signs_gets_no_false_unknown_parameter_warning(
+    tmp_path: Path,
+) -> None:
+    """papermill's line reader skips `smiles = "CC(=O)O"` and then warned "Passed unknown
+    parameter: smiles" although the value was used."""
+    notebook = make_notebook(
+        tmp_path / "smiles.ipynb",
+        ["import ai4s_lab\nai4s_lab.record('smiles', smiles)"],
+        parameters='smiles = "CC(=O)O"  # acetic acid',
+    )
+    proc = _cli("run", str(notebook), "-p", "smiles", "C=C", "--out", str(tmp_path / "out"),
+                cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["recorded"]["smiles"] == "C=C"
+    assert "unknown parameter" not in proc.stderr and "Unable to parse" not in proc.stderr

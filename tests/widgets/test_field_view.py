@@ -370,3 +370,211 @@ def test_a_constant_field_gets_a_colour_range_of_positive_width() -> None:
         2.5,
         3.5,
     )
+
+
+# -- vectors follow the field when it is flipped ---------------------------------------------
+
+
+def _descending_lat_field() -> xr.DataArray:
+    lat = np.array([30.0, 20.0, 10.0])  # stored north to south, flipped by the view
+    lon = np.array([0.0, 10.0, 20.0, 30.0])
+    return xr.DataArray(
+        np.arange(12.0).reshape(3, 4), dims=("lat", "lon"), coords={"lat": lat, "lon": lon}
+    )
+
+
+def _sent_vectors(view: FieldView) -> np.ndarray:
+    return np.frombuffer(view.vector_frame, "<f4").reshape(view.vector_shape)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "torch", "dataarray without coords", "dataarray"])
+def test_vectors_are_flipped_with_a_descending_field(kind: str) -> None:
+    """u, v given in the field's storage order land on the same rows as the field values; the
+    oracle is xarray's own sortby of the same arrays, and v keeps its sign (north is north)."""
+    field = _descending_lat_field()
+    u = 100 + np.arange(12.0).reshape(3, 4)  # a distinct value at every grid point
+    v = -u
+    if kind == "torch":
+        import torch
+
+        given: tuple[Any, Any] = (torch.tensor(u), torch.tensor(v))
+    elif kind == "dataarray without coords":
+        given = (xr.DataArray(u, dims=field.dims), xr.DataArray(v, dims=field.dims))
+    elif kind == "dataarray":
+        given = (field.copy(data=u), field.copy(data=v))
+    else:
+        given = (u, v)
+    view = FieldView(field, vectors=given)
+    expected_u = field.copy(data=u).sortby("lat").values
+    expected_v = field.copy(data=v).sortby("lat").values
+    sent = _sent_vectors(view)
+    np.testing.assert_array_equal(sent[0], expected_u)
+    np.testing.assert_array_equal(sent[1], expected_v)
+    # the field itself is flipped the same way: row k of the frame and of the arrows agree
+    frame = np.frombuffer(view.frame, "<f4").reshape(3, 4)
+    np.testing.assert_array_equal(frame, field.sortby("lat").values)
+
+
+def test_array_vectors_of_a_transposed_field_are_transposed_with_it() -> None:
+    y = np.array([2.0, 1.0, 0.0])
+    x = np.arange(4.0)
+    field = xr.DataArray(
+        np.arange(12.0).reshape(4, 3), dims=("x", "y"), coords={"x": x, "y": y}
+    )  # stored (x, y), y descending
+    u = np.arange(12.0).reshape(4, 3) * 10
+    view = FieldView(field, vectors=(u, u + 1))
+    expected = field.copy(data=u).transpose("y", "x").sortby("y").values
+    np.testing.assert_array_equal(_sent_vectors(view)[0], expected)
+    np.testing.assert_array_equal(_sent_vectors(view)[1], expected + 1)
+
+
+def test_vectors_on_another_grid_are_refused() -> None:
+    field = _descending_lat_field()
+    shifted = field.assign_coords(lon=field.lon + 5.0)
+    with pytest.raises(InputError, match=r"u has x coordinates from 5 to 35.*field's grid"):
+        FieldView(field, vectors=(shifted, shifted))
+    with pytest.raises(InputError, match=r"vectors of shape \(4, 3\) do not match"):
+        FieldView(field, vectors=(np.zeros((4, 3)), np.zeros((4, 3))))
+
+
+# -- uneven coordinates ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dim", ["x", "y"])
+def test_unevenly_spaced_coordinates_are_refused(dim: str) -> None:
+    uneven = np.array([0.0, 1.0, 10.0, 100.0])
+    even = np.arange(4.0)
+    coords = {"y": uneven if dim == "y" else even, "x": uneven if dim == "x" else even}
+    field = xr.DataArray(np.ones((4, 4)), dims=("y", "x"), coords=coords)
+    with pytest.raises(InputError, match=rf"'{dim}' coordinate .* not evenly spaced.*interp"):
+        FieldView(field)
+
+
+def test_the_suggested_interpolation_is_accepted() -> None:
+    """The fix the message proposes works: xarray interpolates onto an even grid and the
+    view then places each sample where its coordinate says."""
+    x = np.array([0.0, 1.0, 10.0, 100.0])
+    field = xr.DataArray(np.broadcast_to(2 * x, (3, 4)).copy(), dims=("y", "x"), coords={"x": x})
+    even = field.interp(x=np.linspace(0, 100, 101))
+    view = FieldView(even)
+    assert view.extent[:2] == [-0.5, 100.5]
+    view.profile = [5.0, 1.0, 55.0, 1.0]
+    _, values = view.profile_values(11)
+    np.testing.assert_allclose(values, even.interp(x=np.linspace(5, 55, 11)).isel(y=1), atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("start", "stop", "n"), [(0, 1, 1001), (-89.875, 89.875, 720), (0, 360, 1441)]
+)
+def test_evenly_spaced_grids_with_rounding_are_accepted(
+    dtype: type, start: float, stop: float, n: int
+) -> None:
+    x = np.linspace(start, stop, n, dtype=dtype)
+    field = xr.DataArray(np.zeros((2, n)), dims=("y", "x"), coords={"x": x})
+    view = FieldView(field)
+    half = (stop - start) / (n - 1) / 2
+    assert view.extent[:2] == pytest.approx([start - half, stop + half], rel=1e-5, abs=1e-5)
+
+
+def test_float32_grid_converted_to_float64_is_accepted() -> None:
+    lat = np.linspace(-89.875, 89.875, 720, dtype=np.float32).astype(np.float64)
+    FieldView(xr.DataArray(np.zeros((720, 3)), dims=("lat", "lon"), coords={"lat": lat}))
+
+
+# -- static PNG colours --------------------------------------------------------------------------
+
+
+def _png_gray_levels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert (image[..., 0] == image[..., 1]).all() and (image[..., 1] == image[..., 2]).all()
+    return image[::-1, :, 0].astype(int)  # row 0 at the bottom, like the data
+
+
+def _math_round(x: float) -> int:
+    """JavaScript's Math.round: the nearest integer, halves towards +inf (exact decimal)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return int(Decimal(x).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def test_gray_table_is_matplotlibs() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    reference = np.round(matplotlib.colormaps["gray"](np.arange(256))[:, :3] * 255)
+    np.testing.assert_array_equal(colormap_lut("gray"), reference.astype(np.uint8))
+
+
+def test_png_levels_round_like_the_browser() -> None:
+    """The PNG takes the level Math.round((v - vmin) / span * 255) of widgets/field_view.js,
+    not the truncated one: with the gray table (entry k is (k, k, k)) the pixel is the level."""
+    vmin, vmax = 0.0, 255.0  # level position = value, exactly, for these values
+    values = np.array([0.0, 0.49, 0.5, 1.5, 2.5, 99.7, 127.5, 200.2, 254.5, 255.0, 300.0, -3.0])
+    levels = _png_gray_levels(render_png(values.reshape(1, -1), vmin, vmax, "gray"))
+    expected = [
+        min(255, max(0, _math_round((v - vmin) / (vmax - vmin) * 255))) for v in values.tolist()
+    ]
+    assert expected[2:5] == [1, 2, 3]  # halves go up: 0.5 -> 1, 1.5 -> 2, 2.5 -> 3
+    assert levels[0].tolist() == expected
+    # and away from exact values, against an oracle that knows nothing of the module
+    rng = np.random.default_rng(1)
+    field = rng.normal(size=(16, 16))
+    field[0, :3] = np.nan, np.inf, -np.inf
+    low, high = -1.3, 2.1
+    levels = _png_gray_levels(render_png(field, low, high, "gray"))
+    for (i, j), v in np.ndenumerate(field):
+        want = (
+            128
+            if not np.isfinite(v)
+            else min(255, max(0, _math_round((v - low) / (high - low) * 255)))
+        )
+        assert levels[i, j] == want, (i, j, v)
+
+
+def test_png_shows_the_values_as_sent_to_the_browser() -> None:
+    """A float16 view sends 0.30384 as float16 (0.303955078125: level 77.51, shown as 78 by the
+    canvas); the PNG must show that colour, not the float64 value's (level 77.48 -> 77)."""
+    value = 0.30384
+    view = FieldView(
+        np.full((2, 2), value),
+        range_mode="fixed",
+        vmin=0.0,
+        vmax=1.0,
+        dtype="float16",
+        colormap="gray",
+    )
+    sent = float(np.frombuffer(view.frame, "<f2")[0])
+    assert sent == float(np.float16(value))
+    expected = _math_round(sent * 255)
+    assert expected == 78 and _math_round(value * 255) == 77
+    assert (_png_gray_levels(view.to_png()) == expected).all()
+
+
+# -- refused trait values keep the old value ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("trait", "bad"), [("colormap", "jet"), ("range_mode", "log")])
+def test_a_refused_colormap_or_range_mode_keeps_the_old_value(trait: str, bad: str) -> None:
+    view = FieldView(_series(), colormap="magma", range_mode="symmetric")
+    before = (view.colormap, view.range_mode, view.lut, view.vmin, view.vmax)
+    with pytest.raises(ParameterError, match=rf"{trait}='{bad}' is not known"):
+        setattr(view, trait, bad)
+    assert (view.colormap, view.range_mode, view.lut, view.vmin, view.vmax) == before
+    with pytest.raises(ParameterError, match=rf"{trait}='{bad}'"):
+        view.set_state({trait: bad})  # as a message from the front end
+    assert (view.colormap, view.range_mode, view.lut, view.vmin, view.vmax) == before
+    assert view.to_png().startswith(b"\x89PNG")
+    bundle = view._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "image/png" in data
+
+
+def test_frames_appended_to_a_view_with_vectors_are_shown_without_arrows() -> None:
+    series = _series(n=2, size=8)
+    view = FieldView(series, vectors=(series, series), live=True)
+    assert len(view.vector_shape) == 3
+    view.append(2.0, series.isel(t=0).values)
+    assert view.frame_index == 2 and view.vector_shape == [] and view.vector_frame == b""
+    view.index = 0
+    assert len(view.vector_shape) == 3

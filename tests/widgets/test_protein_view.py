@@ -381,3 +381,21 @@ def test_a_view_of_a_model_that_does_not_exist_is_refused() -> None:
             ProteinView(ensemble, color_by="chain", backend=backend, model=38)
     last = ProteinView(ensemble, color_by="chain", backend="py3dmol", model=-1)
     assert last.model == 37
+
+
+def test_the_first_nglview_view_prints_no_third_party_warning() -> None:
+    """nglview's pkg_resources deprecation warning was printed under the first view of every
+    notebook and report (a fresh process: nglview is imported once)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings; warnings.simplefilter('error', UserWarning)\n"
+        "from ai4s_lab.protein import example_file, load_structure\n"
+        "from ai4s_lab.widgets import ProteinView\n"
+        "ProteinView(load_structure(example_file('AF-Q5VSL9-F1-model_v4.pdb')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "pkg_resources" not in done.stderr
