@@ -1,11 +1,12 @@
 """HTML reports of executed notebooks that work offline.
 
 nbconvert's default HTML loads require.js, the widget renderer, MathJax and Mermaid from CDNs, so
-an offline report shows blank widgets. Here the ``ai4s_report`` template points every script at
-files in an ``assets/`` folder beside the report, copied from this package (require.js, the
-Jupyter widgets HTML manager) and from the installed widget packages (their AMD bundles, mapped
-with ``require.config``). Plotly figures are inlined by the ``plotly_mimetype+notebook`` renderer
-that the runner sets for the kernel.
+an offline report shows blank widgets and raw TeX. Here the ``ai4s_report`` template points every
+script at files in an ``assets/`` folder beside the report, copied from this package (require.js,
+the Jupyter widgets HTML manager) and from the installed widget packages (their AMD bundles,
+mapped with ``require.config``). Plotly figures are inlined by the ``plotly_mimetype+notebook``
+renderer that the runner sets for the kernel. Formulas in markdown cells are written as MathML,
+which browsers draw without a script (:mod:`ai4s_lab.pipelines._report_math`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from ai4s_lab.pipelines._report_math import formulas_to_placeholders
 
 __all__ = ["ASSETS_DIRNAME", "copy_assets", "export_html", "strip_remote_scripts", "widget_bundles"]
 
@@ -120,13 +123,14 @@ def export_html(
     removed = strip_remote_scripts(node)
     if removed:
         logger.info("%s: left out remote scripts %s", source, sorted(set(removed)))
+    formulas = formulas_to_placeholders(node)
     resources: dict[str, Any] = {
         "ai4s_require_paths": {name: f"{relative}/{path}" for name, path in require_paths.items()},
         "ai4s_banner": _banner_text(banner) if banner else None,
         "metadata": {"name": source.stem},
     }
     body, _ = exporter.from_notebook_node(node, resources=resources)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(formulas.restore(body), encoding="utf-8")
     return target
 
 
