@@ -12,7 +12,8 @@ What papermill's default manager does not give a pipeline:
   long for a socket name, the transport stays TCP on localhost; the runner starts a kernel again
   on TCP if it could not bind its sockets.
 - **Shutdown in the background.** When the last cell has run and the notebook is saved, the
-  run is done; the kernel still gets its graceful exit (interrupt, shutdown request, then, after
+  run is done; the kernel still gets its graceful exit (an interrupt if a cell is still
+  running, as after a timeout; a shutdown request; then, after
   ``shutdown_wait_time / 2`` s, SIGTERM, and SIGKILL after as long again; jupyter_client's own
   policy), but a thread waits for it instead of the run. With ipykernel 7.4 about one kernel
   in ten stalls in its own teardown (its control thread never joins) until the SIGTERM, which
@@ -78,8 +79,7 @@ def kernel_manager_class(env: Mapping[str, str], unix_sockets: bool = True) -> t
             self.shutting_down = True
             self.stop_restarter()
             if self.has_kernel:
-                await self.interrupt_kernel()  # a cell still running (timeout) stops first
-                await _wait_until_shell_free(self, _INTERRUPT_SETTLE_S)
+                await _stop_running_cell(self)
             await self.request_shutdown()
             _finish_in_background(process, float(self.shutdown_wait_time))
             await self.cleanup_resources()
@@ -87,29 +87,46 @@ def kernel_manager_class(env: Mapping[str, str], unix_sockets: bool = True) -> t
     return RunKernelManager
 
 
-# How long an interrupted cell gets to send its reply before the kernel is asked to shut down.
+# How long an idle kernel gets to answer, and an interrupted cell to send its reply, before the
+# kernel is asked to shut down.
+_IDLE_PROBE_S = 0.5
 _INTERRUPT_SETTLE_S = 2.0
 
 
-async def _wait_until_shell_free(manager: Any, timeout: float) -> None:
-    """Wait until the kernel has answered everything sent to its shell before (a cell that was
-    interrupted included), at most ``timeout`` s. The shell answers in order, so the reply to a
-    ``kernel_info_request`` is that barrier. Without it, the shutdown request closes the
-    kernel's sockets while the interrupted cell is still sending its reply, and ipykernel prints
-    a ZMQError traceback on the terminal of the process that ran the notebook."""
+async def _stop_running_cell(manager: Any) -> None:
+    """Interrupt the cell a kernel is still running (a run that timed out), and wait until it
+    has replied; an idle kernel is left alone.
+
+    The shell answers in order, so the reply to a ``kernel_info_request`` says that everything
+    sent before it is done. An idle kernel answers at once and gets no SIGINT (which, arriving
+    while it handles a message, makes ipykernel print "KeyboardInterrupt caught in kernel" —
+    into the report, when the runs were started from a notebook). A busy one is interrupted and
+    given time to reply: a shutdown request would otherwise close its sockets while the
+    interrupted cell is still replying, and ipykernel prints a ZMQError traceback.
+    """
     client = manager.client()
     client.start_channels(iopub=False, stdin=False, hb=False, control=False)
     try:
         msg_id = client.kernel_info()
-        deadline = time.monotonic() + timeout
+        if await _shell_reply(client, msg_id, _IDLE_PROBE_S):
+            return
+        await manager.interrupt_kernel()
+        await _shell_reply(client, msg_id, _INTERRUPT_SETTLE_S)
+    finally:
+        client.stop_channels()
+
+
+async def _shell_reply(client: Any, msg_id: str, timeout: float) -> bool:
+    """Whether the shell reply to ``msg_id`` arrived within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    try:
         while (left := deadline - time.monotonic()) > 0:
             reply = await client.get_shell_msg(timeout=left)
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                return
+                return True
     except Exception as err:  # queue.Empty on time-out, a kernel that died: shut down anyway
-        logger.debug("kernel shell did not answer before shutdown: %r", err)
-    finally:
-        client.stop_channels()
+        logger.debug("no shell reply from the kernel in %.1f s: %r", timeout, err)
+    return False
 
 
 # Unix socket paths are limited to 104-108 bytes; the sockets are "<base>-<port>".

@@ -560,3 +560,27 @@ def test_a_default_with_two_equals_signs_gets_no_false_unknown_parameter_warning
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "out" / "run.json").read_text())["recorded"]["smiles"] == "C=C"
     assert "unknown parameter" not in proc.stderr and "Unable to parse" not in proc.stderr
+
+
+def test_only_a_kernel_still_running_a_cell_is_interrupted_at_shutdown(
+    good_notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT to an idle kernel that is handling a message makes ipykernel print "KeyboardInterrupt
+    caught in kernel" (into the report of a notebook that runs a sweep): idle kernels are shut
+    down without one; a cell that timed out is interrupted first."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    interrupts: list[str] = []
+    original = AsyncKernelManager.interrupt_kernel
+
+    async def counted(self: AsyncKernelManager) -> None:
+        interrupts.append(self.kernel_id or "")
+        await original(self)
+
+    monkeypatch.setattr(AsyncKernelManager, "interrupt_kernel", counted)
+    assert run_notebook(good_notebook, output_dir=tmp_path / "idle").ok
+    assert interrupts == []
+    slow = make_notebook(tmp_path / "slow.ipynb", ["import time\ntime.sleep(60)"])
+    result = run_notebook(slow, output_dir=tmp_path / "busy", cell_timeout=2, raise_on_error=False)
+    assert result.error is not None and result.error["ename"] == "CellTimeoutError"
+    assert len(interrupts) == 1
