@@ -158,8 +158,11 @@ function render({ model, el: root }) {
     if (vshape.length === 3) {
       const vec = decode(model.get("vector_frame"), "float32");
       const [, my, mx] = vshape;
+      // NaN marks no vector (land in an ocean field): it must not spoil the scale of the rest.
       let peak = 0;
-      for (let k = 0; k < vec.length; k++) peak = Math.max(peak, Math.abs(vec[k]));
+      for (let k = 0; k < vec.length; k++) {
+        if (Number.isFinite(vec[k])) peak = Math.max(peak, Math.abs(vec[k]));
+      }
       const [w, h] = size();
       const cell = Math.min(w / mx, h / my);
       ctx.strokeStyle = "rgba(0,0,0,0.75)";
@@ -168,6 +171,7 @@ function render({ model, el: root }) {
         for (let j = 0; j < mx; j++) {
           const u = vec[i * mx + j] / (peak || 1);
           const v = vec[my * mx + i * mx + j] / (peak || 1);
+          if (!Number.isFinite(u) || !Number.isFinite(v)) continue;
           const cx = ((j + 0.5) / mx) * w;
           const cy = h - ((i + 0.5) / my) * h;
           const ex = cx + 0.9 * cell * u;
@@ -268,8 +272,13 @@ function render({ model, el: root }) {
     model.save_changes();
   });
   fps.addEventListener("change", () => {
-    model.set("fps", Math.min(60, Math.max(1, Number(fps.value) || 10)));
-    model.save_changes();
+    // whole frames per second, 1 to 60 (the kernel's trait is an integer); text: keep the old
+    const asked = Math.round(Number(fps.value));
+    if (fps.value.trim() !== "" && Number.isFinite(asked)) {
+      model.set("fps", Math.min(60, Math.max(1, asked)));
+      model.save_changes();
+    }
+    fps.value = String(model.get("fps"));
   });
   cmap.addEventListener("change", () => {
     model.set("colormap", cmap.value);
@@ -284,7 +293,9 @@ function render({ model, el: root }) {
     const [yName, xName] = model.get("axis_names");
     const [xs, ys, value] = nearest(x, y);
     readout.textContent = `${xName} = ${fmt(xs)}, ${yName} = ${fmt(ys)}, ${model.get("name")} = ${fmt(value)}`;
-    if (drag) {
+    if (drag && event.buttons === 0) {
+      endDrag(event); // released where the view did not see it
+    } else if (drag) {
       model.set("profile", [drag[0], drag[1], x, y]);
       drawOverlay();
     }
@@ -292,17 +303,23 @@ function render({ model, el: root }) {
   overlay.addEventListener("mouseleave", () => {
     readout.textContent = "";
   });
-  overlay.addEventListener("mousedown", (event) => {
-    drag = toData(event.offsetX, event.offsetY);
-  });
-  overlay.addEventListener("mouseup", (event) => {
+  // A drag ends where the button is released, inside the view or not (then at the edge).
+  const endDrag = (event) => {
+    window.removeEventListener("mouseup", endDrag);
     if (!drag) return;
-    const [x, y] = toData(event.offsetX, event.offsetY);
+    const rect = overlay.getBoundingClientRect();
+    const px = Math.min(Math.max(event.clientX - rect.left, 0), rect.width);
+    const py = Math.min(Math.max(event.clientY - rect.top, 0), rect.height);
+    const [x, y] = toData(px, py);
     const moved = Math.hypot(x - drag[0], y - drag[1]) > 0;
     model.set("profile", moved ? [drag[0], drag[1], x, y] : []);
     model.save_changes();
     drag = null;
     draw();
+  };
+  overlay.addEventListener("mousedown", (event) => {
+    drag = toData(event.offsetX, event.offsetY);
+    window.addEventListener("mouseup", endDrag);
   });
 
   const onFrame = () => {
@@ -320,7 +337,10 @@ function render({ model, el: root }) {
   model.on("change:fps", () => setPlaying(model.get("playing")));
   onFrame();
   setPlaying(model.get("playing"));
-  return () => setPlaying(false);
+  return () => {
+    setPlaying(false);
+    window.removeEventListener("mouseup", endDrag);
+  };
 }
 
 export default { render };

@@ -32,7 +32,14 @@ function render({ model, el }) {
   };
   sort.onchange = () => { model.set("sort_by", sort.value); model.save_changes(); };
   order.onclick = () => { model.set("ascending", !model.get("ascending")); model.save_changes(); };
-  filter.onchange = () => { model.set("filter", filter.value); model.save_changes(); };
+  const applyFilter = () => {
+    if (filter.value !== model.get("filter")) { model.set("filter", filter.value); model.save_changes(); }
+  };
+  filter.onchange = applyFilter;
+  // Enter applies the filter at once (inside JupyterLab no change event comes before blur).
+  filter.onkeydown = (event) => {
+    if (event.key === "Enter") { event.preventDefault(); applyFilter(); }
+  };
 
   function draw() {
     const page = model.get("page");
@@ -46,6 +53,8 @@ function render({ model, el }) {
       }));
     }
     sort.value = model.get("sort_by");
+    // the kernel's filter (set from Python) shows in the box, unless the user is typing in it
+    if (document.activeElement !== filter) filter.value = model.get("filter");
     const selected = new Set(model.get("selected_rows"));
     grid.replaceChildren(...model.get("cells").map((cell) => {
       const card = document.createElement("div");
@@ -67,7 +76,7 @@ function render({ model, el }) {
       return card;
     }));
   }
-  for (const name of ["cells", "page", "n_pages", "n_rows", "error", "ascending", "sort_by", "selected_rows"]) {
+  for (const name of ["cells", "page", "n_pages", "n_rows", "error", "ascending", "sort_by", "selected_rows", "filter"]) {
     model.on(`change:${name}`, draw);
   }
   draw();

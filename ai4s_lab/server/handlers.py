@@ -100,11 +100,11 @@ class RunsHandler(_Base):
             "sweep": None,
             "run_id": path.parent.name,
             "status": data.get("status"),
-            "parameters": data.get("parameters", {}),
-            "recorded": _scalars(data.get("recorded") or {}),
+            "parameters": _mapping(data.get("parameters")),
+            "recorded": _scalars(_mapping(data.get("recorded"))),
             "duration_s": data.get("duration_s"),
             "finished": data.get("finished"),
-            "error": data.get("error"),
+            "error": _mapping(data.get("error")) or None,
             "folder": folder,
             "report": f"{folder}/{data['report']}" if data.get("report") else None,
         }
@@ -151,6 +151,11 @@ def _create_new(folder: Path, name: str) -> Path:
         except FileExistsError:
             target = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
             n += 1
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A manifest field that should be a JSON object (a hand-edited file may hold null)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _scalars(values: dict[str, Any]) -> dict[str, Any]:

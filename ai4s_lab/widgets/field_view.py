@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ai4s_lab._numbers import is_integer
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.widgets._field_data import FieldData, cell_bounds, on_grid_of, read_field
@@ -237,7 +238,7 @@ class FieldView(anywidget.AnyWidget):
             raise ParameterError(
                 f"range_mode={range_mode!r} is not known; use one of {', '.join(RANGE_MODES)}"
             )
-        if not (isinstance(fps, int) and 1 <= fps <= 60):
+        if not (is_integer(fps) and 1 <= fps <= 60):
             raise ParameterError(f"fps={fps!r} must be an integer from 1 to 60")
         if range_mode == "fixed" and (vmin is None or vmax is None or not vmin < vmax):
             raise ParameterError(
@@ -249,6 +250,7 @@ class FieldView(anywidget.AnyWidget):
         self._np_dtype = np.dtype(dtype)
         self._vectors = _read_vectors(vectors, data, field) if vectors is not None else None
         self.live = bool(live)
+        self._fixed_range: tuple[float, float] | None = None  # what "fixed" goes back to
         y, x = coords["y"], coords["x"]
         super().__init__(
             shape=[int(values.shape[-2]), int(values.shape[-1])],
@@ -263,7 +265,7 @@ class FieldView(anywidget.AnyWidget):
             colormap=colormap,
             lut=colormap_lut(colormap).tobytes(),
             range_mode=range_mode,
-            fps=fps,
+            fps=int(fps),
             frame_dtype=dtype,
             n_slices=int(values.shape[1]),
             slice_index=int(values.shape[1]) // 2,
@@ -271,6 +273,7 @@ class FieldView(anywidget.AnyWidget):
         )
         if range_mode == "fixed" and vmin is not None and vmax is not None:
             self.vmin, self.vmax = float(vmin), float(vmax)
+            self._fixed_range = (self.vmin, self.vmax)
         else:
             self._update_range()
         self.index = len(self._values) - 1 if self.live else 0
@@ -306,6 +309,13 @@ class FieldView(anywidget.AnyWidget):
     def _on_range_mode(self, change: Mapping[str, Any]) -> None:
         if change["new"] != "fixed":
             self._update_range()
+        elif self._fixed_range is not None:  # back to the range the user fixed
+            self.vmin, self.vmax = self._fixed_range
+
+    @traitlets.observe("vmin", "vmax")
+    def _on_fixed_range(self, change: Mapping[str, Any]) -> None:
+        if self.range_mode == "fixed" and self.vmin < self.vmax:
+            self._fixed_range = (self.vmin, self.vmax)
 
     def current(self) -> np.ndarray:
         """The 2D frame shown now (``slice_index`` of a 3D field), float64."""

@@ -96,6 +96,20 @@ export function checkStructure(text: string, format: StructureFormat): number {
   }
 }
 
+/**
+ * Residue numbers as numbers. 3Dmol.js reads an mmCIF residue number from
+ * `_atom_site.auth_seq_id` and, where that optional column is missing, keeps the mandatory
+ * `label_seq_id` as text, on which no cartoon is built (a blank panel).
+ */
+function numberResidues(atoms: any[]): void {
+  for (const atom of atoms) {
+    if (typeof atom.resi === 'string') {
+      const number = parseInt(atom.resi, 10);
+      atom.resi = Number.isNaN(number) ? 0 : number; // "." for a ligand: no polymer number
+    }
+  }
+}
+
 /** A CIF value: a quoted string (quotes end only before white space) or a bare word. */
 const CIF_TOKEN = /'(?:[^']|'(?!\s))*'(?=\s|$)|"(?:[^"]|"(?!\s))*"(?=\s|$)|\S+/g;
 
@@ -426,13 +440,22 @@ export class StructureViewer extends Widget implements IRenderMime.IRenderer {
     if (atoms.length === 0) {
       throw new StructureError(`3Dmol.js found no atoms (the file declares ${this._declared})`);
     }
-    const polymer = atoms.some((a: any) => a.atom === 'CA' && !a.hetflag);
+    numberResidues(atoms);
+    const alphas = atoms.filter((a: any) => a.atom === 'CA' && !a.hetflag);
+    const polymer = alphas.length > 0;
+    // A cartoon needs residues told apart by number (an mmCIF file whose label_seq_id is "."
+    // numbers all alike: sticks then) and the backbone: a Cα-only model (a coarse-grained or
+    // predicted trace) would draw nothing, so its Cα atoms are joined as a trace.
+    const numbers = new Set(alphas.map((a: any) => `${a.chain}:${a.resi}`));
+    const cartoonable = polymer && (numbers.size > 1 || alphas.length === 1);
+    const backbone = atoms.some((a: any) => a.atom === 'N' && !a.hetflag);
     if (polymer && atoms.length > LARGE) {
       // Cartoons of tens of thousands of atoms take many seconds to build (and to draw with a
       // software GL): lines show every atom at a fraction of the cost.
       viewer.setStyle({}, { line: { colorscheme: 'chain' } });
-    } else if (polymer) {
-      viewer.setStyle({ hetflag: false }, { cartoon: { color: 'spectrum' } });
+    } else if (cartoonable) {
+      const cartoon = backbone ? { color: 'spectrum' } : { color: 'spectrum', style: 'trace' };
+      viewer.setStyle({ hetflag: false }, { cartoon });
       viewer.setStyle({ hetflag: true }, { stick: { radius: 0.2 } });
       viewer.setStyle({ resn: ['HOH', 'WAT'] }, {});
     } else {

@@ -104,6 +104,60 @@ def test_structure_files_open_in_3d(
     assert lab_page.errors == []
 
 
+def _without_atom_site_column(source: Path, target: Path, column: str) -> Path:
+    """``source`` mmCIF rewritten with its ``_atom_site`` loop lacking ``column``."""
+    import gemmi
+
+    table = gemmi.cif.read(str(source)).sole_block().find_mmcif_category("_atom_site.")
+    tags = list(table.tags)
+    keep = [i for i, tag in enumerate(tags) if tag != column]
+    rows = [" ".join(row[i] for i in keep) for row in table]
+    header = "".join(f"{tags[i]}\n" for i in keep)
+    target.write_text("data_x\n#\nloop_\n" + header + "\n".join(rows) + "\n#\n")
+    return target
+
+
+def test_structures_a_cartoon_cannot_show_are_still_drawn(
+    jupyter_lab: LabServer, lab_page: Any, shared_data: Path, tmp_path: Path
+) -> None:
+    """Three valid files drew an empty panel while saying "683 atoms": a Cα-only trace (no
+    backbone for a cartoon), an mmCIF without the optional auth_seq_id (3Dmol.js kept the
+    residue numbers as text), and one whose polymer has no label_seq_id either ("."). Atom
+    counts come from gemmi."""
+    import gemmi
+
+    ubiquitin = gemmi.read_structure(str(shared_data / "protein" / "pdb1ubi.pdb"))
+    ubiquitin.remove_ligands_and_waters()
+    trace = ubiquitin.clone()
+    for residue in trace[0][0]:
+        for i in reversed(range(len(residue))):
+            if residue[i].name != "CA":
+                del residue[i]
+    ca_only = tmp_path / "ca_only.pdb"
+    trace.write_pdb(str(ca_only))
+    numbered = ubiquitin.clone()
+    numbered.setup_entities()
+    numbered.assign_label_seq_id()
+    full = tmp_path / "labelled.cif"
+    numbered.make_mmcif_document().write_file(str(full))
+    unnumbered = tmp_path / "unnumbered.cif"
+    ubiquitin.make_mmcif_document().write_file(str(unnumbered))  # label_seq_id "."
+    cases = [
+        ca_only,
+        _without_atom_site_column(full, tmp_path / "label_seq_only.cif", "_atom_site.auth_seq_id"),
+        _without_atom_site_column(unnumbered, tmp_path / "no_seq.cif", "_atom_site.auth_seq_id"),
+    ]
+    goto_lab(lab_page, jupyter_lab)
+    for path in cases:
+        open_in_lab(lab_page, jupyter_lab.add(path), READY)
+        viewer = lab_page.query_selector(VIEWER)
+        assert viewer.get_attribute("data-atoms") == str(_count_atoms(path)), path.name
+        lab_page.wait_for_timeout(500)
+        colours = canvas_colours(lab_page, f"{VIEWER} canvas")
+        assert colours > 20, f"{path.name}: {colours} colours, a blank box"
+    assert lab_page.errors == []
+
+
 def test_small_molecule_formats_open(
     jupyter_lab: LabServer, lab_page: Any, tmp_path: Path, artifacts_dir: Path
 ) -> None:
@@ -416,6 +470,7 @@ def test_a_damaged_run_json_is_listed_as_unreadable_and_hides_no_other_run(
 ) -> None:
     folder = jupyter_lab.root / "damaged"
     for name, text in [("bad", "{not json"), ("list", "[1, 2]"),
+                       ("null", '{"status": "failed", "parameters": null, "recorded": null}'),
                        ("ok", '{"status": "succeeded", "parameters": {"n": 1}}')]:  # fmt: skip
         (folder / name).mkdir(parents=True)
         (folder / name / "run.json").write_text(text)
@@ -423,6 +478,7 @@ def test_a_damaged_run_json_is_listed_as_unreadable_and_hides_no_other_run(
     assert status == 200, body
     runs = {run["run_id"]: run for run in json.loads(body)["runs"]}
     assert runs["ok"]["status"] == "succeeded" and runs["ok"]["parameters"] == {"n": 1}
+    assert runs["null"]["parameters"] == {} == runs["null"]["recorded"]  # the panel maps them
     for name in ("bad", "list"):
         assert runs[name]["status"] == "unreadable"
         assert "run.json" in runs[name]["error"]["evalue"]

@@ -100,4 +100,22 @@ def test_grid_depicts_and_a_click_reaches_python(
     assert selected["rows"] == [3]
     # the card showed the id and SMILES of the molecule Python now holds as selected
     assert caption == ["id:", selected["ids"][0], "smiles:", selected["smiles"][0]]
+
+    # Enter applies a filter (inside JupyterLab no change event came before the box lost
+    # focus), and a filter set from Python shows in the box.
+    info = lab_page.locator(".ai4s-molecule-grid span").first
+    box = lab_page.locator(".ai4s-molecule-grid input")
+    box.fill("index < 5")
+    box.press("Enter")
+    lab_page.wait_for_function(
+        "document.querySelector('.ai4s-molecule-grid span').innerText.includes('(5 molecules)')",
+        timeout=15_000,
+    )
+    assert info.inner_text() == "page 1 / 1 (5 molecules)"
+    run_in_new_cell(lab_page, "grid.filter = 'index >= 40'\nprint(grid.n_rows)")
+    lab_page.wait_for_function(
+        "document.querySelector('.ai4s-molecule-grid span').innerText.includes('(10 molecules)')",
+        timeout=15_000,
+    )
+    assert box.input_value() == "index >= 40"
     assert lab_page.errors == []

@@ -149,3 +149,97 @@ def test_fno_rejects_bad_shapes_and_parameters() -> None:
         FNO(modes=0)
     with pytest.raises(ParameterError, match="ndim=3"):
         FNO(ndim=3)
+
+
+def _reference_forward(model: FNO, x: torch.Tensor, pad: int) -> torch.Tensor:
+    """The FNO of Li et al. with torch's own Conv layers and ``pad`` zero cells per axis."""
+    ndim = x.ndim - 2
+    grids = torch.meshgrid(*(torch.arange(n, dtype=x.dtype) / n for n in x.shape[2:]),
+                           indexing="ij")  # fmt: skip
+    h = torch.cat([x, torch.stack(grids).unsqueeze(0).expand(x.shape[0], -1, *x.shape[2:])], 1)
+    h = torch.nn.functional.pad(model.lift(h), (0, pad) * ndim)
+    last = len(model.spectral) - 1
+    for i, (spectral, local) in enumerate(zip(model.spectral, model.local, strict=True)):
+        h = spectral(h) + local(h)
+        h = torch.nn.functional.gelu(h) if i < last else h
+    h = h[..., :-pad] if ndim == 1 else h[..., :-pad, :-pad]
+    return model.project2(torch.nn.functional.gelu(model.project1(h)))
+
+
+@pytest.mark.parametrize(("ndim", "coarse"), [(1, (2, 1, 24)), (2, (2, 1, 16, 16))])
+def test_padding_keeps_its_physical_width_on_a_finer_grid(
+    ndim: int, coarse: tuple[int, ...]
+) -> None:
+    # 3 cells on the first grid the model sees are 6 cells on a grid twice as fine
+    torch.manual_seed(4)
+    model = FNO(1, 1, modes=4, width=6, layers=2, ndim=ndim, padding=3).double().eval()
+    x = torch.randn(coarse, dtype=torch.float64)
+    fine = torch.randn(*coarse[:2], *(2 * n for n in coarse[2:]), dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), _reference_forward(model, x, 3), rtol=0, atol=1e-12)
+        assert model.padding_grid == coarse[2:]
+        assert model.padding_cells(fine.shape[2:]) == (6,) * ndim
+        expected = _reference_forward(model, fine, 6)
+        torch.testing.assert_close(model(fine), expected, rtol=0, atol=1e-12)
+    # rounding per axis on a rectangular grid: 3·40/16 = 7.5 → 8, 3·8/16 = 1.5 → 2
+    if ndim == 2:
+        assert model.padding_cells((8, 40)) == (2, 8)
+
+
+def test_zero_shot_super_resolution_with_scaled_padding() -> None:
+    """A smooth periodic field sampled at 32² and 64²: on the shared points the model's two
+    outputs should agree (the coarse output is the oracle). Scaled padding agrees 3–5x better
+    than the old fixed 4 cells (measured 2e-5–1e-4 against 6e-5–5e-4 over 8 seeds)."""
+
+    def field(n: int) -> torch.Tensor:
+        g = torch.arange(n, dtype=torch.float64) / n
+        y, x = torch.meshgrid(g, g, indexing="ij")
+        f = torch.sin(2 * math.pi * x) * torch.cos(2 * math.pi * y) + 0.5 * torch.cos(
+            4 * math.pi * x
+        )
+        return f[None, None]
+
+    coarse, fine = field(32), field(64)
+    torch.manual_seed(0)
+    model = FNO(modes=6, width=16, layers=4, padding=4).double().eval()
+    with torch.no_grad():
+        at_coarse = model(coarse)
+        scaled = model(fine)
+        model.padding_grid = (64, 64)  # the old behaviour: 4 cells whatever the grid
+        fixed = model(fine)
+    from ai4s_lab.pde.learn import relative_l2
+
+    scaled_gap = float(relative_l2(scaled[..., ::2, ::2], at_coarse))
+    fixed_gap = float(relative_l2(fixed[..., ::2, ::2], at_coarse))
+    assert scaled_gap < 2.5e-4
+    assert scaled_gap < 0.5 * fixed_gap
+
+
+def test_padding_grid_is_part_of_the_config_and_old_configs_still_build() -> None:
+    from ai4s_lab.pde.learn import build_model
+
+    model = FNO(modes=4, width=8, layers=1, padding=2)
+    assert model.config["padding_grid"] is None
+    model(torch.zeros(1, 1, 20, 20))
+    assert model.config["padding_grid"] == [20, 20]
+    again = build_model(dict(model.config))
+    assert again.padding_cells((40, 40)) == (4, 4)
+    old = {k: v for k, v in model.config.items() if k != "padding_grid"}  # a pre-change file
+    assert build_model(old).padding_grid is None
+    assert FNO(ndim=1, modes=4, padding=2, padding_grid=np.int64(33)).padding_grid == (33,)
+    with pytest.raises(ParameterError, match="padding_grid"):
+        FNO(modes=4, padding=2, padding_grid=(33,))  # one size for a 2D model
+
+
+def test_shape_errors_suggest_the_right_fix() -> None:
+    two_d = FNO(1, 1, modes=4, width=8, layers=1)
+    with pytest.raises(InputError, match=r"1D data .* ndim=1"):
+        two_d(torch.zeros(4, 1, 32))  # 1D fields that already have their channel axis
+    one_d = FNO(1, 1, modes=4, width=8, layers=1, ndim=1)
+    with pytest.raises(InputError, match=r"2D data .* ndim=2"):
+        one_d(torch.zeros(4, 1, 16, 16))
+    with pytest.raises(InputError, match=r"x\[:, None\]"):
+        one_d(torch.zeros(4, 32))
+    model = FNO(2, 3, modes=4, width=8, layers=1)
+    with pytest.raises(InputError, match=r"targets have shape \(6, 2, 16, 16\).*3 channel"):
+        model.fit_normalization(torch.randn(6, 2, 16, 16), torch.randn(6, 2, 16, 16))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from ai4s_lab import pde
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
@@ -62,7 +63,9 @@ def test_navier_stokes_setups_follow_their_papers() -> None:
     assert setup == ("fno", "diagonal", 1.0)
     np.testing.assert_allclose(fno["x"].values, np.arange(16) / 16)  # the unit torus
     grid = pde.NavierStokes2D(forcing="diagonal").grid(16, length=1.0)
-    first = pde.initial.gaussian_random_field(grid, seed=0, batch=3).numpy()[:, 0]
+    # batch 0 of seed 0 draws from the first stream spawned from SeedSequence(0) (documented)
+    stream = int(np.random.SeedSequence(0).spawn(1)[0].generate_state(1, dtype=np.uint64)[0])
+    first = pde.initial.gaussian_random_field(grid, seed=stream, batch=3).numpy()[:, 0]
     np.testing.assert_allclose(fno["vorticity"].values[:, 0], first, rtol=1e-6, atol=1e-7)
     kolmogorov = learn.navier_stokes_dataset(
         2, 16, dt=0.5, n_steps=1, setup="kolmogorov", device="cpu", progress=False
@@ -101,3 +104,53 @@ def test_bad_dataset_requests_raise_typed_errors(tmp_path: Path) -> None:
         learn.to_tensors(ds.isel(sample=slice(0, 0)))
     with pytest.raises(DataFileError, match="no such file"):
         learn.load_dataset(tmp_path / "missing.nc")
+
+
+def _rows(values: np.ndarray) -> set[bytes]:
+    return {row.tobytes() for row in values.reshape(len(values), -1)}
+
+
+def test_different_seeds_share_no_sample_and_a_seed_reproduces() -> None:
+    # batches of 4: with per-batch seeds seed + b, seed=1 repeated batch 1 of seed=0
+    options = {"batch_size": 4, "device": "cpu", "progress": False}
+    zero = learn.generate("burgers", 8, 16, seed=0, t_end=0.01, **options)
+    one = learn.generate("burgers", 8, 16, seed=1, t_end=0.01, **options)
+    again = learn.generate("burgers", 8, 16, seed=0, t_end=0.01, **options)
+    np.testing.assert_array_equal(again["u"].values, zero["u"].values)
+    assert not _rows(zero["u0"].values) & _rows(one["u0"].values)
+    ns = {"dt": 0.01, "n_steps": 1, **options}
+    ns_zero = learn.navier_stokes_dataset(8, 8, seed=0, **ns)["vorticity"].values[:, 0]
+    ns_one = learn.navier_stokes_dataset(8, 8, seed=1, **ns)["vorticity"].values[:, 0]
+    assert not _rows(ns_zero) & _rows(ns_one)
+
+
+def test_generate_checks_its_options_and_accepts_numpy_integers() -> None:
+    with pytest.raises(ParameterError, match=r"unknown keyword\(s\) foo .*viscosity, t_end, seed"):
+        learn.generate("burgers", 2, 16, foo=1, device="cpu", progress=False)
+    with pytest.raises(ParameterError, match="warmup=None"):
+        learn.generate("navier-stokes", 1, 8, warmup=None, progress=False)
+    with pytest.raises(ParameterError, match="seed=-1"):
+        learn.generate("burgers", 2, 16, seed=-1, progress=False)
+    ds = learn.generate("darcy", np.int64(2), np.int64(16), seed=np.int64(3), device="cpu",
+                        progress=False)  # fmt: skip
+    assert ds["pressure"].shape == (2, 16, 16) and ds.attrs["seed"] == 3
+    # seed=None draws a seed and records it, so the dataset can be made again
+    drawn = learn.generate("burgers", 2, 16, seed=None, t_end=0.01, device="cpu", progress=False)
+    seed = drawn.attrs["seed"]
+    remade = learn.generate("burgers", 2, 16, seed=seed, t_end=0.01, device="cpu", progress=False)
+    np.testing.assert_array_equal(remade["u"].values, drawn["u"].values)
+
+
+def test_to_tensors_takes_mappings_and_names_missing_variables() -> None:
+    ds = learn.generate("burgers", 3, 16, t_end=0.01, device="cpu", progress=False)
+    x, y = learn.to_tensors(ds, samples=slice(1, 3))
+    u0, u = ds["u0"].values, ds["u"].values
+    for mapping in ({"u0": u0, "u": u}, {"u0": u0, "u": u, "problem": "burgers"}):
+        mx, my = learn.to_tensors(mapping, samples=slice(1, 3))
+        assert torch.equal(mx, x) and torch.equal(my, y)
+    with pytest.raises(InputError, match=r"has no variable 'u' .*needs 'u0' and 'u'"):
+        learn.to_tensors(ds.drop_vars("u"))
+    with pytest.raises(InputError, match="problem=None"):
+        learn.to_tensors({"a": u0})
+    with pytest.raises(ParameterError, match="samples=1"):
+        learn.to_tensors(ds, samples=1)  # type: ignore[arg-type]

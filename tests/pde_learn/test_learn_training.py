@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ai4s_lab.errors import DataFileError, InputError, ParameterError
+from ai4s_lab.errors import DataFileError, InputError, ParameterError, SolverDivergedError
 from ai4s_lab.pde import learn
 
 
@@ -171,3 +171,115 @@ def test_bad_training_input_raises_typed_errors(
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(DataFileError, match=r"junk\.pt"):
         learn.load_checkpoint(tmp_path / "junk.pt", device="cpu")
+
+
+def _tiny_1d(seed: int = 0) -> learn.FNO:
+    torch.manual_seed(seed)
+    return learn.FNO(modes=4, width=8, layers=1, ndim=1)
+
+
+def _tiny_data(n: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 1, 16, generator=gen)
+    return x, torch.sin(x) + 0.1
+
+
+def test_extended_cosine_run_follows_the_uninterrupted_schedule(tmp_path: Path) -> None:
+    x, y = _tiny_data()
+    options = {"batch_size": 4, "lr": 2e-3, "schedule": "cosine", "device": "cpu",
+               "progress": False}  # fmt: skip
+    path = tmp_path / "cos.pt"
+    learn.train(_tiny_1d(), x, y, epochs=3, checkpoint=path, **options)
+    extended = learn.train(_tiny_1d(), x, y, epochs=6, checkpoint=path, resume=True, **options)
+    uninterrupted = learn.train(_tiny_1d(), x, y, epochs=6, **options)
+    # hand formula: lr (1 + cos(π e / 6)) / 2 for the 0-based epochs 3, 4, 5
+    hand = [2e-3 * (1 + np.cos(np.pi * e / 6)) / 2 for e in (3, 4, 5)]
+    resumed_lrs = [h["lr"] for h in extended.history[3:]]
+    assert resumed_lrs == [h["lr"] for h in uninterrupted.history[3:]]
+    np.testing.assert_allclose(resumed_lrs, hand, rtol=1e-12)
+    # a resumed run takes this call's learning rate (and schedule) from the resumed epoch on
+    step = tmp_path / "step.pt"
+    learn.train(_tiny_1d(), x, y, epochs=2, checkpoint=step, **{**options, "schedule": "step"})
+    changed = learn.train(
+        _tiny_1d(), x, y, epochs=5, checkpoint=step, resume=True,
+        **{**options, "schedule": "step", "lr": 1e-3, "step_size": 2, "gamma": 0.1},
+    )  # fmt: skip
+    np.testing.assert_allclose([h["lr"] for h in changed.history[2:]], [1e-4, 1e-4, 1e-5])
+
+
+def test_all_zero_target_samples_are_refused_by_index() -> None:
+    x, y = _tiny_data()
+    y[3] = 0.0
+    y[5] = 0.0
+    with pytest.raises(
+        InputError, match=r"2 sample\(s\) are zero everywhere \(sample indices 3, 5\).*drop"
+    ):
+        learn.train(_tiny_1d(), x, y, epochs=1, progress=False, device="cpu")
+    with pytest.raises(InputError, match="sample indices 3, 5"):
+        learn.evaluate(_tiny_1d(), x, y)
+
+
+def test_a_diverging_run_stops_with_a_typed_error_and_finite_weights() -> None:
+    x, y = _tiny_data()
+    model = learn.FNO(modes=4, width=8, layers=2, ndim=1)
+    with pytest.raises(SolverDivergedError, match=r"epoch 1 .*smaller learning rate"):
+        learn.train(model, x, y, epochs=5, batch_size=4, lr=1e6, progress=False, device="cpu")
+    assert all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
+def test_resume_refuses_checkpoints_it_cannot_continue(tmp_path: Path) -> None:
+    x, y = _tiny_data()
+    weights = learn.save_checkpoint(_tiny_1d(), tmp_path / "weights.pt")
+    with pytest.raises(DataFileError, match=r"weights only .*load_checkpoint"):
+        learn.train(_tiny_1d(), x, y, epochs=2, checkpoint=weights, resume=True,
+                    progress=False, device="cpu")  # fmt: skip
+    other = tmp_path / "other.pt"
+    narrow = learn.FNO(modes=4, width=4, layers=1, ndim=1)
+    learn.train(narrow, x, y, epochs=1, checkpoint=other, progress=False, device="cpu")
+    with pytest.raises(DataFileError, match="width=4 in the file but 8 in the model"):
+        learn.train(_tiny_1d(), x, y, epochs=2, checkpoint=other, resume=True,
+                    progress=False, device="cpu")  # fmt: skip
+
+
+def test_float64_models_keep_their_dtype_through_checkpoints(tmp_path: Path) -> None:
+    x = _tiny_data()[0].double()
+    model = _tiny_1d().double()
+    back, _ = learn.load_checkpoint(learn.save_checkpoint(model, tmp_path / "f64.pt"), device="cpu")
+    assert back.in_mean.dtype == torch.float64 and back.lift.weight.dtype == torch.float64
+    assert back.spectral[0].weight.dtype == model.spectral[0].weight.dtype  # complex untouched
+    assert torch.equal(learn.predict(back, x), learn.predict(model, x))
+
+
+def test_checkpoint_folder_is_refused_before_training(tmp_path: Path) -> None:
+    x, y = _tiny_data()
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    with pytest.raises(ParameterError, match=r"is a directory.*run\.pt"):
+        learn.train(_tiny_1d(), x, y, epochs=1, checkpoint=folder, progress=False, device="cpu")
+    assert list(tmp_path.iterdir()) == [folder] and not list(folder.iterdir())
+
+
+def test_odd_arguments_raise_typed_errors_or_do_the_documented_thing() -> None:
+    x, y = _tiny_data()
+    model = _tiny_1d()
+    with pytest.raises(ParameterError, match=r"validation must be a pair.*tuple of length 1"):
+        learn.train(model, x, y, epochs=1, validation=(x,), progress=False, device="cpu")
+    with pytest.raises(InputError, match="empty or scalar"):
+        learn.evaluate(model, 1.0, y)
+    empty = learn.predict(model, torch.zeros(0, 1, 16))
+    assert empty.shape == (0, 1, 16) and empty.dtype == torch.float32
+    with pytest.raises(ParameterError, match="batch_size=0"):
+        learn.predict(model, x, batch_size=0)
+    with pytest.raises(ParameterError, match=r"seed=1\.5"):
+        learn.train(model, x, y, epochs=1, seed=1.5, progress=False, device="cpu")
+    with pytest.raises(InputError, match="complex"):
+        learn.predict(model, x.to(torch.complex64))
+    # seed=None draws a seed and reports it: passing it back repeats the run
+    first = learn.train(_tiny_1d(), x, y, epochs=2, seed=None, progress=False, device="cpu")
+    assert isinstance(first.seed, int)
+    again = learn.train(_tiny_1d(), x, y, epochs=2, seed=first.seed, progress=False, device="cpu")
+    assert [h["train_loss"] for h in again.history] == [h["train_loss"] for h in first.history]
+    # numpy integers are integers
+    assert (
+        learn.train(_tiny_1d(), x, y, epochs=np.int64(1), progress=False, device="cpu").epochs == 1
+    )

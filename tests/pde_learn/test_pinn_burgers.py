@@ -76,3 +76,51 @@ def test_tiny_pinn_reduces_its_loss_and_error() -> None:
     assert losses[-1] < 0.2 * losses[0]
     assert {h["phase"] for h in result.history} == {"adam", "lbfgs"}
     assert result.relative_l2 < 0.3  # frozen initial condition: ≈ 0.5
+
+
+def test_residual_is_zero_on_exact_solutions_with_vanishing_derivatives() -> None:
+    """``x/(1+t)`` (u_xx = 0) and the steady ``−2ν/x`` on x > 0 (u_t = 0) solve Burgers exactly;
+    autograd sees no dependence for those derivatives, which must count as zero."""
+    nu = 0.1
+    t = torch.linspace(0, 1, 20, dtype=torch.float64)
+    x = torch.linspace(0.5, 2.0, 20, dtype=torch.float64)
+    linear = learn.burgers_residual(lambda t, x: x / (1 + t), t, x, nu)
+    steady = learn.burgers_residual(lambda t, x: -2 * nu / x, t, x, nu)
+    constant = learn.burgers_residual(lambda t, x: torch.full_like(x, 0.3), t, x, nu)
+    for residual in (linear, steady, constant):
+        torch.testing.assert_close(residual.detach(), torch.zeros_like(x), atol=1e-14, rtol=0)
+    # and a non-solution linear in x still gets the right value: u = x t → u_t + u u_x = x + x t²
+    other = learn.burgers_residual(lambda t, x: x * t, t, x, nu)
+    torch.testing.assert_close(other.detach(), x + x * t * t, atol=1e-14, rtol=0)
+
+
+def test_callback_returning_false_stops_the_pinn() -> None:
+    seen: list[dict[str, object]] = []
+
+    def callback(record: dict[str, object]) -> bool:
+        seen.append(record)
+        return len(seen) < 2
+
+    result = learn.train_burgers_pinn(
+        collocation=100, hidden=5, depth=2, adam_steps=400, lbfgs_steps=100, report_every=10,
+        device="cpu", progress=False, callback=callback,
+    )  # fmt: skip
+    assert [r["step"] for r in result.history] == [10, 20] == [r["step"] for r in seen]
+    assert result.stopped_early and np.isfinite(result.relative_l2)
+
+
+@pytest.mark.parametrize(
+    ("option", "match"),
+    [
+        ({"viscosity": -0.01}, "viscosity=-0.01"),
+        ({"viscosity": float("nan")}, "viscosity=nan"),
+        ({"lr": 0.0}, "lr=0.0"),
+        ({"callback": 3}, "callback=3 is not callable"),
+        ({"hidden": 0}, "hidden=0"),
+        ({"seed": 1.5}, r"seed=1\.5"),
+    ],
+)
+def test_pinn_settings_are_checked_before_training(option: dict[str, object], match: str) -> None:
+    small = {"collocation": 50, "depth": 1, "adam_steps": 20, "lbfgs_steps": 0, "report_every": 10}
+    with pytest.raises(ParameterError, match="^train_burgers_pinn: " + match):
+        learn.train_burgers_pinn(**{"hidden": 4, **small, **option}, progress=False, device="cpu")  # type: ignore[arg-type]

@@ -578,3 +578,88 @@ def test_frames_appended_to_a_view_with_vectors_are_shown_without_arrows() -> No
     assert view.frame_index == 2 and view.vector_shape == [] and view.vector_frame == b""
     view.index = 0
     assert len(view.vector_shape) == 3
+
+
+def test_the_fixed_range_the_user_gave_comes_back_after_another_mode() -> None:
+    """Picking "fixed" again in the browser froze whatever range was current (±5.975 after
+    "symmetric") instead of the vmin/vmax the view was made with."""
+    field = np.linspace(-3.0, 6.0, 64).reshape(8, 8)
+    view = FieldView(field, range_mode="fixed", vmin=-10.0, vmax=10.0)
+    view.range_mode = "symmetric"
+    assert (view.vmin, view.vmax) == (-6.0, 6.0)  # ±max|f|
+    view.range_mode = "fixed"
+    assert (view.vmin, view.vmax) == (-10.0, 10.0)
+    view.vmin, view.vmax = -1.0, 2.0  # set while fixed: the new fixed range
+    view.range_mode = "auto"
+    view.range_mode = "fixed"
+    assert (view.vmin, view.vmax) == (-1.0, 2.0)
+
+
+def test_numpy_integer_fps_is_accepted() -> None:
+    view = FieldView(np.zeros((4, 4)), fps=np.int64(5))
+    assert view.fps == 5 and type(view.fps) is int
+
+
+_ARROW_ROW = """(view) => {
+    const overlay = view.querySelectorAll('canvas')[1];
+    const {width, height} = overlay;
+    const pixels = overlay.getContext('2d').getImageData(0, 0, width, height).data;
+    const row = Math.round(height / 12);  // through the arrows of the top row of cells
+    const painted = [];
+    for (let x = 0; x < width; x++) if (pixels[4 * (row * width + x) + 3] > 0) painted.push(x);
+    return painted;
+}"""
+_OVERLAY = "(view) => view.querySelectorAll('canvas')[1].toDataURL()"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_arrows_drags_and_fps_in_jupyterlab(jupyter_lab: Any, lab_page: Any, tmp_path: Any) -> None:
+    """Three front-end faults: one NaN vector (land in an ocean field) made every arrow ten
+    times too short (the peak became NaN); a drag released outside the view never ended (the
+    profile then followed plain hovering); fps 2.5 was played while the kernel kept 10."""
+    from tests.conftest import make_notebook
+    from tests.lab_helpers import open_notebook, run_all_cells, run_in_new_cell
+
+    cells = [
+        "import numpy as np\n"
+        "from ai4s_lab.widgets import FieldView\n"
+        "u, w = np.full((6, 6), 0.1), np.zeros((6, 6))\n"
+        "holed = u.copy()\n"
+        "holed[0, 0] = np.nan\n"
+        "full = FieldView(np.zeros((6, 6)), vectors=(u, w), height=198)\n"
+        "gaps = FieldView(np.zeros((6, 6)), vectors=(holed, w), height=198)\n"
+        "display(full, gaps)",
+    ]
+    page = lab_page
+    open_notebook(page, jupyter_lab, jupyter_lab.add(make_notebook(tmp_path / "fv.ipynb", cells)))
+    assert run_all_cells(page) == []
+    page.wait_for_function("document.querySelectorAll('.ai4s-field-view').length === 2")
+    page.wait_for_timeout(1000)
+    full, gaps = page.query_selector_all(".ai4s-field-view")
+    arrows = page.evaluate(_ARROW_ROW, full)
+    assert len(arrows) > 6  # the top row's arrows are drawn
+    assert page.evaluate(_ARROW_ROW, gaps) == arrows  # row 0 (the NaN) is the bottom row
+
+    overlay = full.query_selector_all("canvas")[1]
+    box = overlay.bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] + 300, box["y"] + 100, steps=6)
+    page.mouse.up()  # outside the view
+    page.wait_for_timeout(300)
+    released = page.evaluate(_OVERLAY, full)
+    page.mouse.move(box["x"] + 150, box["y"] + 150, steps=6)
+    page.wait_for_timeout(200)
+    assert page.evaluate(_OVERLAY, full) == released  # hovering draws no line
+    profile = run_in_new_cell(page, "print(list(full.profile))")
+    end_x = float(profile.strip().strip("[]").split(",")[2])
+    assert end_x == pytest.approx(6.0 - 0.5, abs=1e-6)  # ended at the right edge (x = 5.5)
+
+    fps = full.query_selector("input[type=number]")
+    fps.fill("2.5")
+    fps.press("Tab")
+    page.wait_for_timeout(300)
+    assert fps.input_value() == "3"
+    assert run_in_new_cell(page, "print(full.fps)").strip() == "3"
+    assert page.errors == []

@@ -29,13 +29,16 @@ References
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
-from collections.abc import Mapping
+import secrets
+from collections.abc import Mapping, Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ai4s_lab._numbers import is_real
+from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
 from ai4s_lab.pde.learn._threads import single_thread
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NS_SETUPS",
     "PROBLEMS",
+    "batch_seeds",
     "burgers_dataset",
     "darcy_dataset",
     "darcy_permeability",
@@ -74,9 +78,34 @@ DARCY_HIGH, DARCY_LOW = 12.0, 3.0
 
 
 def _count(name: str, value: object, owner: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int,)) or value < minimum:
+    if not is_integer(value) or value < minimum:
         raise ParameterError(f"{owner}: {name}={value!r} must be an integer >= {minimum}")
     return int(value)
+
+
+def _seed(value: object, owner: str) -> int:
+    """A seed >= 0; ``None`` draws one from the operating system (recorded in the dataset)."""
+    if value is None:
+        return secrets.randbits(63)
+    if not is_integer(value) or value < 0:
+        raise ParameterError(
+            f"{owner}: seed={value!r} must be an integer >= 0 (or None for a fresh random seed, "
+            "recorded in the dataset's 'seed' attribute)"
+        )
+    return int(value)
+
+
+def batch_seeds(seed: int, n_batches: int) -> list[int]:
+    """Seeds of the ``n_batches`` generator batches of a dataset with ``seed``.
+
+    Each batch draws from its own stream spawned from ``numpy.random.SeedSequence(seed)``, so
+    the streams of different seeds are independent (with ``seed + b`` per batch, ``seed=1``
+    used to repeat batch 1 of ``seed=0``) and a given seed always gives the same data.
+    """
+    import numpy as np
+
+    children = np.random.SeedSequence(seed).spawn(n_batches)
+    return [int(child.generate_state(1, dtype=np.uint64)[0]) for child in children]
 
 
 def _positive(name: str, value: object, owner: str) -> float:
@@ -111,7 +140,7 @@ def darcy_permeability(
     resolution
         Nodes per side (boundary included, spacing ``1 / (resolution − 1)``).
     seed
-        Seed of the random generator (NumPy ``default_rng``).
+        Seed (>= 0) of the random generator (NumPy ``default_rng``); ``None`` draws a fresh one.
     tau, alpha
         Inverse length scale and smoothness of the covariance ``(−Δ + τ²)^(−α)``.
 
@@ -127,7 +156,7 @@ def darcy_permeability(
     resolution = _count("resolution", resolution, owner, minimum=8)
     tau = _positive("tau", tau, owner)
     alpha = _positive("alpha", alpha, owner)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed, owner))
     k = np.arange(resolution)
     lam = math.pi**2 * (k[:, None] ** 2 + k[None, :] ** 2) + tau**2
     coeff = lam ** (-alpha / 2)
@@ -157,7 +186,8 @@ def darcy_dataset(
     resolution
         Nodes per side of the unit square (boundary included).
     seed
-        Seed of the permeability fields.
+        Seed (>= 0) of the permeability fields; ``None`` draws one from the operating system
+        and records it in the ``seed`` attribute.
     batch_size
         Samples solved at once by the batched conjugate-gradient solver.
     device
@@ -180,7 +210,9 @@ def darcy_dataset(
     owner = "darcy_dataset"
     n_samples = _count("n_samples", n_samples, owner)
     batch_size = _count("batch_size", batch_size, owner)
+    seed = _seed(seed, owner)
     perm = darcy_permeability(n_samples, resolution, seed=seed)
+    resolution = int(resolution)
     dev = resolve_device(device)
     pressure = np.empty_like(perm)
     starts = range(0, n_samples, batch_size)
@@ -248,7 +280,10 @@ def navier_stokes_dataset(
         :func:`ai4s_lab.pde.initial.random_field` (unit standard deviation). See
         :data:`NS_SETUPS`.
     seed
-        Seed of the initial fields (batch ``b`` uses ``seed + b``).
+        Seed (>= 0) of the initial fields; batch ``b`` draws from stream ``b`` of
+        :func:`batch_seeds` (independent for different seeds; the data also depend on
+        ``batch_size``). ``None`` draws a seed from the operating system and records it in the
+        ``seed`` attribute.
     batch_size
         Trajectories integrated at once.
     device, progress
@@ -271,8 +306,10 @@ def navier_stokes_dataset(
     n_steps = _count("n_steps", n_steps, owner)
     batch_size = _count("batch_size", batch_size, owner)
     dt = _positive("dt", dt, owner)
-    if isinstance(warmup, bool) or not (warmup >= 0 and math.isfinite(warmup)):
+    seed = _seed(seed, owner)
+    if not is_real(warmup) or not (warmup >= 0 and math.isfinite(warmup)):
         raise ParameterError(f"{owner}: warmup={warmup!r} must be a finite number >= 0")
+    warmup = float(warmup)
     if not isinstance(setup, str) or setup not in NS_SETUPS:
         raise ParameterError(
             f"{owner}: setup={setup!r} is not known; use one of {sorted(NS_SETUPS)}"
@@ -284,11 +321,12 @@ def navier_stokes_dataset(
     dev = resolve_device(device)
     chunks = []
     starts = list(range(0, n_samples, batch_size))
+    seeds = batch_seeds(seed, len(starts))
     for index, start in enumerate(
         tqdm(starts, desc="Navier-Stokes", unit="batch", disable=not progress, leave=False)
     ):
         count = min(batch_size, n_samples - start)
-        field = draw(grid, seed=seed + index, batch=count)
+        field = draw(grid, seed=seeds[index], batch=count)
         if warmup > 0:
             spun = pde.solve(eq, field, t_end=warmup, device=dev, progress=False)
             field = pde.initial.from_array(spun["vorticity"].isel(t=-1).values, grid)
@@ -369,16 +407,18 @@ def burgers_dataset(
     resolution = _count("resolution", resolution, owner, minimum=8)
     batch_size = _count("batch_size", batch_size, owner)
     t_end = _positive("t_end", t_end, owner)
+    seed = _seed(seed, owner)
     eq = pde.Burgers(viscosity=viscosity, ndim=1)
     grid = eq.grid(resolution)
     dev = resolve_device(device)
     u0s, us = [], []
     starts = list(range(0, n_samples, batch_size))
+    seeds = batch_seeds(seed, len(starts))
     for index, start in enumerate(
         tqdm(starts, desc="Burgers", unit="batch", disable=not progress, leave=False)
     ):
         count = min(batch_size, n_samples - start)
-        field = pde.initial.random_field(grid, seed=seed + index, batch=count, wavenumber=3.0)
+        field = pde.initial.random_field(grid, seed=seeds[index], batch=count, wavenumber=3.0)
         ds = pde.solve(eq, field, t_end=t_end, device=dev, progress=False)
         u = ds["u"].values.reshape(count, 2, resolution)
         u0s.append(u[:, 0])
@@ -428,7 +468,19 @@ def generate(problem: str, n_samples: int, resolution: int, **options: Any) -> x
         raise ParameterError(
             f"problem={problem!r} is not known; use one of {', '.join(map(repr, PROBLEMS))}"
         )
-    return _GENERATORS[key](n_samples, resolution, **options)
+    generator = _GENERATORS[key]
+    accepted = [
+        name
+        for name, parameter in inspect.signature(generator).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ParameterError(
+            f"generate: unknown keyword(s) {', '.join(unknown)} for problem {key!r}; "
+            f"{generator.__name__} accepts {', '.join(accepted)}"
+        )
+    return generator(n_samples, resolution, **options)
 
 
 def save_dataset(ds: xr.Dataset, path: str | Path) -> Path:
@@ -472,11 +524,42 @@ def load_dataset(path: str | Path) -> xr.Dataset:
     return ds
 
 
+def _problem_of(ds: Any) -> tuple[str, Mapping[str, Any]]:
+    """The problem of a dataset or mapping, and its variables by name."""
+    if hasattr(ds, "data_vars"):  # an xarray.Dataset
+        problem = ds.attrs.get("problem")
+        variables: Mapping[str, Any] = ds
+        where = "dataset attribute 'problem'"
+    elif isinstance(ds, Mapping):
+        variables = {str(k): v for k, v in ds.items() if k not in ("problem", "attrs")}
+        attrs = ds.get("attrs")
+        problem = ds.get("problem") or (
+            attrs.get("problem") if isinstance(attrs, Mapping) else None
+        )
+        where = "mapping entry 'problem'"
+        if problem is None:
+            found = [key for key, pair in PROBLEMS.items() if set(pair) <= set(variables)]
+            problem = found[0] if len(found) == 1 else None
+            where = f"mapping with variables {sorted(variables)}"
+    else:
+        raise InputError(
+            f"to_tensors: ds of type {type(ds).__name__} is neither an xarray.Dataset nor a "
+            "mapping of variables; pass the dataset returned by learn.generate"
+        )
+    if problem not in PROBLEMS:
+        raise InputError(
+            f"to_tensors: {where} gives problem={problem!r}; expected one of {list(PROBLEMS)} "
+            "(make the dataset with ai4s_lab.pde.learn.generate, or give a mapping with the "
+            "variables of one problem, e.g. {'u0': ..., 'u': ...} for 'burgers')"
+        )
+    return str(problem), variables
+
+
 def to_tensors(
     ds: xr.Dataset | Mapping[str, Any],
     *,
     dtype: torch.dtype | None = None,
-    samples: slice | None = None,
+    samples: slice | Sequence[int] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Input and output tensors ``(N, 1, *grid)`` of a learn dataset.
 
@@ -486,30 +569,50 @@ def to_tensors(
     Parameters
     ----------
     ds
-        A dataset from :func:`generate` (or :func:`load_dataset`).
+        A dataset from :func:`generate` (or :func:`load_dataset`), or a mapping of variable
+        names to arrays with the sample axis first, e.g. ``{"u0": u0, "u": u}``; the problem is
+        its ``"problem"`` entry or, without one, the problem of :data:`PROBLEMS` whose input and
+        output variables it holds.
     dtype
         Tensor dtype (default float32).
     samples
-        Optional slice of the ``sample`` axis (e.g. ``slice(0, 1000)`` for a training split).
+        Optional slice (or list of indices) of the ``sample`` axis (e.g. ``slice(0, 1000)`` for
+        a training split).
 
     Raises
     ------
     InputError
-        For an empty dataset, a dataset of an unknown problem, or NaN/inf values.
+        For an empty dataset, a dataset of an unknown problem, a missing variable, or NaN/inf
+        values.
     """
+    import numpy as np
     import torch
 
-    attrs = getattr(ds, "attrs", {})
-    problem = attrs.get("problem")
-    if problem not in PROBLEMS:
-        raise InputError(
-            f"dataset has problem={problem!r}; expected one of {list(PROBLEMS)} (make it with "
-            "ai4s_lab.pde.learn.generate)"
+    problem, variables = _problem_of(ds)
+    name_in, name_out = PROBLEMS[problem]
+    if isinstance(samples, (Integral, str)):
+        raise ParameterError(
+            f"to_tensors: samples={samples!r} must be a slice (or a list of indices) of the "
+            "sample axis, e.g. slice(3, 4) or [3] for sample 3 alone"
         )
-    name_in, name_out = PROBLEMS[str(problem)]
-    part = ds if samples is None else ds.isel(sample=samples)  # type: ignore[union-attr]
-    x = torch.as_tensor(part[name_in].values)
-    y = torch.as_tensor(part[name_out].values)
+    arrays = []
+    for name in (name_in, name_out):
+        if name not in variables:
+            raise InputError(
+                f"to_tensors: the {problem!r} dataset has no variable {name!r} (it has "
+                f"{sorted(map(str, variables))}); {problem!r} needs {name_in!r} and "
+                f"{name_out!r} — regenerate it with learn.generate({problem!r}, ...)"
+            )
+        value = variables[name]
+        if samples is not None and "sample" in getattr(value, "dims", ()):
+            value = value.isel(sample=samples)
+        elif samples is not None:
+            value = np.asarray(value)[samples]
+        array = np.asarray(getattr(value, "values", value))
+        if array.ndim == 0:
+            raise InputError(f"to_tensors: variable {name!r} is a scalar, not (sample, *grid)")
+        arrays.append(array)
+    x, y = torch.as_tensor(arrays[0]), torch.as_tensor(arrays[1])
     if x.numel() == 0:
         raise InputError(
             f"dataset for {problem!r} is empty (shape {tuple(x.shape)}); generate samples first"

@@ -23,20 +23,39 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from numbers import Integral
 from typing import Any, cast
 
 import torch
 from torch import nn
 
+from ai4s_lab._numbers import is_integer
 from ai4s_lab.errors import InputError, ParameterError
 
 __all__ = ["FNO", "SpectralConv", "build_model"]
 
 
 def _positive_int(name: str, value: object, owner: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    """``value`` as an int (numpy integers accepted) if it is an integer >= ``minimum``."""
+    if not is_integer(value) or value < minimum:
         raise ParameterError(f"{owner}: {name}={value!r} must be an integer >= {minimum}")
-    return value
+    return int(value)
+
+
+def _grid_shape(value: object, ndim: int, owner: str) -> tuple[int, ...] | None:
+    """A ``padding_grid`` as one int per axis (an int applies to every axis), or None."""
+    if value is None:
+        return None
+    items: object = [value] * ndim if isinstance(value, Integral) else value
+    sizes = list(items) if isinstance(items, Sequence) and not isinstance(items, str) else []
+    bad = [v for v in sizes if not is_integer(v) or v < 1]
+    if len(sizes) != ndim or bad:
+        raise ParameterError(
+            f"{owner}: padding_grid={value!r} must be None or {ndim} grid size(s) >= 1 (points "
+            "per axis of the grid at which `padding` cells hold)"
+        )
+    return tuple(int(v) for v in sizes)
 
 
 class SpectralConv(nn.Module):
@@ -125,7 +144,15 @@ class FNO(nn.Module):
     padding
         Zero cells appended at the end of each axis before the Fourier layers (and cropped
         after), for non-periodic problems such as Darcy flow (the paper's code pads by 9 cells at
-        85²); 0 for periodic ones.
+        85²); 0 for periodic ones. The count holds on the grid ``padding_grid``; on any other
+        grid it scales with the number of points, ``round(padding · n / n_ref)`` per axis, so
+        the padded region keeps the same width in physical units and a model trained at 33²
+        with ``padding=4`` pads 8 cells at 65² (zero-shot super-resolution).
+    padding_grid
+        Points per axis of the grid at which ``padding`` cells hold (an int for every axis).
+        ``None`` (default): the first grid the model is trained on (:func:`~ai4s_lab.pde.
+        learn.train`) or evaluated on, recorded then in :attr:`config` and so in checkpoints.
+        Checkpoints written before this setting existed take the first grid they see.
     coordinates
         Append the grid coordinates in ``[0, 1]`` as extra input channels (as in the paper).
 
@@ -156,12 +183,15 @@ class FNO(nn.Module):
         layers: int = 4,
         ndim: int = 2,
         padding: int = 0,
+        padding_grid: int | Sequence[int] | None = None,
         coordinates: bool = True,
     ) -> None:
         super().__init__()
         owner = "FNO"
-        if ndim not in (1, 2):
+        if isinstance(ndim, bool) or ndim not in (1, 2):
             raise ParameterError(f"{owner}: ndim={ndim!r} must be 1 or 2")
+        ndim = int(ndim)
+        grid = _grid_shape(padding_grid, ndim, owner)
         self.config: dict[str, Any] = {
             "in_channels": _positive_int("in_channels", in_channels, owner),
             "out_channels": _positive_int("out_channels", out_channels, owner),
@@ -170,11 +200,15 @@ class FNO(nn.Module):
             "layers": _positive_int("layers", layers, owner),
             "ndim": ndim,
             "padding": _positive_int("padding", padding, owner, minimum=0),
+            "padding_grid": None if grid is None else list(grid),
             "coordinates": bool(coordinates),
         }
         self.ndim = ndim
-        self.padding = padding
+        self.padding = int(padding)
         self.coordinates = bool(coordinates)
+        width, layers = self.config["width"], self.config["layers"]
+        modes = self.config["modes"]
+        in_channels, out_channels = self.config["in_channels"], self.config["out_channels"]
         lifted_in = in_channels + (ndim if coordinates else 0)
         pointwise = nn.Conv1d if ndim == 1 else nn.Conv2d
         self.lift = pointwise(lifted_in, width, 1)
@@ -188,6 +222,34 @@ class FNO(nn.Module):
         self.register_buffer("in_std", torch.ones(in_channels))
         self.register_buffer("out_mean", torch.zeros(out_channels))
         self.register_buffer("out_std", torch.ones(out_channels))
+
+    @property
+    def padding_grid(self) -> tuple[int, ...] | None:
+        """Points per axis of the grid at which :attr:`padding` cells hold (None: not yet set)."""
+        grid = self.config.get("padding_grid")
+        return None if grid is None else tuple(int(n) for n in grid)
+
+    @padding_grid.setter
+    def padding_grid(self, value: int | Sequence[int] | None) -> None:
+        grid = _grid_shape(value, self.ndim, "FNO")
+        self.config["padding_grid"] = None if grid is None else list(grid)
+
+    def padding_cells(self, grid: Sequence[int]) -> tuple[int, ...]:
+        """Zero cells appended on each axis for an input on ``grid`` (points per axis).
+
+        ``round(padding · n / n_ref)`` per axis with ``n_ref`` from :attr:`padding_grid` (half
+        rounds up), so the padding covers the same fraction of the domain on every grid;
+        ``padding`` itself while no reference grid is set.
+        """
+        grid = tuple(int(n) for n in grid)
+        reference = self.padding_grid
+        if not self.padding:
+            return (0,) * len(grid)
+        if reference is None or len(reference) != len(grid):
+            return (self.padding,) * len(grid)
+        return tuple(
+            math.floor(self.padding * n / ref + 0.5) for n, ref in zip(grid, reference, strict=True)
+        )
 
     @property
     def in_channels(self) -> int:
@@ -207,6 +269,14 @@ class FNO(nn.Module):
             Training tensors of shape ``(N, channels, *grid)``.
         """
         self.check_input(inputs, "inputs")
+        wanted = (inputs.shape[0], self.out_channels, *inputs.shape[2:])
+        if tuple(targets.shape) != wanted:
+            raise InputError(
+                f"targets have shape {tuple(targets.shape)}; with inputs of shape "
+                f"{tuple(inputs.shape)} this FNO (out_channels={self.out_channels}) expects "
+                f"{wanted} — give one target per input, on the same grid, with "
+                f"{self.out_channels} channel(s)"
+            )
         dims = [0, *range(2, inputs.ndim)]
         self.in_mean.copy_(inputs.mean(dim=dims).to(self.in_mean))
         self.in_std.copy_(inputs.std(dim=dims).clamp_min(1e-12).to(self.in_std))
@@ -218,11 +288,20 @@ class FNO(nn.Module):
         expected = 2 + self.ndim
         if x.ndim != expected or x.shape[1] != self.in_channels:
             grid = "x" if self.ndim == 1 else "y, x"
-            fix = (
-                "add the channel axis, e.g. x[:, None]"
-                if x.ndim == expected - 1 and self.in_channels == 1
-                else "check the channel axis and the number of space dimensions"
-            )
+            if x.ndim == expected - 1 and self.ndim == 2 and x.shape[1] == self.in_channels:
+                fix = (
+                    f"it looks like 1D data (batch, {self.in_channels}, x) with the channel axis "
+                    "already there: build the model with FNO(..., ndim=1)"
+                )
+            elif x.ndim == expected + 1 and self.ndim == 1 and x.shape[1] == self.in_channels:
+                fix = (
+                    f"it looks like 2D data (batch, {self.in_channels}, y, x): build the model "
+                    "with FNO(..., ndim=2)"
+                )
+            elif x.ndim == expected - 1 and self.in_channels == 1:
+                fix = "add the channel axis, e.g. x[:, None]"
+            else:
+                fix = "check the channel axis and the number of space dimensions"
             raise InputError(
                 f"{name} has shape {tuple(x.shape)}; this {self.ndim}D FNO expects "
                 f"(batch, {self.in_channels}, {grid}) — {fix}"
@@ -236,19 +315,20 @@ class FNO(nn.Module):
         if self.coordinates:
             h = torch.cat([h, _grid_channels(h)], dim=1)
         h = _pointwise(self.lift, h)
-        if self.padding:
-            h = nn.functional.pad(h, (0, self.padding) * self.ndim)
+        grid = tuple(h.shape[2:])
+        if self.padding and self.padding_grid is None:
+            self.padding_grid = grid  # the first grid seen fixes the physical padding width
+        pads = self.padding_cells(grid)
+        if any(pads):
+            # F.pad lists the last axis first
+            h = nn.functional.pad(h, [side for pad in reversed(pads) for side in (0, pad)])
         last = len(self.spectral) - 1
         for i, (spectral, local) in enumerate(zip(self.spectral, self.local, strict=True)):
             h = spectral(h) + _pointwise(cast("nn.Conv1d | nn.Conv2d", local), h)
             if i < last:
                 h = nn.functional.gelu(h)
-        if self.padding:
-            h = (
-                h[..., : -self.padding]
-                if self.ndim == 1
-                else h[..., : -self.padding, : -self.padding]
-            )
+        if any(pads):
+            h = h[..., : grid[0]] if self.ndim == 1 else h[..., : grid[0], : grid[1]]
         h = _pointwise(self.project2, nn.functional.gelu(_pointwise(self.project1, h)))
         return h * self.out_std.view(view) + self.out_mean.view(view)
 

@@ -42,7 +42,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ai4s_lab._numbers import is_real
+from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.pde.learn._threads import single_thread
@@ -167,7 +167,8 @@ def burgers_residual(
     Parameters
     ----------
     u_fn
-        Any differentiable function of two tensors (a :class:`BurgersPINN`, or a closed form).
+        Any differentiable function of two tensors (a :class:`BurgersPINN`, or a closed form);
+        a function independent of ``t`` or linear in ``x`` is fine (those derivatives are 0).
     t, x
         Points, tensors of the same shape (gradients are enabled on copies).
     viscosity
@@ -183,10 +184,21 @@ def burgers_residual(
     t = t.detach().clone().requires_grad_(True)
     x = x.detach().clone().requires_grad_(True)
     u = u_fn(t, x)
-    ones = torch.ones_like(u)
-    u_t, u_x = torch.autograd.grad(u, (t, x), ones, create_graph=True)
-    (u_xx,) = torch.autograd.grad(u_x, x, torch.ones_like(u_x), create_graph=True)
+    u_t, u_x = _derivatives(u, (t, x))
+    (u_xx,) = _derivatives(u_x, (x,))
     return u_t + u * u_x - viscosity * u_xx
+
+
+def _derivatives(u: torch.Tensor, wrt: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    """Pointwise derivatives of ``u`` with respect to each of ``wrt``, keeping the graph.
+
+    Where ``u`` does not depend on a variable (``x / (1 + t)`` is linear in ``x``, so ``u_x``
+    does not depend on ``x``), that derivative is zero instead of an autograd error.
+    """
+    if not u.requires_grad:
+        return tuple(torch.zeros_like(v) for v in wrt)
+    grads = torch.autograd.grad(u, wrt, torch.ones_like(u), create_graph=True, allow_unused=True)
+    return tuple(torch.zeros_like(v) if g is None else g for g, v in zip(grads, wrt, strict=True))
 
 
 @dataclass
@@ -204,12 +216,15 @@ class PINNResult:
         ``[−1, 1] × [0, 1]``.
     seconds
         Training wall time.
+    stopped_early
+        Whether the callback stopped the run (by returning ``False``).
     """
 
     model: BurgersPINN
     history: list[dict[str, Any]] = field(default_factory=list)
     relative_l2: float = math.nan
     seconds: float = 0.0
+    stopped_early: bool = False
 
 
 def _evaluation_grid() -> tuple[np.ndarray, np.ndarray]:
@@ -262,21 +277,28 @@ def train_burgers_pinn(
     adam_steps, lbfgs_steps
         Full-batch Adam steps, then L-BFGS iterations (strong-Wolfe line search).
     lr
-        Adam learning rate.
+        Adam learning rate (> 0).
     viscosity
-        ``ν``.
+        ``ν`` (length² per time, > 0).
     seed
         Seeds the network initialisation and the collocation points.
     device, dtype
         Where and in what precision to train (float64 on the CPU by default).
     callback
-        Called with each history record (every ``report_every`` steps).
+        Called with each history record (every ``report_every`` steps); return ``False`` to
+        stop training (as with :func:`~ai4s_lab.pde.learn.train`; the result then has
+        ``stopped_early=True`` and its error is measured on the network reached so far).
     progress
         tqdm bar over the optimisation steps.
 
     Returns
     -------
     PINNResult
+
+    Raises
+    ------
+    ParameterError
+        For a bad count, learning rate, viscosity, seed or callback (checked before training).
     """
     for name, value, minimum in (
         ("collocation", collocation, 1),
@@ -285,10 +307,29 @@ def train_burgers_pinn(
         ("lbfgs_steps", lbfgs_steps, 0),
         ("report_every", report_every, 1),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        if not is_integer(value) or value < minimum:
             raise ParameterError(
                 f"train_burgers_pinn: {name}={value!r} must be an integer >= {minimum}"
             )
+    for name, size in (("hidden", hidden), ("depth", depth)):
+        if not is_integer(size) or size < 1:
+            raise ParameterError(f"train_burgers_pinn: {name}={size!r} must be an integer >= 1")
+    for name, rate in (("lr", lr), ("viscosity", viscosity)):
+        if not (is_real(rate) and rate > 0 and math.isfinite(rate)):
+            raise ParameterError(
+                f"train_burgers_pinn: {name}={rate!r} must be a positive finite number"
+                + (" (the Raissi benchmark uses 0.01/π)" if name == "viscosity" else "")
+            )
+    if not is_integer(seed) or seed < 0:
+        raise ParameterError(f"train_burgers_pinn: seed={seed!r} must be an integer >= 0")
+    if callback is not None and not callable(callback):
+        raise ParameterError(
+            f"train_burgers_pinn: callback={callback!r} is not callable; pass a function of one "
+            "record (dict), e.g. a TrainingView's update"
+        )
+    collocation, boundary, hidden, depth = map(int, (collocation, boundary, hidden, depth))
+    adam_steps, lbfgs_steps, report_every = map(int, (adam_steps, lbfgs_steps, report_every))
+    lr, viscosity, seed = float(lr), float(viscosity), int(seed)
     dev = resolve_device(device)
     real = resolve_dtype(dtype, dev)
     with single_thread(dev, collocation <= SINGLE_THREAD_POINTS):
@@ -352,7 +393,8 @@ def _train_pinn(
     began = time.perf_counter()
     bar = tqdm(total=adam_steps + lbfgs_steps, disable=not progress, desc="PINN", leave=False)
 
-    def note(step: int, phase: str, loss: float) -> None:
+    def note(step: int, phase: str, loss: float) -> bool:
+        """Record a step; whether the callback asked to stop."""
         record = {
             "step": step,
             "phase": phase,
@@ -361,9 +403,9 @@ def _train_pinn(
         }
         history.append(record)
         bar.set_postfix(loss=f"{loss:.3e}", phase=phase)
-        if callback is not None:
-            callback(dict(record))
+        return callback is not None and callback(dict(record)) is False
 
+    stopped = False
     try:
         adam = torch.optim.Adam(model.parameters(), lr=lr)
         for step in range(1, adam_steps + 1):
@@ -373,9 +415,11 @@ def _train_pinn(
             adam.step()
             bar.update(1)
             if step % report_every == 0 or step == adam_steps:
-                note(step, "adam", float(loss.detach()))
+                stopped = note(step, "adam", float(loss.detach()))
+                if stopped:
+                    break
         done = 0
-        if lbfgs_steps:
+        if lbfgs_steps and not stopped:
             lbfgs = torch.optim.LBFGS(
                 model.parameters(),
                 lr=1.0,
@@ -402,8 +446,8 @@ def _train_pinn(
                 done += chunk
                 bar.update(chunk)
                 value = float(loss_fn().detach())
-                note(adam_steps + done, "lbfgs", value)
-                if advanced < chunk:  # converged (gradient or change below tolerance)
+                stopped = note(adam_steps + done, "lbfgs", value)
+                if stopped or advanced < chunk:  # stop asked, or converged (tolerance reached)
                     break
     finally:
         bar.close()
@@ -411,4 +455,6 @@ def _train_pinn(
     model.eval()
     error = pinn_error(model, viscosity=viscosity)
     log.info("PINN Burgers: relative L2 %.3e after %.1f s", error, seconds)
-    return PINNResult(model=model, history=history, relative_l2=error, seconds=seconds)
+    return PINNResult(
+        model=model, history=history, relative_l2=error, seconds=seconds, stopped_early=stopped
+    )

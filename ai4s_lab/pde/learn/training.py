@@ -3,8 +3,10 @@
 :func:`train` minimises the mean relative L2 error (the FNO paper's loss) with Adam and a step
 or cosine learning-rate schedule, shows a tqdm bar, streams one record per epoch to a
 ``callback`` (a live view), and writes checkpoints holding the model configuration and weights,
-the optimizer and scheduler state, the epoch, the loss history and the random-number state, so a
-run resumed from a checkpoint continues exactly as an uninterrupted one would.
+the optimizer state, the epoch, the loss history and the random-number state, so a run resumed
+from a checkpoint continues exactly as an uninterrupted one would. The learning rate is a closed
+form of the epoch (:func:`learning_rate`), so a resumed run, even one extended to more epochs,
+follows the schedule of an uninterrupted run with the same settings.
 
 References
 ----------
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,15 +29,16 @@ from typing import Any
 
 import torch
 
-from ai4s_lab._numbers import is_real
+from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device
-from ai4s_lab.errors import DataFileError, InputError, ParameterError
+from ai4s_lab.errors import DataFileError, InputError, ParameterError, SolverDivergedError
 from ai4s_lab.pde.learn._threads import single_thread
-from ai4s_lab.pde.learn.fno import FNO, build_model
+from ai4s_lab.pde.learn.fno import FNO, _positive_int, build_model
 
 __all__ = [
     "TrainResult",
     "evaluate",
+    "learning_rate",
     "load_checkpoint",
     "predict",
     "relative_l2",
@@ -71,12 +75,16 @@ class TrainResult:
         Path of the last checkpoint written, if any.
     stopped_early
         Whether the callback stopped the run.
+    seed
+        The seed of the run (drawn from the operating system when ``train`` got ``seed=None``;
+        pass it back to repeat the run).
     """
 
     model: FNO
     history: list[dict[str, Any]] = field(default_factory=list)
     checkpoint: Path | None = None
     stopped_early: bool = False
+    seed: int | None = None
 
     @property
     def epochs(self) -> int:
@@ -116,17 +124,37 @@ def _as_tensor(value: Any, name: str) -> torch.Tensor:
     return tensor
 
 
+def _model_dtype(model: FNO) -> torch.dtype:
+    """The floating dtype of ``model`` (that of its normalisation buffers)."""
+    return model.in_mean.dtype
+
+
+def _as_field(model: FNO, value: Any, name: str) -> torch.Tensor:
+    """``value`` as a real tensor ``(batch, in_channels, *grid)`` in the model's dtype."""
+    x = _as_tensor(value, name)
+    if x.is_complex():
+        raise InputError(
+            f"{name} are complex ({x.dtype}); the FNO works on real fields — pass x.real, x.imag "
+            "or both as separate channels"
+        )
+    model.check_input(x, name)
+    return x.to(_model_dtype(model))
+
+
 def _check_pair(
     model: FNO, inputs: Any, targets: Any, what: str
 ) -> tuple[torch.Tensor, torch.Tensor]:
     x = _as_tensor(inputs, f"{what} inputs")
     y = _as_tensor(targets, f"{what} targets")
-    if x.numel() == 0 or y.numel() == 0 or x.shape[0] == 0:
+    if x.numel() == 0 or y.numel() == 0 or x.ndim == 0 or y.ndim == 0 or x.shape[0] == 0:
         raise InputError(
-            f"{what} data is empty (inputs {tuple(x.shape)}, targets {tuple(y.shape)}); "
-            "generate samples first (ai4s_lab.pde.learn.generate)"
+            f"{what} data is empty or scalar (inputs {tuple(x.shape)}, targets "
+            f"{tuple(y.shape)}); give arrays (samples, channels, *grid), e.g. from "
+            "ai4s_lab.pde.learn.to_tensors(ai4s_lab.pde.learn.generate(...))"
         )
-    model.check_input(x, f"{what} inputs")
+    x = _as_field(model, x, f"{what} inputs")
+    if y.is_complex():
+        raise InputError(f"{what} targets are complex ({y.dtype}); the FNO predicts real fields")
     if y.ndim != x.ndim or y.shape[1] != model.out_channels:
         raise InputError(
             f"{what} targets have shape {tuple(y.shape)}; the model outputs "
@@ -142,28 +170,119 @@ def _check_pair(
             f"{what} inputs are on a {tuple(x.shape[2:])} grid but targets on "
             f"{tuple(y.shape[2:])}; resample one of them to the other's resolution"
         )
+    y = y.to(x.dtype)
     for name, tensor in (("inputs", x), ("targets", y)):
-        if tensor.is_complex() or not tensor.is_floating_point():
-            tensor = tensor.to(torch.float32)
         if not bool(torch.isfinite(tensor).all()):
             bad = int((~torch.isfinite(tensor)).flatten(1).any(dim=1).sum())
             raise InputError(
                 f"{what} {name} contain NaN or inf values in {bad} sample(s); drop or regenerate "
                 "those samples"
             )
-    return x.to(torch.float32), y.to(torch.float32)
+    zero = (y.flatten(1).norm(dim=1) == 0).nonzero().flatten().tolist()
+    if zero:
+        shown = ", ".join(map(str, zero[:10])) + (", ..." if len(zero) > 10 else "")
+        raise InputError(
+            f"{what} targets of {len(zero)} sample(s) are zero everywhere (sample indices "
+            f"{shown}): the relative L2 error ‖prediction − target‖ / ‖target‖ is undefined for "
+            "them; drop those samples, e.g. keep = y.flatten(1).norm(dim=1) > 0; x, y = x[keep], "
+            "y[keep]"
+        )
+    return x, y
 
 
-def _count(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ParameterError(f"train: {name}={value!r} must be an integer >= {minimum}")
-    return value
+def _count(name: str, value: object, minimum: int, owner: str = "train") -> int:
+    return _positive_int(name, value, owner, minimum)
 
 
 def _positive(name: str, value: object) -> float:
     if isinstance(value, bool) or not is_real(value) or not (value > 0 and math.isfinite(value)):
         raise ParameterError(f"train: {name}={value!r} must be a positive finite number")
     return float(value)
+
+
+def _seed(value: object, owner: str) -> int:
+    """An integer seed; ``None`` draws one from the operating system (a non-repeatable run)."""
+    if value is None:
+        return secrets.randbits(63)
+    if not is_integer(value):
+        raise ParameterError(
+            f"{owner}: seed={value!r} must be an integer (or None for a fresh random seed)"
+        )
+    return int(value)
+
+
+def _describe(value: object) -> str:
+    size = f" of length {len(value)}" if isinstance(value, (tuple, list)) else ""
+    return f"a {type(value).__name__}{size}"
+
+
+def learning_rate(
+    schedule: str, lr: float, epoch: int, epochs: int, *, step_size: int = 100, gamma: float = 0.5
+) -> float:
+    """Learning rate of (0-based) ``epoch`` in a run of ``epochs`` epochs, as used by :func:`train`.
+
+    ``"step"``: ``lr · gamma^⌊epoch / step_size⌋``; ``"cosine"``:
+    ``lr · (1 + cos(π · epoch / epochs)) / 2`` (Loshchilov and Hutter 2017, without restarts,
+    decaying to zero at ``epochs``); ``"constant"``: ``lr``.
+
+    References
+    ----------
+    .. [1] I. Loshchilov and F. Hutter, "SGDR: stochastic gradient descent with warm restarts",
+       ICLR 2017, arXiv:1608.03983.
+    """
+    if schedule == "step":
+        return lr * gamma ** (epoch // step_size)
+    if schedule == "cosine":
+        return lr * (1 + math.cos(math.pi * epoch / max(epochs, 1))) / 2
+    if schedule == "constant":
+        return lr
+    raise ParameterError(
+        f"train: schedule={schedule!r} is not known; use one of {', '.join(SCHEDULES)}"
+    )
+
+
+def _check_checkpoint_path(path: Path) -> None:
+    """Refuse a checkpoint path that cannot be written, before any epoch is spent."""
+    if path.is_dir():
+        raise ParameterError(
+            f"train: checkpoint={str(path)!r} is a directory; give a file path inside it, e.g. "
+            f"checkpoint={str(path / 'run.pt')!r}"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ParameterError(
+            f"train: the folder of checkpoint={str(path)!r} cannot be created ({err}); choose a "
+            "writable location"
+        ) from err
+
+
+def _resumable_state(path: Path, model: FNO, dev: torch.device) -> dict[str, Any]:
+    """Read a training checkpoint and check that ``model`` can continue from it."""
+    state = _read_checkpoint(path, dev)
+    missing = [key for key in ("optimizer", "generator", "torch_rng") if key not in state]
+    if missing:
+        raise DataFileError(
+            path,
+            "holds model weights only (written by save_checkpoint), not a training state, so "
+            f"it cannot be resumed (no {', '.join(missing)})",
+            hint="load it with learn.load_checkpoint(path) and train that model without "
+            "resume=True, writing to a new checkpoint= file",
+        )
+    saved = state.get("config", {})
+    differ = [
+        f"{key}={saved.get(key)!r} in the file but {model.config.get(key)!r} in the model"
+        for key in sorted(set(saved) | set(model.config))
+        if key != "padding_grid" and key in saved and saved.get(key) != model.config.get(key)
+    ]
+    if differ:
+        raise DataFileError(
+            path,
+            "was written for another FNO architecture: " + "; ".join(differ),
+            hint="build the model with the checkpoint's settings (learn.load_checkpoint shows "
+            "them) or train with a new checkpoint= file",
+        )
+    return state
 
 
 def train(
@@ -179,7 +298,7 @@ def train(
     step_size: int = 100,
     gamma: float = 0.5,
     validation: tuple[Any, Any] | None = None,
-    seed: int = 0,
+    seed: int | None = 0,
     normalize: bool = True,
     device: str | torch.device | None = "auto",
     checkpoint: str | Path | None = None,
@@ -196,6 +315,7 @@ def train(
         An :class:`~ai4s_lab.pde.learn.FNO`.
     inputs, targets
         Arrays or tensors ``(N, channels, *grid)`` (see :func:`~ai4s_lab.pde.learn.to_tensors`).
+        No target may be zero everywhere (its relative error is undefined).
     epochs
         Total number of epochs (>= 0). With ``resume=True`` the run continues from the
         checkpoint's epoch up to this number.
@@ -205,24 +325,32 @@ def train(
         Adam learning rate and L2 weight decay.
     schedule
         ``"step"`` (multiply the rate by ``gamma`` every ``step_size`` epochs, as in the paper),
-        ``"cosine"`` (cosine decay to zero over ``epochs``) or ``"constant"``.
+        ``"cosine"`` (cosine decay to zero over ``epochs``) or ``"constant"``; see
+        :func:`learning_rate`.
     step_size, gamma
         Parameters of the step schedule.
     validation
         Optional ``(inputs, targets)`` evaluated after every epoch (``val_loss``).
     seed
-        Seeds the batch shuffling (a private generator) and torch's global generator.
+        Seeds the batch shuffling (a private generator) and torch's global generator. ``None``
+        draws a seed from the operating system (a run that is not repeatable unless you pass
+        back :attr:`TrainResult.seed`).
     normalize
         Fit the model's per-channel normalisation to the training data first (not on resume).
     device
         Where to train (``"auto"``, ``"cpu"``, ``"cuda"``, ...).
     checkpoint
-        File to write a checkpoint to every ``checkpoint_every`` epochs and at the end.
+        File to write a checkpoint to every ``checkpoint_every`` epochs and at the end (checked
+        before training: a directory is refused).
     checkpoint_every
         Epochs between checkpoints.
     resume
-        Continue from ``checkpoint`` if that file exists (model, optimizer, scheduler, epoch,
-        history and random state are restored).
+        Continue from ``checkpoint`` if that file exists (model weights and dtype, optimizer
+        state, epoch, history and random state are restored). The learning rate and weight
+        decay come from this call: the schedule is recomputed for this call's ``epochs``,
+        ``lr``, ``schedule``, ``step_size`` and ``gamma`` at the resumed epoch, so a run
+        extended from 4 to 8 epochs gets the learning rates of an uninterrupted 8-epoch run.
+        A file written by :func:`save_checkpoint` (weights only) cannot be resumed.
     callback
         Called after every epoch with that epoch's history record (a dict); return ``False`` to
         stop training early (the run still checkpoints).
@@ -242,9 +370,16 @@ def train(
     Raises
     ------
     ParameterError
-        For a bad number of epochs, batch size, learning rate, schedule or checkpoint setting.
+        For a bad number of epochs, batch size, learning rate, schedule, seed, validation pair
+        or checkpoint setting.
     InputError
-        For empty data, mismatched shapes/resolutions/channels or NaN/inf values.
+        For empty data, mismatched shapes/resolutions/channels, NaN/inf values or all-zero
+        targets.
+    DataFileError
+        When ``resume=True`` meets a checkpoint that is unreadable, holds weights only, or was
+        written for another architecture.
+    SolverDivergedError
+        When the training loss becomes NaN or infinite (the step is not taken; lower ``lr``).
     """
     epochs = _count("epochs", epochs, 0)
     batch_size = _count("batch_size", batch_size, 1)
@@ -254,45 +389,82 @@ def train(
     checkpoint_every = _count("checkpoint_every", checkpoint_every, 1)
     if isinstance(weight_decay, bool) or not (is_real(weight_decay) and weight_decay >= 0):
         raise ParameterError(f"train: weight_decay={weight_decay!r} must be a number >= 0")
+    weight_decay = float(weight_decay)
     if schedule not in SCHEDULES:
         raise ParameterError(
             f"train: schedule={schedule!r} is not known; use one of {', '.join(SCHEDULES)}"
         )
+    seed = _seed(seed, "train")
     if resume and checkpoint is None:
         raise ParameterError("train: resume=True needs checkpoint= (the file to resume from)")
     if callback is not None and not callable(callback):
         raise ParameterError(f"train: callback={callback!r} is not callable")
     if not isinstance(model, FNO):
         raise ParameterError(f"train: model of type {type(model).__name__} is not an FNO")
+    if validation is not None and (
+        not isinstance(validation, (tuple, list)) or len(validation) != 2
+    ):
+        raise ParameterError(
+            f"train: validation must be a pair (inputs, targets), got {_describe(validation)}; "
+            "pass validation=(x_test, y_test)"
+        )
+    path = Path(checkpoint) if checkpoint is not None else None
+    if path is not None:
+        _check_checkpoint_path(path)
+
+    dev = resolve_device(device)
+    state: dict[str, Any] | None = None
+    if resume and path is not None and path.is_file():
+        state = _resumable_state(path, model, dev)
+        _cast(model, _checkpoint_dtype(state, path))
     x, y = _check_pair(model, inputs, targets, "training")
     val = _check_pair(model, *validation, "validation") if validation is not None else None
 
-    dev = resolve_device(device)
     model.to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = _scheduler(optimizer, schedule, epochs, step_size, gamma)
-    generator = torch.Generator().manual_seed(int(seed))
+    generator = torch.Generator()
     history: list[dict[str, Any]] = []
     start_epoch = 0
-    path = Path(checkpoint) if checkpoint is not None else None
-    if resume and path is not None and path.is_file():
-        state = _read_checkpoint(path, dev)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
+    if state is not None and path is not None:
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as err:
+            raise DataFileError(
+                path, f"does not fit this model ({err})", hint="train with a new checkpoint= file"
+            ) from err
+        if state["config"].get("padding_grid") is not None:
+            model.padding_grid = state["config"]["padding_grid"]
+        for group in optimizer.param_groups:  # this call's settings, not the saved ones
+            group["weight_decay"] = weight_decay
         generator.set_state(state["generator"])
         torch.set_rng_state(state["torch_rng"])
         history = list(state["history"])
         start_epoch = int(state["epoch"])
+        seed = int(state.get("seed", seed))
         log.info("resumed from %s at epoch %d", path, start_epoch)
     else:
-        torch.manual_seed(int(seed))
+        generator.manual_seed(seed)
+        torch.manual_seed(seed)
+        if model.padding_grid is None and model.padding:
+            model.padding_grid = tuple(x.shape[2:])
         if normalize:
             model.fit_normalization(x, y)
     model.to(dev)
 
+    def lr_at(epoch: int) -> float:
+        return learning_rate(schedule, lr, epoch, epochs, step_size=step_size, gamma=gamma)
+
+    settings = {
+        "schedule": schedule,
+        "lr": lr,
+        "step_size": step_size,
+        "gamma": gamma,
+        "epochs": epochs,
+        "seed": seed,
+    }
     n = x.shape[0]
-    result = TrainResult(model=model, history=history, checkpoint=None)
+    result = TrainResult(model=model, history=history, checkpoint=None, seed=seed)
     work = min(batch_size, n) * int(model.config["width"]) * x[0, 0].numel()
     with single_thread(dev, work <= SINGLE_THREAD_WORK):
         _epochs(
@@ -302,7 +474,8 @@ def train(
             val,
             dev,
             optimizer,
-            scheduler,
+            lr_at,
+            settings,
             generator,
             history,
             result,
@@ -325,7 +498,8 @@ def _epochs(
     val: tuple[torch.Tensor, torch.Tensor] | None,
     dev: torch.device,
     optimizer: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    lr_at: Callable[[int], float],
+    settings: dict[str, Any],
     generator: torch.Generator,
     history: list[dict[str, Any]],
     result: TrainResult,
@@ -351,19 +525,29 @@ def _epochs(
     try:
         for epoch in range(start_epoch, epochs):
             began = time.perf_counter()
+            current_lr = lr_at(epoch)
+            for group in optimizer.param_groups:
+                group["lr"] = current_lr
             model.train()
             order = torch.randperm(n, generator=generator)
             total = 0.0
-            for first in range(0, n, batch_size):
+            for batch, first in enumerate(range(0, n, batch_size)):
                 index = order[first : first + batch_size]
                 xb, yb = x[index].to(dev), y[index].to(dev)
                 optimizer.zero_grad(set_to_none=True)
                 loss = relative_l2(model(xb), yb, reduce=False).sum()
+                value = float(loss.detach())
+                if not math.isfinite(value):
+                    raise SolverDivergedError(
+                        f"train: the training loss became {value} in epoch {epoch + 1} (batch "
+                        f"{batch + 1}) at lr={current_lr:.3g}; training stopped before that "
+                        "step, and the checkpoint (if any) holds the last finished epoch. Use a "
+                        f"smaller learning rate (e.g. lr={settings['lr'] / 10:.3g}) or check the "
+                        "data for outliers"
+                    )
                 loss.backward()
                 optimizer.step()
-                total += float(loss.detach())
-            current_lr = float(optimizer.param_groups[0]["lr"])
-            scheduler.step()
+                total += value
             record: dict[str, Any] = {
                 "epoch": epoch + 1,
                 "train_loss": total / n,
@@ -380,7 +564,7 @@ def _epochs(
             last = epoch + 1 == epochs
             stop = callback is not None and callback(dict(record)) is False
             if path is not None and ((epoch + 1) % checkpoint_every == 0 or last or stop):
-                _write_checkpoint(path, model, optimizer, scheduler, generator, history)
+                _write_checkpoint(path, model, optimizer, settings, generator, history)
                 result.checkpoint = path
             if stop:
                 result.stopped_early = True
@@ -389,21 +573,15 @@ def _epochs(
         bar.close()
 
 
-def _scheduler(
-    optimizer: torch.optim.Optimizer, schedule: str, epochs: int, step_size: int, gamma: float
-) -> torch.optim.lr_scheduler.LRScheduler:
-    if schedule == "step":
-        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=step_size, gamma=gamma)
-    if schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
-    return torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
+def _dtype_name(model: FNO) -> str:
+    return str(_model_dtype(model)).removeprefix("torch.")
 
 
 def _write_checkpoint(
     path: Path,
     model: FNO,
     optimizer: torch.optim.Optimizer,
-    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    settings: dict[str, Any],
     generator: torch.Generator,
     history: list[dict[str, Any]],
 ) -> None:
@@ -411,28 +589,36 @@ def _write_checkpoint(
     state = {
         "format": CHECKPOINT_FORMAT,
         "config": dict(model.config),
+        "dtype": _dtype_name(model),
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
+        "scheduler": dict(settings),  # the schedule's settings, for the record
+        "seed": settings["seed"],
         "generator": generator.get_state(),
         "torch_rng": torch.get_rng_state(),
         "epoch": len(history),
         "history": history,
     }
     partial = path.with_name(path.name + ".partial")
-    torch.save(state, partial)
-    partial.replace(path)  # atomic: an interrupted write never leaves a broken checkpoint
+    try:
+        torch.save(state, partial)
+        partial.replace(path)  # atomic: an interrupted write never leaves a broken checkpoint
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def save_checkpoint(model: FNO, path: str | Path) -> Path:
-    """Write ``model`` (configuration and weights only) to ``path``; reload with
-    :func:`load_checkpoint`."""
+    """Write ``model`` (configuration, dtype and weights only) to ``path``; reload with
+    :func:`load_checkpoint`. Such a file cannot be resumed by :func:`train` (it holds no
+    optimizer state)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(
         {
             "format": CHECKPOINT_FORMAT,
             "config": dict(model.config),
+            "dtype": _dtype_name(model),
             "model": model.state_dict(),
             "epoch": 0,
             "history": [],
@@ -453,26 +639,66 @@ def _read_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
         raise DataFileError(
             path, "not an ai4s_lab.pde.learn checkpoint", hint="write it with learn.train"
         )
+    for key in ("config", "model"):
+        if not isinstance(state.get(key), dict):
+            raise DataFileError(
+                path, f"has no model {key}", hint="write it with learn.train or save_checkpoint"
+            )
     if "generator" in state:
         state["generator"] = state["generator"].cpu()
         state["torch_rng"] = state["torch_rng"].cpu()
     return state
 
 
+def _checkpoint_dtype(state: dict[str, Any], path: Path) -> torch.dtype:
+    """The dtype the model was saved in: recorded, or (older files) that of its buffers."""
+    name = state.get("dtype")
+    if name is None:
+        floating = [t for t in state["model"].values() if t.is_floating_point()]
+        return floating[0].dtype if floating else torch.float32
+    dtype = getattr(torch, str(name), None)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise DataFileError(path, f"records dtype {name!r}, not a real floating-point type")
+    return dtype
+
+
+def _cast(model: FNO, dtype: torch.dtype) -> FNO:
+    """Cast the real parameters and buffers of ``model`` to ``dtype`` (as ``model.double()``
+    does; ``model.to(dtype)`` would also turn the complex spectral weights real)."""
+    casts = {
+        torch.float64: model.double,
+        torch.float32: model.float,
+        torch.float16: model.half,
+        torch.bfloat16: model.bfloat16,
+    }
+    if dtype not in casts:
+        raise InputError(f"cannot cast an FNO to {dtype}; use float32 or float64")
+    return casts[dtype]()
+
+
 def load_checkpoint(
     path: str | Path, *, device: str | torch.device | None = "auto"
 ) -> tuple[FNO, dict[str, Any]]:
-    """Rebuild the model stored in a checkpoint.
+    """Rebuild the model stored in a checkpoint, in the dtype it was saved in.
 
     Returns
     -------
     (FNO, dict)
         The model in eval mode on ``device`` and the checkpoint's ``epoch`` and ``history``.
+
+    Raises
+    ------
+    DataFileError
+        If the file is missing, unreadable, or its weights do not fit its configuration.
     """
     dev = resolve_device(device)
-    state = _read_checkpoint(Path(path), dev)
-    model = build_model(state["config"])
-    model.load_state_dict(state["model"])
+    path = Path(path)
+    state = _read_checkpoint(path, dev)
+    model = _cast(build_model(state["config"]), _checkpoint_dtype(state, path))
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as err:
+        raise DataFileError(path, f"weights do not fit the stored configuration ({err})") from err
     model.to(dev).eval()
     return model, {"epoch": state["epoch"], "history": state["history"]}
 
@@ -483,12 +709,15 @@ def predict(
 ) -> torch.Tensor:
     """Model outputs for ``inputs (N, channels, *grid)`` in batches, returned on the CPU.
 
-    ``device=None`` uses the model's device.
+    The inputs are cast to the model's dtype; ``N = 0`` gives an empty ``(0, out_channels,
+    *grid)`` tensor. ``device=None`` uses the model's device.
     """
-    x = _as_tensor(inputs, "inputs").to(torch.float32)
-    model.check_input(x, "inputs")
+    batch_size = _count("batch_size", batch_size, 1, owner="predict")
+    x = _as_field(model, inputs, "inputs")
     dev = next(model.parameters()).device if device is None else resolve_device(device)
     model.to(dev).eval()
+    if x.shape[0] == 0:
+        return torch.zeros((0, model.out_channels, *x.shape[2:]), dtype=x.dtype)
     outs = [model(x[i : i + batch_size].to(dev)).cpu() for i in range(0, x.shape[0], batch_size)]
     return torch.cat(outs)
 
@@ -530,15 +759,13 @@ def rollout(
     torch.Tensor
         ``(B, steps + 1, channels, *grid)`` on the CPU, starting with ``initial``.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ParameterError(f"rollout: steps={steps!r} must be an integer >= 1")
+    steps = _count("steps", steps, 1, owner="rollout")
     if model.in_channels != model.out_channels:
         raise ParameterError(
             f"rollout: the model maps {model.in_channels} to {model.out_channels} channels; an "
             "autoregressive rollout needs as many outputs as inputs"
         )
-    u = _as_tensor(initial, "initial").to(torch.float32)
-    model.check_input(u, "initial")
+    u = _as_field(model, initial, "initial")
     dev = next(model.parameters()).device if device is None else resolve_device(device)
     model.to(dev).eval()
     u = u.to(dev)
