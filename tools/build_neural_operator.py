@@ -121,8 +121,9 @@ cells = [
         "solvers are cheap and the FNO is at best a few times faster (`bench/RESULTS.md`: 3× for "
         "Darcy at 64² on 2 threads); the large speed-ups of the literature are on GPUs. The model "
         "trained at `resolution` is then evaluated, without retraining, on data at twice the "
-        "resolution: it runs on the finer grid, but with these small defaults its error there is "
-        "larger than at the training resolution."
+        "resolution: it runs on the finer grid (Darcy's zero padding keeps its physical width, "
+        "4 cells at `resolution` become 8 at twice it), but with these small defaults its error "
+        "there is larger than at the training resolution."
     ),
     new_code_cell(
         "start = time.perf_counter()\n"
