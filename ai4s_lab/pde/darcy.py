@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ai4s_lab._numbers import is_real
+from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
 
@@ -110,9 +110,9 @@ def solve_darcy(
         tol = 1e-10 if real == torch.float64 else 1e-5
     if not 0 < tol < 1:
         raise ParameterError(f"tol={tol!r} must be in (0, 1)")
+    if max_iter is not None and not (is_integer(max_iter) and max_iter >= 1):
+        raise ParameterError(f"max_iter={max_iter!r} must be an integer >= 1 (or None)")
     max_iter = 10 * n if max_iter is None else int(max_iter)
-    if max_iter < 1:
-        raise ParameterError(f"max_iter={max_iter!r} must be >= 1")
 
     h = length / (n - 1)
     # face permeabilities (harmonic means), east-west faces and north-south faces

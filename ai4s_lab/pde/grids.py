@@ -203,6 +203,29 @@ class SpectralOps:
 
         return torch.fft.irfftn(v, s=self.grid.shape, dim=self.axes)
 
+    def project_real(self, v: torch.Tensor) -> torch.Tensor:
+        """The spectrum ``v`` made that of a real field again, in place, and returned.
+
+        A real field's ``rfftn`` spectrum is Hermitian on its ``k_x = 0`` (and Nyquist) plane:
+        ``v(-k) = conj(v(k))`` over the other axes. Round-off breaks that a little at every
+        step, and ``irfftn`` ignores the broken part, so the nonlinear term never sees it: it
+        evolves under ``exp(L t)`` alone and, where ``L > 0`` (Allen–Cahn, Cahn–Hilliard), grows
+        until the run blows up, whatever the time step. Averaging each mode with the conjugate
+        of its mirror image removes it (what ``rfftn(irfftn(v))`` does, for a thin slice).
+        """
+        import torch
+
+        n_last = self.grid.shape[-1]
+        planes = [0, n_last // 2] if n_last % 2 == 0 and n_last > 1 else [0]
+        other = tuple(range(1 - self.grid.ndim, 0))  # the plane's own axes, k_x left out
+        for index in planes:
+            plane = v[..., index]
+            mirror = (
+                torch.roll(torch.flip(plane, other), (1,) * len(other), other) if other else plane
+            )
+            v[..., index] = 0.5 * (plane + mirror.conj())
+        return v
+
     def gradient(self, v: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Spectral derivatives ``i k_j v`` of a spectrum, one per axis (``(z,) y, x``)."""
         return tuple(1j * k * v for k in self.k)

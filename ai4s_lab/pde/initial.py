@@ -11,7 +11,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
-from ai4s_lab._numbers import is_real
+from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.errors import ParameterError
 from ai4s_lab.pde.fields import Field
 from ai4s_lab.pde.grids import PeriodicGrid
@@ -172,12 +172,19 @@ def fourier_mode(
     import torch
 
     _check_grid(grid)
-    modes = (mode,) * grid.ndim if isinstance(mode, int) else tuple(mode)
-    if len(modes) != grid.ndim:
-        raise ParameterError(f"fourier_mode: mode={mode!r} needs one integer per axis")
+    import numpy as np
+
+    given: object = mode
+    modes = (given,) * grid.ndim if is_integer(given) else tuple(np.ravel(np.asarray(given)))
+    if len(modes) != grid.ndim or not all(is_integer(m) for m in modes):
+        # a non-integer mode number is not periodic on the grid
+        raise ParameterError(
+            f"fourier_mode: mode={mode!r} needs one integer per axis ({grid.ndim}), e.g. "
+            f"{(1,) * grid.ndim}"
+        )
     values = torch.full(grid.shape, float(amplitude), dtype=torch.float64)
     for coord, m, length in zip(grid.mesh(), modes, grid.lengths, strict=True):
-        values = values * torch.cos(2 * math.pi * m * coord / length)
+        values = values * torch.cos(2 * math.pi * int(m) * coord / length)
     return Field(values.reshape(1, 1, *grid.shape), grid)
 
 

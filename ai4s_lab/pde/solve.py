@@ -153,8 +153,12 @@ def solve(
     if isinstance(cfl, bool) or not (is_real(cfl) and 0 < cfl <= 2):
         raise ParameterError(f"cfl={cfl!r} must be a number in (0, 2]; 0.5 is a safe choice")
     method = method or eq.default_method
-    if max_value is not None and not (max_value > 0 and math.isfinite(max_value)):
-        raise ParameterError(f"max_value={max_value!r} must be positive and finite")
+    if max_value is not None and not (
+        is_real(max_value) and max_value > 0 and math.isfinite(max_value)
+    ):
+        raise ParameterError(f"max_value={max_value!r} must be a positive, finite number")
+    if adaptive is not None and not isinstance(adaptive, bool | np.bool_):
+        raise ParameterError(f"adaptive={adaptive!r} must be True, False or None (the default)")
     if callback is not None and not callable(callback):
         raise ParameterError(f"callback={callback!r} is not callable")
     if threads is not None and (
@@ -226,7 +230,7 @@ def solve(
                 block = min(substeps - done, ramp if adaptive else _CHECK_EVERY)
                 ramp = min(2 * ramp, ADAPT_EVERY)
                 for _ in range(block):
-                    v = stepper.step(v)
+                    v = ops.project_real(stepper.step(v))
                 steps += block
                 done += block
                 elapsed += block * h
@@ -330,7 +334,11 @@ def _diverged(
 def _emit(callback: Callback | None, eq: Equation, t: float, frame: Any, batched: bool) -> None:
     if callback is None:
         return
-    values = {name: frame[:, c] if batched else frame[0, c] for c, name in enumerate(eq.fields)}
+    # copies: a callback that edits its arrays in place must not change the saved frames (or,
+    # at t = 0, the caller's initial field, which the first frame may share memory with)
+    values = {
+        name: (frame[:, c] if batched else frame[0, c]).copy() for c, name in enumerate(eq.fields)
+    }
     callback(t, values)
 
 

@@ -72,6 +72,8 @@ def test_batched_equals_one_by_one(device: str, shared_data: object) -> None:
         ({"tol": 2.0}, ParameterError, "tol=2.0"),
         ({"length": -1.0}, ParameterError, "length=-1.0"),
         ({"max_iter": 2}, SolverDivergedError, "did not converge in 2 iterations"),
+        ({"max_iter": 2.5}, ParameterError, "max_iter=2.5 must be an integer"),
+        ({"max_iter": 0}, ParameterError, "max_iter=0 must be an integer >= 1"),
     ],
 )
 def test_bad_input(kwargs: dict[str, object], error: type, match: str) -> None:
