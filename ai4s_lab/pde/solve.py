@@ -175,8 +175,12 @@ def solve(
     real = resolve_dtype(dtype, dev)
     itemsize = 4 if real == torch.float32 else 8
     state_bytes = batch * field.channels * grid.size * itemsize
-    check_memory(state_bytes * _WORKSPACE_COPIES, dev, "the solver's working memory")
-    check_memory(state_bytes * n_frames, torch.device("cpu"), "the saved frames")
+    if dev.type == "cpu":  # the working memory and the saved frames share the same RAM
+        check_memory(state_bytes * (_WORKSPACE_COPIES + n_frames), dev,
+                     f"the solver's working memory and the {n_frames} saved frames")  # fmt: skip
+    else:
+        check_memory(state_bytes * _WORKSPACE_COPIES, dev, "the solver's working memory")
+        check_memory(state_bytes * n_frames, torch.device("cpu"), "the saved frames")
 
     u0 = field.data.to(device=dev, dtype=real)
     if not bool(torch.isfinite(u0).all()):
@@ -236,7 +240,8 @@ def solve(
                 elapsed += block * h
                 if not bool(torch.isfinite(v).all()):
                     t_now = float(times[i - 1]) + elapsed
-                    raise _diverged(eq, t_now, steps, h, "is not finite (NaN or inf)", dt, safe)
+                    raise _diverged(eq, t_now, steps, h, "is not finite (NaN or inf)", dt, safe,
+                                    since=t_now - block * h)  # fmt: skip
                 if adaptive and done < substeps:
                     u = ops.irfft(v)
                     safe = _cfl_dt(u, cfl, stepper)
@@ -316,16 +321,29 @@ def _cfl_dt(u: torch.Tensor, cfl: float, stepper: Stepper) -> float:
 
 
 def _diverged(
-    eq: Equation, t: float, step: int, h: float, what: str, dt: float | None, safe: float
+    eq: Equation,
+    t: float,
+    step: int,
+    h: float,
+    what: str,
+    dt: float | None,
+    safe: float,
+    since: float | None = None,
 ) -> SolverDivergedError:
-    """The error for a blow-up at ``t``; it suggests the smaller of a quarter of the step that
-    failed and the CFL step of the last finite state (``safe``), which includes the stability
-    bound of an explicit stepper."""
+    """The error for a blow-up found at ``t`` (the state was last seen finite at ``since``); it
+    suggests the smaller of a quarter of the step that failed and the CFL step of the last
+    finite state (``safe``), which includes the stability bound of an explicit stepper."""
     fields = "/".join(eq.fields)
     suggestion = min(h / 4, safe)
     how = "pass dt=" if dt is not None else "pass dt= (or a smaller cfl=), e.g. dt="
+    # the state is looked at every few steps, so the blow-up happened in between
+    when = (
+        f"between t={since:.6g} and t={t:.6g}"
+        if since is not None and since < t
+        else f"at t={t:.6g}"
+    )
     return SolverDivergedError(
-        f"{type(eq).__name__} diverged at t={t:.6g} (step {step}, dt={h:.3g}): {fields} {what}. "
+        f"{type(eq).__name__} diverged {when} (found at step {step}, dt={h:.3g}): {fields} {what}. "
         f"Try a smaller time step: {how}{suggestion:.3g}; if that fails, use a finer grid or "
         "more viscosity/diffusion"
     )

@@ -284,3 +284,38 @@ def test_big_endian_arrays_numpy_scalars_and_float32_times_are_taken_as_numbers(
     permeability = np.ones((16, 16))
     pressure = pde.solve_darcy(permeability, length=np.float32(2.0), device="cpu")
     assert np.isfinite(np.asarray(pressure["pressure"])).all()
+
+
+def test_working_memory_and_saved_frames_must_fit_together_on_the_cpu(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both used to be checked against the same free RAM, each alone: a run needing both could
+    pass and then run out of memory."""
+    from ai4s_lab.pde import memory
+    from ai4s_lab.pde.solve import _WORKSPACE_COPIES
+
+    eq = pde.Diffusion()
+    initial = pde.initial.fourier_mode(eq.grid(32))
+    state = 32 * 32 * 8  # one float64 state
+    frames = 11
+    larger = max(_WORKSPACE_COPIES, frames)
+    free = state * (larger + 1)  # room for either part, not for both
+    monkeypatch.setattr(memory, "available_memory", lambda device: free)
+    with pytest.raises(ParameterError, match="working memory and the 11 saved frames"):
+        pde.solve(eq, initial, t_end=1.0, save_every=0.1, device="cpu", progress=False)
+    monkeypatch.setattr(memory, "available_memory", lambda device: state * (_WORKSPACE_COPIES + 11))
+    pde.solve(eq, initial, t_end=1.0, save_every=0.1, device="cpu", progress=False)
+
+
+def test_a_blow_up_between_two_looks_is_reported_as_a_time_span() -> None:
+    """With a fixed step the state is looked at every _CHECK_EVERY steps: the error said
+    "diverged at t=20" although explicit RK4 at 18× its stability limit blew up in the first
+    steps; it now gives the span in which it happened."""
+    from ai4s_lab.pde.solve import _CHECK_EVERY
+
+    eq = pde.Diffusion(1.0)
+    u0 = pde.initial.random_field(eq.grid(32), seed=0)
+    with pytest.raises(SolverDivergedError) as info:
+        pde.solve(eq, u0, t_end=100.0, dt=0.1, method="rk4", device="cpu", progress=False)
+    assert f"between t=0 and t={_CHECK_EVERY * 0.1:g}" in str(info.value)
+    assert f"found at step {_CHECK_EVERY}" in str(info.value)
