@@ -12,21 +12,33 @@ Prints, in one run:
    whose error against a spectral reference is no worse than py-pde's; ratios of
    time-to-solution.
 
+Threads: the torch side runs at the thread count ``ai4s_lab.pde.solve`` uses for that state
+(read inside a one-step ``pde.solve``: with ``threads=None`` one thread for states of up to
+``SINGLE_THREAD_UP_TO`` values, 2 x 1024², torch's default above; ``--threads N`` is passed on
+as ``solve(threads=N)``), and its step is the solver's (``stepper.step`` then
+``project_real``). The NumPy side gets the same count as scipy.fft ``workers=`` (NumPy's
+element-wise work is single-threaded either way), so the ratio compares like with like. On a
+GPU the NumPy side gets ``--threads`` or torch's default CPU thread count. The table prints
+both counts.
+
+py-pde is optional: without it part 3 prints "py-pde not installed: skipped".
+
 Run: python bench/pde_bench.py [--sizes 256 512 1024] [--repeats 5] [--threads N] [--device cuda]
-(``--threads`` defaults to every core, as torch does; the NumPy side's FFTs get as many workers).
+[--skip-pypde | --only-pypde]
 (about 5 minutes on 2 loaded vCPUs, most of it py-pde's numba compilation).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +48,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import ai4s_lab
 from ai4s_lab import pde
+from ai4s_lab.pde.solve import SINGLE_THREAD_UP_TO
 from ai4s_lab.pde.steppers import make_stepper
 
 # Memory-traffic model: full-grid float32 arrays (N² values; a half spectrum of N²/2 complex
@@ -153,33 +166,92 @@ def _time(step, v, steps: int, device: torch.device | None = None) -> float:  # 
     return (time.perf_counter() - start) / steps
 
 
-def throughput(
-    name: str, n: int, repeats: int, threads: int, device: torch.device
-) -> dict[str, float]:
+@dataclass
+class Case:
+    """One row of the throughput table: the problem and the thread counts of both sides."""
+
+    name: str
+    n: int
+    eq: pde.Equation
+    initial: pde.Field
+    dt: float
+    torch_threads: int
+    numpy_workers: int
+
+    def threads_label(self, device: torch.device) -> str:
+        """``torch/NumPy`` thread counts (the torch side's device when it is not the CPU)."""
+        ours = str(self.torch_threads) if device.type == "cpu" else device.type
+        return f"{ours}/{self.numpy_workers}"
+
+
+def solver_threads(
+    eq: pde.Equation, initial: pde.Field, dt: float, device: torch.device, threads: int | None
+) -> int:
+    """The torch thread count ``pde.solve`` computes ``initial`` with, read by a callback inside
+    a one-step solve; ``threads`` is passed on (``None``: the solver's own rule)."""
+    seen: list[int] = []
+    pde.solve(
+        eq,
+        initial,
+        t_end=dt,
+        dt=dt,
+        device=device,
+        dtype="float32",
+        progress=False,
+        threads=threads,
+        callback=lambda t, fields: seen.append(torch.get_num_threads()),
+    )
+    return seen[-1]  # the last frame is emitted inside the solver's thread setting
+
+
+def make_case(name: str, n: int, threads: int | None, device: torch.device) -> Case:
     if name == "navier-stokes":
         eq: pde.Equation = pde.NavierStokes2D(1e-3, forcing="kolmogorov")
-        grid = eq.grid(n)
-        u0 = pde.initial.random_field(grid, 0, amplitude=2.0).data.float()
+        initial = pde.initial.random_field(eq.grid(n), 0, amplitude=2.0)
         dt = 1e-3
-        ours_np = NumpyNavierStokes(n, 1e-3, 0.1, dt, threads)
     else:
         eq = pde.CahnHilliard()
-        grid = eq.grid(n, length=n / 2)
-        u0 = pde.initial.random_field(grid, 0, amplitude=0.05).data.float()
+        initial = pde.initial.random_field(eq.grid(n, length=n / 2), 0, amplitude=0.05)
         dt = 0.1
-        ours_np = NumpyCahnHilliard(n, n / 2, dt, threads)
+    used = solver_threads(eq, initial, dt, device, threads)
+    # on the CPU NumPy gets what torch uses; against a GPU, what the CPU offers
+    workers = used if device.type == "cpu" else (threads or torch.get_num_threads())
+    return Case(name, n, eq, initial, dt, used, workers)
+
+
+def throughput(case: Case, repeats: int, device: torch.device) -> dict[str, float]:
+    """Steps per second of both sides, alternately, torch at ``case.torch_threads`` threads and
+    scipy.fft at ``case.numpy_workers`` workers."""
+    name, n, dt = case.name, case.n, case.dt
+    grid = case.initial.grid
+    if name == "navier-stokes":
+        ours_np: NumpyNavierStokes | NumpyCahnHilliard = NumpyNavierStokes(
+            n, 1e-3, 0.1, dt, case.numpy_workers
+        )
+    else:
+        ours_np = NumpyCahnHilliard(n, n / 2, dt, case.numpy_workers)
+    u0 = case.initial.data.float()
     ops = grid.spectral(device, torch.float32)
-    stepper = make_stepper(eq.default_method, eq, ops)
+    stepper = make_stepper(case.eq.default_method, case.eq, ops)
     stepper.prepare(dt)
+
+    def torch_step(v: torch.Tensor) -> torch.Tensor:  # one step as pde.solve takes it
+        return ops.project_real(stepper.step(v))
+
     v_torch = ops.rfft(u0.to(device))
     v_numpy = sfft.rfft2(u0.numpy()[0, 0]).astype(np.complex64)
     steps = max(2, int(4e6 / (n * n) * (1 if name == "navier-stokes" else 6)))
-    _time(stepper.step, v_torch, 2, device)  # warm-up
-    _time(ours_np.step, v_numpy, 2)
-    ours, theirs = [], []
-    for _ in range(repeats):  # alternate, so both see the same machine load
-        ours.append(_time(stepper.step, v_torch, steps, device))
-        theirs.append(_time(ours_np.step, v_numpy, steps))
+    default = torch.get_num_threads()
+    torch.set_num_threads(case.torch_threads)
+    try:
+        _time(torch_step, v_torch, 2, device)  # warm-up
+        _time(ours_np.step, v_numpy, 2)
+        ours, theirs = [], []
+        for _ in range(repeats):  # alternate, so both see the same machine load
+            ours.append(_time(torch_step, v_torch, steps, device))
+            theirs.append(_time(ours_np.step, v_numpy, steps))
+    finally:
+        torch.set_num_threads(default)
     t_ours, t_np = statistics.median(ours), statistics.median(theirs)
     traffic = PASSES[name] * n * n * 4
     return {
@@ -202,10 +274,30 @@ def _ch_initial() -> np.ndarray:
 ROOT = str(Path(__file__).resolve().parent.parent)
 
 
-def _in_fresh_process(code: str) -> dict[str, float]:
-    """Run ``code`` in a new interpreter (imports included in its timing); it prints JSON."""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+def _in_fresh_process(code: str, what: str) -> dict[str, float]:
+    """Run ``code`` in a new interpreter (imports included in its timing); it prints JSON as
+    its last line. A failed child raises with its stderr in the message."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    lines = out.stdout.strip().splitlines()
+    if out.returncode != 0 or not lines:
+        message = (
+            f"{what}: the child interpreter exited with status {out.returncode}"
+            f"{'' if lines else ' and printed nothing'}; its stderr:\n{out.stderr.strip()}"
+        )
+        raise RuntimeError(message)
+    try:
+        return json.loads(lines[-1])  # type: ignore[no-any-return]
+    except json.JSONDecodeError as err:
+        message = (
+            f"{what}: the child's last line is not JSON: {lines[-1]!r}; its stderr:\n"
+            f"{out.stderr.strip()}"
+        )
+        raise RuntimeError(message) from err
+
+
+def pypde_installed() -> bool:
+    """Whether py-pde (the top-level package ``pde``) can be imported here."""
+    return importlib.util.find_spec("pde") is not None
 
 
 PYPDE_CH = """
@@ -238,7 +330,7 @@ def pypde_run(folder: Path) -> tuple[dict[str, float], np.ndarray]:
         length=CH_LENGTH, n=CH_N, t_end=CH_T,
         initial=str(folder / "initial.npy"), result=str(folder / "pypde_ch.npy"),
     )  # fmt: skip
-    return _in_fresh_process(code), np.load(folder / "pypde_ch.npy")
+    return _in_fresh_process(code, "py-pde Cahn–Hilliard"), np.load(folder / "pypde_ch.npy")
 
 
 def ours_ch(
@@ -261,6 +353,9 @@ def ours_ch(
 
 
 def time_to_solution() -> None:
+    if not pypde_installed():
+        print("py-pde not installed: skipped")
+        return
     _, reference = ours_ch(1e-3, method="etdrk4", dtype="float64")
     with tempfile.TemporaryDirectory() as tmp:
         theirs_run, theirs = pypde_run(Path(tmp))
@@ -295,7 +390,8 @@ def time_to_solution() -> None:
         f"pde.solve(eq, c, t_end={CH_T!r}, dt={dt!r}, method={method!r}, device='cpu', "
         "dtype='float32', progress=False); "
         "print(json.dumps({'import_s': imported - t, "
-        "'first_solve_s': time.perf_counter() - imported}))"
+        "'first_solve_s': time.perf_counter() - imported}))",
+        "ai4s_lab.pde Cahn–Hilliard, first call",
     )
     theirs_fresh = theirs_run["import_s"] + theirs_run["first_solve_s"]
     ours_fresh = first["import_s"] + first["first_solve_s"]
@@ -326,27 +422,57 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--threads", type=int,
+                        help="CPU threads of both sides, passed to pde.solve(threads=); default: "
+                        "what pde.solve picks for each state")  # fmt: skip
     parser.add_argument("--skip-pypde", action="store_true")
     parser.add_argument("--only-pypde", action="store_true")
     parser.add_argument("--device", default="cpu", help="device of the torch side: cpu, cuda")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads {args.threads}: give an integer >= 1")
+    if args.repeats < 1:
+        parser.error(f"--repeats {args.repeats}: give an integer >= 1")
+    if any(n < 8 for n in args.sizes):
+        parser.error(f"--sizes {' '.join(map(str, args.sizes))}: give grid sizes >= 8")
     device = ai4s_lab.resolve_device(args.device)
-    bandwidth = copy_bandwidth(device)
-    print(
-        f"torch {torch.__version__} on {device}, {args.threads} CPU thread(s); copy bandwidth "
-        f"{bandwidth:.1f} GB/s (read + write)"
-    )
-    print(
-        f"{'equation':16s}{'n':>6s}{'torch st/s':>12s}{'numpy st/s':>12s}{'ratio':>8s}"
-        f"{'GB/s':>8s}{'of copy':>9s}"
-    )
-    for name in ("navier-stokes", "cahn-hilliard"):
-        for n in [] if args.only_pypde else args.sizes:
-            r = throughput(name, n, args.repeats, args.threads, device)
+    default_threads = torch.get_num_threads()
+    if not args.only_pypde:
+        bandwidth = copy_bandwidth(device)
+        print(
+            f"torch {torch.__version__} on {device}, torch's default {default_threads} CPU "
+            f"thread(s); copy bandwidth {bandwidth:.1f} GB/s (read + write, default threads)"
+        )
+        cases = [
+            make_case(name, n, args.threads, device)
+            for name in ("navier-stokes", "cahn-hilliard")
+            for n in args.sizes
+        ]
+        if device.type != "cpu":
+            rule = "NumPy's scipy.fft workers: --threads, else torch's default CPU count"
+        elif args.threads is not None:
+            rule = f"both --threads {args.threads}, torch's passed to pde.solve(threads=)"
+        else:
+            rule = (
+                f"torch's as pde.solve picks, 1 up to {SINGLE_THREAD_UP_TO:,} state values and "
+                f"{default_threads} above; NumPy's scipy.fft workers the same"
+            )
+        groups: dict[str, list[str]] = {}
+        for case in cases:
+            sizes = groups.setdefault(case.threads_label(device), [])
+            if f"{case.n}²" not in sizes:
+                sizes.append(f"{case.n}²")
+        counts = "; ".join(f"{label} at {', '.join(sizes)}" for label, sizes in groups.items())
+        print(f"threads torch/NumPy ({rule}): {counts}")
+        print(
+            f"{'equation':16s}{'n':>6s}{'threads':>9s}{'torch st/s':>12s}{'numpy st/s':>12s}"
+            f"{'ratio':>8s}{'GB/s':>8s}{'of copy':>9s}"
+        )
+        for case in cases:
+            r = throughput(case, args.repeats, device)
             print(
-                f"{name:16s}{n:6d}{r['torch_steps_per_s']:12.1f}{r['numpy_steps_per_s']:12.1f}"
+                f"{case.name:16s}{case.n:6d}{case.threads_label(device):>9s}"
+                f"{r['torch_steps_per_s']:12.1f}{r['numpy_steps_per_s']:12.1f}"
                 f"{r['ratio']:7.2f}x{r['torch_GBps']:8.1f}{r['torch_GBps'] / bandwidth:8.0%}",
                 flush=True,
             )

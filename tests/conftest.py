@@ -33,9 +33,11 @@ def _missing_module_skip(report: pytest.TestReport) -> bool:
     return "could not import" in reason
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto``: one worker per CPU this run may use. pytest-xdist counts the host's CPUs
-    (psutil), which in a container with a CPU quota starts many times too many workers."""
+    (psutil), which in a container with a CPU quota starts many times too many workers.
+    Optional: without pytest-xdist (``-p no:xdist``, a bare GPU machine) the hook is unknown."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist reads it
     from ai4s_lab._cpus import usable_cpus
