@@ -32,7 +32,8 @@ UNIFORM_ULPS = 4
 
 @dataclass
 class FieldData:
-    """Frames ``(t, z, y, x)`` as float64 and what describes them."""
+    """Frames ``(t, z, y, x)`` (float32 data stays float32, other numbers become float64) and
+    what describes them."""
 
     values: np.ndarray
     times: list[float]
@@ -114,8 +115,15 @@ def _only_variable(dataset: Any) -> Any:
     return dataset[names[0]]
 
 
-def _float_values(raw: Any, what: str) -> np.ndarray:
+def float_values(raw: Any, what: str) -> np.ndarray:
+    """``raw`` (NumPy or torch, on any device) as a float array, without a copy where it is
+    float32 or float64 already: a 1024² × 1000-frame float32 series would take 8 GB as float64.
+    Other numbers (integers, float16, booleans) become float64."""
+    if hasattr(raw, "detach"):
+        raw = raw.detach().cpu().numpy()
     array = np.asarray(raw)
+    if array.dtype in (np.float32, np.float64):
+        return array
     if np.iscomplexobj(array):
         raise InputError(
             f"FieldView got complex values ({what}); show a real part: field.real, field.imag "
@@ -128,8 +136,7 @@ def _float_values(raw: Any, what: str) -> np.ndarray:
 
 
 def _read_array(data: Any) -> FieldData:
-    raw = data.detach().cpu().numpy() if hasattr(data, "detach") else data
-    values = _float_values(raw, type(data).__name__)
+    values = float_values(data, type(data).__name__)
     if values.ndim not in (2, 3):
         raise InputError(
             f"FieldView got an array of shape {values.shape}; use (y, x) or (t, y, x), or an "
@@ -179,7 +186,7 @@ def _read_data_array(data: Any) -> FieldData:
             data = data.transpose(*order)
             dims = order
     time_dim, z_dim, y_dim, x_dim = _roles(dims)
-    values = _float_values(data.values, f"dims {dims}")
+    values = float_values(data.values, f"dims {dims}")
     if time_dim is None:
         values = values[None]
     if z_dim is None:

@@ -24,7 +24,13 @@ import numpy as np
 from ai4s_lab._numbers import is_integer
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import InputError, ParameterError
-from ai4s_lab.widgets._field_data import FieldData, cell_bounds, on_grid_of, read_field
+from ai4s_lab.widgets._field_data import (
+    FieldData,
+    cell_bounds,
+    float_values,
+    on_grid_of,
+    read_field,
+)
 from ai4s_lab.widgets._frontend import frontend_file
 
 if TYPE_CHECKING:
@@ -363,7 +369,7 @@ class FieldView(anywidget.AnyWidget):
                 frame = next(iter(frame.values()))
             else:
                 frame = frame[self.name]
-        values = np.asarray(frame, dtype=np.float64)
+        values = np.array(float_values(frame, f"append at t={t!r}"))  # the caller may reuse it
         if values.ndim == 2:
             values = values[None]
         if values.shape != self._values[0].shape:

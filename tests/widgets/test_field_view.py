@@ -663,3 +663,31 @@ def test_arrows_drags_and_fps_in_jupyterlab(jupyter_lab: Any, lab_page: Any, tmp
     assert fps.input_value() == "3"
     assert run_in_new_cell(page, "print(full.fps)").strip() == "3"
     assert page.errors == []
+
+
+def test_a_float32_series_is_held_without_a_float64_copy() -> None:
+    """A solver's float32 output (here 100 frames of 256², 26 MB) is shown as it is: a float64
+    copy of every frame would take twice the memory of the data itself."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    series = xr.DataArray(
+        rng.standard_normal((100, 256, 256), dtype=np.float32), dims=("t", "y", "x")
+    )
+    tracemalloc.start()
+    try:
+        view = FieldView(series)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.5 * series.nbytes, f"{peak / 1e6:.0f} MB for {series.nbytes / 1e6:.0f} MB data"
+    assert view.current()[7, 9] == float(series.values[0, 7, 9])  # hover reads the data exactly
+
+
+def test_an_appended_frame_is_a_copy_of_the_callers_buffer() -> None:
+    view = FieldView(np.zeros((1, 8, 8), dtype=np.float32), live=True)
+    buffer = np.ones((8, 8), dtype=np.float32)
+    view.append(1.0, buffer)
+    buffer[:] = 5.0  # a solver reusing its output array must not change what was shown
+    assert view.current().max() == 1.0
+    assert view.vmax < 5.0
