@@ -194,21 +194,32 @@ def _unpack(words: Any) -> Any:
     return bits.reshape(words.shape[0], -1).to(torch.float32)
 
 
+def _prepared_queries(queries: Any, counts: bool) -> Any:
+    """Queries in the form :func:`_intersections` takes, made once a search: int32 counts, or
+    bits unpacked to float32 zeros and ones."""
+    import torch
+
+    return queries.to(torch.int32) if counts else _unpack(queries)
+
+
 def _intersections(db: Any, queries: Any, counts: bool) -> Any:
     """``(q, r)`` bits in common (or sum of minima) between each query and each row.
 
-    Bits: a float32 matrix product of the unpacked 0/1 vectors, exact (counts ≤ 2^24). Counts:
-    only the positions where a query is non-zero can contribute to the sum of minima.
+    ``db`` is a chunk of the library as stored (int64 words, or unsigned counts, converted here
+    a chunk at a time); ``queries`` come from :func:`_prepared_queries`. Bits: a float32 matrix
+    product of the unpacked 0/1 vectors, exact (counts ≤ 2^24). Counts: only the positions where
+    a query is non-zero can contribute to the sum of minima.
     """
     import torch
 
     if counts:
+        db = db.to(torch.int32)  # torch has no minimum for uint16/uint32
         out = torch.empty((queries.shape[0], db.shape[0]), dtype=torch.int64, device=db.device)
         for qi in range(queries.shape[0]):
             nonzero = torch.nonzero(queries[qi]).flatten()
             out[qi] = torch.minimum(db[:, nonzero], queries[qi, nonzero]).sum(1, dtype=torch.int64)
         return out
-    common = _unpack(queries) @ _unpack(db).T
+    common = queries @ _unpack(db).T
     return common.round().to(torch.int64)
 
 
@@ -238,6 +249,9 @@ def torch_topk(
 ) -> tuple[Any, Any]:
     """Exact top-k with torch ops, in row chunks so memory stays near ``budget`` elements.
 
+    ``db`` and ``queries`` are as the index stores them (bit fingerprints as int64 words, counts
+    in their unsigned type); each library chunk is converted for the arithmetic on its own, so
+    no second copy of the library is made, and the queries are converted once.
     Ties are broken by the original row number: candidates are sorted by row number, then by
     score with a stable sort.
     """
@@ -247,9 +261,10 @@ def torch_topk(
     best_s = torch.empty((nq, 0), dtype=torch.float64, device=db.device)
     best_i = torch.empty((nq, 0), dtype=torch.int64, device=db.device)
     step = _rows_per_chunk(width, counts, budget)
+    prepared = _prepared_queries(queries, counts)
     for start in range(0, db.shape[0], step):
         rows = slice(start, start + step)
-        scores = _scores(_intersections(db[rows], queries, counts), pop[rows], query_pop)
+        scores = _scores(_intersections(db[rows], prepared, counts), pop[rows], query_pop)
         ids = order[rows].expand(nq, -1)
         cand_s = torch.cat([best_s, scores], dim=1)
         cand_i = torch.cat([best_i, ids], dim=1)
@@ -273,15 +288,17 @@ def torch_threshold(
     counts: bool,
     budget: int = 1 << 23,
 ) -> tuple[Any, Any]:
-    """Rows in ``[start, end)`` with similarity ≥ ``threshold``, with torch ops."""
+    """Rows in ``[start, end)`` with similarity ≥ ``threshold``, with torch ops (``db`` and
+    ``query`` as for :func:`torch_topk`)."""
     import torch
 
     qp = torch.tensor([query_pop], dtype=torch.int64, device=db.device)
     found_s, found_i = [], []
     step = _rows_per_chunk(query.shape[-1], counts, budget)
+    prepared = _prepared_queries(query[None, :], counts)
     for lo in range(start, end, step):
         rows = slice(lo, min(lo + step, end))
-        scores = _scores(_intersections(db[rows], query[None, :], counts), pop[rows], qp)[0]
+        scores = _scores(_intersections(db[rows], prepared, counts), pop[rows], qp)[0]
         keep = scores >= threshold
         found_s.append(scores[keep])
         found_i.append(order[rows][keep])

@@ -193,30 +193,38 @@ def morgan_fingerprints(
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ParameterError(f"chunk_size={chunk_size!r}: use a positive integer")
     items = [mols] if isinstance(mols, (str, chem().Mol)) else list(mols)  # one molecule
+    width = spec.n_bits if spec.counts else spec.words
+    # RDKit gives uint32 counts (uint8 bits) a row; one chunk of them is kept at a time and
+    # stored compact, so the wide rows of the whole library never exist at once
+    wide = np.empty(
+        (min(chunk_size, len(items)), spec.n_bits), np.uint32 if spec.counts else np.uint8
+    )
     chunks: list[np.ndarray] = []
     bar = tqdm(total=len(items), desc="fingerprints", unit="mol", disable=not progress)
     for start in range(0, len(items), chunk_size):
         block = items[start : start + chunk_size]
-        rows = []
         for offset, item in enumerate(block):
             mol = as_mol(item, f"molecule {start + offset}")
             if spec.counts:
-                rows.append(generator.GetCountFingerprintAsNumPy(mol))
+                wide[offset] = generator.GetCountFingerprintAsNumPy(mol)
             else:
-                rows.append(generator.GetFingerprintAsNumPy(mol))
-        if rows:
-            stacked = np.stack(rows)
-            chunks.append(stacked if spec.counts else pack_bits(stacked))
+                wide[offset] = generator.GetFingerprintAsNumPy(mol)
+        chunks.append(
+            _compact(wide[: len(block)]) if spec.counts else pack_bits(wide[: len(block)])
+        )
         bar.update(len(block))
     bar.close()
     if not chunks:
-        width = spec.n_bits if spec.counts else spec.words
         empty = np.zeros((0, width), dtype=np.uint8 if spec.counts else np.uint64)
         return Fingerprints(empty, spec)
-    data = np.concatenate(chunks)
-    if spec.counts:
-        data = data.astype(_count_dtype(int(data.max(initial=0))))
+    # concatenate promotes to the widest chunk's type: the smallest that holds every count
+    data = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
     return Fingerprints(np.ascontiguousarray(data), spec)
+
+
+def _compact(counts: np.ndarray) -> np.ndarray:
+    """A copy of ``counts`` in the smallest unsigned type that holds its largest count."""
+    return counts.astype(_count_dtype(int(counts.max(initial=0))))
 
 
 def _count_dtype(largest: int) -> type[np.unsignedinteger[Any]]:
@@ -258,10 +266,14 @@ def to_fingerprints(queries: Sequence[Any] | Any, spec: FingerprintSpec) -> Fing
     """Turn SMILES, molecules, :class:`Fingerprints` or packed arrays into checked fingerprints."""
     if isinstance(queries, (Fingerprints, np.ndarray)):
         return as_fingerprints(queries, spec)
+    return morgan_fingerprints(query_items(queries), spec=spec)
+
+
+def query_items(queries: Sequence[Any] | Any) -> list[Any]:
+    """Queries as a list: one SMILES string or molecule (or ``None``) is a list of one."""
     if isinstance(queries, str) or hasattr(queries, "GetNumAtoms") or queries is None:
-        queries = [queries]
+        return [queries]
     try:
-        items = list(queries)
+        return list(queries)
     except TypeError:  # one item that is neither a molecule nor a list of them
-        items = [queries]
-    return morgan_fingerprints(items, spec=spec)
+        return [queries]

@@ -74,13 +74,15 @@ class MoleculeSet:
         The valid molecules (RDKit ``Mol``), standardized if asked.
     data
         One row per valid molecule, in input order: ``row`` (1-based record number in the input:
-        data row of a CSV, non-blank line of a SMILES file, record of an SDF, item of a list),
+        data row of a CSV, line number in a SMILES file as an editor shows it (blank and comment
+        lines counted), record of an SDF, item of a list),
         ``id``, ``smiles`` (RDKit canonical SMILES after standardization), ``input`` (the SMILES
         as given; the title line for SDF), then the other columns or SD fields of the input
         (one named ``row``, ``id``, ``smiles`` or ``input`` is kept as ``row.1`` etc.; the id
         column itself, when named ``id``, is not repeated).
     errors
-        One row per failed record: ``row``, ``input``, ``reason`` (RDKit's message).
+        One row per failed record: ``row`` (numbered as in ``data``), ``input``, ``reason``
+        (RDKit's message).
     source
         Where the molecules came from (a path, or ``"<list>"``).
     """
@@ -136,10 +138,11 @@ def read_molecules(
         name being the rest of the line (or the next tab-separated field); ``.csv``/``.tsv``;
         ``.sdf``; each optionally ``.gz``), or a list of SMILES strings or RDKit molecules.
         Files are read as UTF-8 (with or without a byte-order mark), else as Windows-1252.
-        Lines starting with ``#`` before the first row are comments. A table's field separator
-        is found on its header line (comma, tab, semicolon as in ChEMBL exports, or ``|``); a
-        table without a header line (its first row is a molecule) is read with columns
-        ``column_1``, ``column_2``, ....
+        Lines starting with ``#`` before the first row are comments, and anywhere in a SMILES
+        file (whose row numbers are its line numbers, comments counted). A table's field
+        separator is found on its header line (comma, tab, semicolon as in ChEMBL exports, or
+        ``|``); a table without a header line (its first row is a molecule) is read with
+        columns ``column_1``, ``column_2``, ....
     smiles_column
         For CSV/TSV files (or SMILES files with a header line): the column holding SMILES. By
         default the first of ``smiles``, ``canonical_smiles``, ``isomeric_smiles``, ``smi``
@@ -248,13 +251,14 @@ def _read_file(
     raw = _read_bytes(path, gz)
     if suffix in _SDF_SUFFIXES:
         return _sdf_records(path, raw, id_column), []
-    lines = _text_lines(_decode(raw))
-    if not lines:
+    numbered = _text_lines(_decode(raw))
+    if not numbered:
         raise DataFileError(path, "has only comment lines", hint="expected one molecule a row")
     if suffix in _CSV_SUFFIXES:
+        lines = [line for _, line in numbered]
         sep = _separator(lines[0], _CSV_SUFFIXES[suffix])
         return _table_records(path, lines, sep, smiles_column, id_column)
-    return _smiles_records(path, lines, smiles_column, id_column)
+    return _smiles_records(path, numbered, smiles_column, id_column)
 
 
 def _decode(raw: bytes) -> str:
@@ -267,14 +271,15 @@ def _decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
-def _text_lines(text: str) -> list[str]:
-    """The lines of a text file without the blank lines and the leading ``#`` comment lines.
+def _text_lines(text: str) -> list[tuple[int, str]]:
+    """The lines of a text file without the blank lines and the leading ``#`` comment lines,
+    each with its 1-based line number in the file.
 
     A SMILES cannot start with ``#``, so a comment line is never a molecule.
     """
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [(i, line) for i, line in enumerate(text.splitlines(), 1) if line.strip()]
     first = 0
-    while first < len(lines) and lines[first].lstrip().startswith("#"):
+    while first < len(lines) and lines[first][1].lstrip().startswith("#"):
         first += 1
     return lines[first:]
 
@@ -363,7 +368,10 @@ def _table_records(
     sep: str,
     smiles_column: str | None,
     id_column: str | None,
+    line_numbers: list[int] | None = None,
 ) -> tuple[list[_Record], list[str]]:
+    """The records of a table; ``row`` is the data row number, or the line number in the file
+    where ``line_numbers`` (one a line of ``lines``) is given."""
     header = _read_table(path, lines[:1], sep, header=None, dtype=str).iloc[0].tolist()
     columns = [str(c).strip() for c in header]
     column = _pick_smiles(columns, smiles_column)
@@ -424,26 +432,35 @@ def _table_records(
         if following.dtype == object or pd.api.types.is_string_dtype(following):
             id_col = columns[at + 1]
     extra = [c for c in columns if c != column and not (c == id_col and c == "id")]
+    numbers = list(range(1, len(table) + 1))
+    if line_numbers is not None:
+        body_numbers = line_numbers if at is not None else line_numbers[1:]
+        # one table row a line, unless a quote character joined lines: then data row numbers
+        numbers = body_numbers if len(body_numbers) == len(table) else numbers
     records = []
-    for i, row in enumerate(table.to_dict("records")):
+    for number, row in zip(numbers, table.to_dict("records"), strict=True):
         value = row[column]
         smiles = "" if pd.isna(value) else str(value).strip()
         if smiles.startswith(_TOO_MANY):
             line = smiles[len(_TOO_MANY) :]
             reason = f"the row has more fields than the header's {width} ({columns})"
-            records.append(_Record(i + 1, line, str(i + 1), {}, reason))
+            records.append(_Record(number, line, str(number), {}, reason))
             continue
-        ident = str(i + 1)
+        ident = str(number)
         if id_col is not None and not pd.isna(row[id_col]):
             ident = str(row[id_col]).strip()
-        records.append(_Record(i + 1, smiles, ident, {c: row[c] for c in extra}))
+        records.append(_Record(number, smiles, ident, {c: row[c] for c in extra}))
     return records, extra
 
 
 def _smiles_records(
-    path: Path, lines: list[str], smiles_column: str | None, id_column: str | None
+    path: Path, numbered: list[tuple[int, str]], smiles_column: str | None, id_column: str | None
 ) -> tuple[list[_Record], list[str]]:
-    lines = [line for line in lines if not line.lstrip().startswith("#")]
+    """The records of a SMILES file, ``row`` being the line number in the file (a ``#``
+    comment line anywhere is skipped, and counted)."""
+    numbered = [(n, line) for n, line in numbered if not line.lstrip().startswith("#")]
+    numbers = [n for n, _ in numbered]
+    lines = [line for _, line in numbered]
     first = lines[0].strip()
     sep = _separator(first, "\t") if any(s in first for s in _SEPARATORS) else r"\s+"
     tokens = [t.strip() for t in (first.split() if sep == r"\s+" else first.split(sep))]
@@ -461,7 +478,7 @@ def _smiles_records(
             lines = ["\t".join(f.replace("\t", " ") for f in line.split(None, width - 1))
                      for line in lines]  # fmt: skip
             sep = "\t"
-        return _table_records(path, lines, sep, smiles_column, id_column)
+        return _table_records(path, lines, sep, smiles_column, id_column, numbers)
     if smiles_column is not None:
         raise DataFileError(
             path,
@@ -470,7 +487,7 @@ def _smiles_records(
         )
     name_first = _name_before_smiles(lines)
     records = []
-    for i, line in enumerate(lines):
+    for number, line in zip(numbers, lines, strict=True):
         # Daylight's convention: the SMILES, then the name (the rest of the line, or the next
         # tab-separated field in a tab-separated file); further tab-separated fields are kept
         # as columns named by their position, as in a headerless table. Some files (ZINC
@@ -481,7 +498,7 @@ def _smiles_records(
         smiles = parts[0].strip() if parts else ""
         name = parts[1].strip() if len(parts) > 1 else ""
         more = {f"column_{k}": _number_or_text(v.strip()) for k, v in enumerate(parts[2:], 3)}
-        records.append(_Record(i + 1, smiles, name or str(i + 1), more))
+        records.append(_Record(number, smiles, name or str(number), more))
     return records, []
 
 

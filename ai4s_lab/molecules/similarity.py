@@ -27,12 +27,15 @@ import pandas as pd
 from ai4s_lab.device import resolve_device
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
 from ai4s_lab.molecules import _popcount
+from ai4s_lab.molecules._rdkit import as_mol, chem
 from ai4s_lab.molecules.fingerprints import (
     Fingerprints,
     FingerprintSpec,
     morgan_fingerprints,
+    query_items,
     to_fingerprints,
 )
+from ai4s_lab.molecules.standardization import StandardizeOptions, standardize_many
 
 if TYPE_CHECKING:
     import torch
@@ -91,6 +94,13 @@ class FingerprintIndex:
     backend
         ``"auto"`` (numba on the CPU where installed, torch otherwise), ``"numba"`` or
         ``"torch"``.
+    standardization
+        The MolStandardize steps the library's molecules went through (``None``: none, or
+        not known). Query molecules and SMILES go through the same steps before they are
+        fingerprinted, so that a query is compared in the form the library is stored in (a
+        carboxylate query finds its acid); query fingerprints are used as given.
+        :meth:`from_molecules` takes it from a
+        :class:`~ai4s_lab.molecules.MoleculeSet`.
 
     Notes
     -----
@@ -111,6 +121,7 @@ class FingerprintIndex:
         *,
         device: str | torch.device | None = "auto",
         backend: str = "auto",
+        standardization: StandardizeOptions | None = None,
     ) -> None:
         import torch
 
@@ -123,6 +134,11 @@ class FingerprintIndex:
             raise InputError("cannot build a FingerprintIndex of zero fingerprints")
         if backend not in _BACKENDS:
             raise ParameterError(f"backend={backend!r}: use one of {_BACKENDS}")
+        if standardization is not None and not isinstance(standardization, StandardizeOptions):
+            raise ParameterError(
+                f"standardization={standardization!r}: use None or StandardizeOptions(...)"
+            )
+        self.standardization = standardization
         self.spec = fingerprints.spec
         self.device = resolve_device(device)
         if backend == "auto":
@@ -181,7 +197,8 @@ class FingerprintIndex:
         ----------
         mols
             RDKit molecules, SMILES strings, or a :class:`~ai4s_lab.molecules.MoleculeSet`
-            (whose ids are then used).
+            (whose ids are then used, and whose standardization the queries then get too).
+            Molecules are fingerprinted as given, not standardized here.
         radius, n_bits, counts, chirality, features
             Fingerprint settings (:class:`~ai4s_lab.molecules.fingerprints.FingerprintSpec`).
         ids, device, backend
@@ -189,8 +206,11 @@ class FingerprintIndex:
         chunk_size, progress
             Molecules fingerprinted per chunk; show a progress bar.
         """
-        if ids is None and hasattr(mols, "ids") and hasattr(mols, "mols"):
-            ids = mols.ids
+        standardization = None
+        if hasattr(mols, "ids") and hasattr(mols, "mols"):
+            ids = mols.ids if ids is None else ids
+            steps = getattr(mols, "standardization", None)
+            standardization = StandardizeOptions(**steps) if steps is not None else None
         fps = morgan_fingerprints(
             list(mols),
             radius=radius,
@@ -201,7 +221,7 @@ class FingerprintIndex:
             chunk_size=chunk_size,
             progress=progress,
         )
-        return cls(fps, ids, device=device, backend=backend)
+        return cls(fps, ids, device=device, backend=backend, standardization=standardization)
 
     def __len__(self) -> int:
         return int(self._data_np.shape[0])
@@ -226,14 +246,40 @@ class FingerprintIndex:
 
     def to(self, device: str | torch.device | None, backend: str = "auto") -> FingerprintIndex:
         """A copy of the index on another device."""
-        return FingerprintIndex(self.fingerprints, list(self.ids), device=device, backend=backend)
+        return FingerprintIndex(
+            self.fingerprints,
+            list(self.ids),
+            device=device,
+            backend=backend,
+            standardization=self.standardization,
+        )
 
     # -- search -----------------------------------------------------------------------------
 
     def query_fingerprints(self, queries: Any) -> Fingerprints:
         """Fingerprints of queries (SMILES, molecules, Fingerprints or packed arrays), checked
-        against the index's settings; a query made with other settings is refused."""
+        against the index's settings; a query made with other settings is refused. SMILES and
+        molecules are standardized first where the library was (:attr:`standardization`)."""
+        if self.standardization is not None and not isinstance(queries, (Fingerprints, np.ndarray)):
+            queries = self._standardized(query_items(queries))
         return to_fingerprints(queries, self.spec)
+
+    def _standardized(self, items: list[Any]) -> list[Any]:
+        """The query molecules through the library's standardization steps."""
+        assert self.standardization is not None
+        mols = [as_mol(item, f"molecule {i}") for i, item in enumerate(items)]
+        results = standardize_many(mols, self.standardization)
+        out = []
+        for i, (mol, reason) in enumerate(results):
+            if mol is None or mol.GetNumAtoms() == 0:
+                smiles = chem().MolToSmiles(mols[i])
+                why = reason or "no atoms left"
+                raise InputError(
+                    f"molecule {i}: the query {smiles!r} cannot be standardized as the library "
+                    f"was ({why}); pass its fingerprint to search it as it is"
+                )
+            out.append(mol)
+        return out
 
     def _query_arrays(self, queries: Any) -> tuple[np.ndarray, np.ndarray]:
         """The queries' rows in the library's storage type, and their popcounts (count sums).
@@ -255,8 +301,9 @@ class FingerprintIndex:
         Parameters
         ----------
         query
-            A SMILES string, an RDKit ``Mol``, or one fingerprint (``Fingerprints`` of one row or
-            a packed array) made with the index's settings.
+            A SMILES string, an RDKit ``Mol`` (standardized first where the library was, see
+            :attr:`standardization`), or one fingerprint (``Fingerprints`` of one row or a
+            packed array) made with the index's settings.
         k
             How many hits (at most the library size).
 
@@ -283,7 +330,8 @@ class FingerprintIndex:
         Parameters
         ----------
         queries
-            SMILES strings, molecules, ``Fingerprints`` or a packed ``(n, words)`` array.
+            SMILES strings, molecules (standardized first where the library was), or
+            ``Fingerprints`` or a packed ``(n, words)`` array (used as given).
         k
             Hits per query (at most the library size).
 
@@ -314,11 +362,7 @@ class FingerprintIndex:
         else:
             import torch
 
-            data = self._data if self.spec.counts else self._data.view(torch.int64)
-            q = torch.from_numpy(query_data).to(self.device)
-            q = q.to(data.dtype) if self.spec.counts else q.view(torch.int64)
-            if self.spec.counts:
-                data, q = data.to(torch.int32), q.to(torch.int32)
+            data, q = self._torch_operands(query_data)
             s, i = _popcount.torch_topk(
                 data,
                 self._pop,
@@ -335,7 +379,8 @@ class FingerprintIndex:
         """Every library molecule with Tanimoto similarity ≥ ``threshold`` to the query.
 
         Only rows whose popcount bound ``min(a, b) / max(a, b)`` reaches the threshold are read
-        (Swamidass & Baldi 2007, doi:10.1021/ci600358f).
+        (Swamidass & Baldi 2007, doi:10.1021/ci600358f). The query is taken as by
+        :meth:`search` (standardized first where the library was).
 
         Returns
         -------
@@ -360,20 +405,13 @@ class FingerprintIndex:
                 word_counts=self._wc_np,
             )
         else:
-            import torch
-
             start, end = _popcount.bound_range(self._bins_np, qc, float(threshold))
-            q = torch.from_numpy(query_data[0]).to(self.device)
-            data = self._data
-            if self.spec.counts:
-                data, q = data.to(torch.int32), q.to(torch.int32)
-            else:
-                data, q = data.view(torch.int64), q.view(torch.int64)
+            data, q = self._torch_operands(query_data)
             s, i = _popcount.torch_threshold(
                 data,
                 self._pop,
                 self._order,
-                q,
+                q[0],
                 qc,
                 float(threshold),
                 start,
@@ -384,6 +422,17 @@ class FingerprintIndex:
         order = np.lexsort((rows, -scores))
         rows, scores = rows[order], scores[order]
         return pd.DataFrame({"index": rows, "id": self.ids[rows], "similarity": scores})
+
+    def _torch_operands(self, query_data: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """The library tensor itself (no copy: bit fingerprints as an int64 view, counts as
+        stored) and the queries on the index's device in the same form; the torch kernels
+        convert the counts a chunk at a time."""
+        import torch
+
+        q = torch.from_numpy(query_data).to(self.device)
+        if self.spec.counts:
+            return self._data, q
+        return self._data.view(torch.int64), q.view(torch.int64)
 
     def _check_k(self, k: int) -> int:
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
@@ -398,15 +447,16 @@ class FingerprintIndex:
         Returns
         -------
         Path
-            The file written (``.npz`` is appended when missing).
+            The file written (``.npz`` is appended when missing: ``save("nci")`` writes
+            ``nci.npz``, which ``load("nci")`` reads).
         """
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
+        path = _npz_path(Path(path))
+        steps = self.standardization
         meta = {
             "format": _FORMAT,
             "version": _FORMAT_VERSION,
             "spec": json.loads(self.spec.to_json()),
+            "standardization": steps.as_dict() if steps is not None else None,
         }
         np.savez(
             path,
@@ -430,7 +480,8 @@ class FingerprintIndex:
         Parameters
         ----------
         path
-            The ``.npz`` file :meth:`save` wrote.
+            The file :meth:`save` wrote, or the path that was given to :meth:`save` (without
+            its ``.npz``, as :meth:`save` appends it).
         device, backend
             Where to search, as for :class:`FingerprintIndex` (the file holds no device).
         expect
@@ -441,9 +492,15 @@ class FingerprintIndex:
         DataFileError
             If the file is not an index file, or was made with other settings than ``expect``.
         """
-        path = Path(path)
+        given = Path(path)
+        tried = list(dict.fromkeys([_npz_path(given), given]))
+        path = next((p for p in tried if p.is_file()), given)
         if not path.is_file():
-            raise DataFileError(path, "no such file")
+            raise DataFileError(
+                given,
+                "no such file" + (f" (nor {tried[0]})" if len(tried) > 1 else ""),
+                hint="give the path that FingerprintIndex.save wrote or was given",
+            )
         try:
             with np.load(path, allow_pickle=False) as archive:
                 meta = json.loads(str(archive["meta"]))
@@ -460,4 +517,23 @@ class FingerprintIndex:
                 f"holds {spec.describe()} ({spec}) but {expect.describe()} was expected",
                 hint="rebuild the index with the settings you need",
             )
-        return cls(Fingerprints(data, spec), list(ids), device=device, backend=backend)
+        steps = meta.get("standardization")  # absent from files of earlier versions
+        try:
+            standardization = StandardizeOptions(**steps) if steps is not None else None
+        except TypeError as err:
+            raise DataFileError(
+                path, f"has standardization steps this version does not know: {steps}"
+            ) from err
+        return cls(
+            Fingerprints(data, spec),
+            list(ids),
+            device=device,
+            backend=backend,
+            standardization=standardization,
+        )
+
+
+def _npz_path(path: Path) -> Path:
+    """The file :meth:`FingerprintIndex.save` writes for ``path``: ``.npz`` appended if missing
+    (as ``numpy.savez`` does)."""
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")

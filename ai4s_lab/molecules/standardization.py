@@ -11,6 +11,14 @@ switch off ``largest_fragment`` where that matters. RDKit's ``TautomerEnumerator
 also drops the stereo of atoms and bonds that a tautomer shift could change, so (S)-ibuprofen
 and L-alanine would lose their stereocentres and enantiomers would merge in a screen; here the
 canonical tautomer keeps the input's stereo unless ``keep_stereo=False``.
+
+RDKit's ``Uncharger`` adds hydrogens without perceiving aromaticity again, so an aromatic
+carbanion (cyclopentadienide ``[cH-]1cccc1``, the ligands of ferrocene, indenide) would come out
+as an aromatic ring that cannot exist and whose SMILES does not parse (``c1cccc1``). The
+neutralized molecule is sanitized again, as RDKit's ``ChargeParent`` does, which gives the neutral
+molecule a chemist would draw (cyclopentadiene ``C1=CCC=C1``); where that fails the charged form is
+kept. Every molecule returned has a SMILES that RDKit parses back; one that would not is an
+error (a bad row in :func:`~ai4s_lab.molecules.read_molecules`), never a broken molecule.
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ class StandardizeOptions:
         carbon wins over a larger inorganic one (isopropylamine pyrophosphate gives
         isopropylamine), as ``LargestFragmentChooser(preferOrganic=True)``.
     neutralize
-        ``rdMolStandardize.Uncharger``: neutralize charges where possible.
+        ``rdMolStandardize.Uncharger``: neutralize charges where possible, then sanitize again
+        as ``rdMolStandardize.ChargeParent`` does (cyclopentadienide gives cyclopentadiene);
+        a molecule whose neutral form cannot be sanitized stays charged.
     canonical_tautomer
         ``rdMolStandardize.TautomerEnumerator().Canonicalize``; the slowest step (≈ 2 ms a
         molecule).
@@ -83,10 +93,38 @@ class _Standardizer:
         if opts.largest_fragment:
             out = self.chooser.choose(out)
         if opts.neutralize:
-            out = self.uncharger.uncharge(out)
+            out = _neutralized(self.uncharger, out)
         if opts.canonical_tautomer:
             out = self.tautomers.Canonicalize(out)
+        _check_round_trip(out)
         return _same_conformers(mol, out)
+
+
+def _neutralized(uncharger: Any, mol: Any) -> Any:
+    """``uncharger.uncharge(mol)`` sanitized again, or ``mol`` if that cannot be sanitized.
+
+    The Uncharger leaves the aromatic flags of the charged molecule: a neutralized aromatic
+    carbanion is a five-membered "aromatic" ring with a CH2 that no SMILES parser accepts.
+    Sanitizing perceives aromaticity again (RDKit's ``ChargeParent`` does the same).
+    """
+    Chem = chem()
+    neutral = uncharger.uncharge(mol)
+    try:
+        Chem.SanitizeMol(neutral)
+    except Exception:  # RDKit raises several C++-mapped types (kekulization, valence)
+        return mol
+    return neutral
+
+
+def _check_round_trip(mol: Any) -> None:
+    """Raise an :class:`InputError` if RDKit cannot parse the SMILES it writes for ``mol``."""
+    Chem = chem()
+    smiles = Chem.MolToSmiles(mol)
+    if Chem.MolFromSmiles(smiles) is None:
+        raise InputError(
+            f"the standardized molecule {smiles!r} is not a valid molecule (RDKit cannot parse "
+            "its SMILES back); switch off the step that breaks it in StandardizeOptions"
+        )
 
 
 def _same_conformers(mol: Any, out: Any) -> Any:
@@ -115,13 +153,13 @@ def standardize(mol: Any, options: StandardizeOptions | None = None) -> Any:
     Returns
     -------
     rdkit.Chem.Mol
-        A new molecule; the input is not changed.
+        A new molecule, whose SMILES RDKit parses back; the input is not changed.
 
     Raises
     ------
     InputError
-        If the SMILES cannot be parsed or RDKit fails on the molecule; the message has RDKit's
-        reason.
+        If the SMILES cannot be parsed, RDKit fails on the molecule, or the standardized
+        molecule's SMILES would not parse back; the message has RDKit's reason.
     """
     Chem = chem()
     if options is not None and not isinstance(options, StandardizeOptions):
@@ -134,7 +172,7 @@ def standardize(mol: Any, options: StandardizeOptions | None = None) -> Any:
         try:
             return _Standardizer(options or StandardizeOptions())(parsed)
         except Exception as err:  # RDKit raises several C++-mapped types
-            reason = log.take() or str(err)
+            reason = _reason(err, log.take())
             raise InputError(
                 f"RDKit could not standardize {Chem.MolToSmiles(parsed)!r}: {reason}"
             ) from err
@@ -151,5 +189,12 @@ def standardize_many(mols: list[Any], options: StandardizeOptions) -> list[tuple
                 log.take()
                 out.append((result, ""))
             except Exception as err:  # RDKit raises several C++-mapped types
-                out.append((None, log.take() or f"{type(err).__name__}: {err}"))
+                out.append((None, _reason(err, log.take())))
     return out
+
+
+def _reason(err: Exception, logged: str) -> str:
+    """Why standardization failed: our own message first, then what RDKit logged."""
+    if isinstance(err, InputError):
+        return f"{err} (RDKit: {logged})" if logged else str(err)
+    return logged or f"{type(err).__name__}: {err}"

@@ -246,3 +246,137 @@ def test_query_counts_past_the_library_storage_type_score_as_rdkit(backend: str)
     np.testing.assert_allclose(hits["similarity"].to_numpy(), expected_scores, rtol=1e-12)
     above = index.threshold_search(query, threshold=0.01)
     np.testing.assert_allclose(above["similarity"].to_numpy(), expected_scores[:2], rtol=1e-12)
+
+
+def test_torch_search_reads_the_library_where_it_is_and_unpacks_queries_once(
+    monkeypatch: pytest.MonkeyPatch, packed: Any, nci_library: Any, rdkit_library: list[Any]
+) -> None:
+    """The torch kernels get the index's own library tensor (no whole-library int32 copy a
+    call), convert it a chunk at a time, unpack the queries once, and still score as RDKit."""
+    import torch
+
+    from ai4s_lab.molecules import _popcount
+
+    index = FingerprintIndex(packed, device="cpu", backend="torch")
+    seen: list[Any] = []
+    for name in ("torch_topk", "torch_threshold"):
+        kernel = getattr(_popcount, name)
+
+        def spy(db: Any, *args: Any, _kernel: Any = kernel, **kwargs: Any) -> Any:
+            seen.append(db)
+            return _kernel(db, *args, **kwargs)
+
+        monkeypatch.setattr(_popcount, name, spy)
+    unpacked: list[int] = []
+    unpack = _popcount._unpack
+
+    def count_unpack(words: Any) -> Any:
+        unpacked.append(int(words.shape[0]))
+        return unpack(words)
+
+    monkeypatch.setattr(_popcount, "_unpack", count_unpack)
+    queries = [nci_library.mols[i] for i in QUERIES[:6]]
+    hits = index.search_many(queries, k=5)
+    above = index.threshold_search(queries[0], 0.5)
+    assert len(seen) == 2
+    for db in seen:
+        assert db.data_ptr() == index._data.data_ptr()
+        assert db.dtype == (index._data.dtype if packed.spec.counts else torch.int64)
+    if not packed.spec.counts:
+        step = _popcount._rows_per_chunk(packed.spec.words, False, 1 << 23)
+        chunks = -(-len(index) // step)
+        window = _popcount.bound_range(
+            index._bins_np, int(index.query_fingerprints(queries[0]).popcounts()[0]), 0.5
+        )
+        chunks_above = -(-(window[1] - window[0]) // step)
+        # queries once a search, library rows once a chunk
+        assert unpacked.count(len(queries)) == 1 and unpacked.count(1) == 1
+        assert len(unpacked) == 2 + chunks + chunks_above
+    for qi, query_fp in enumerate(_rdkit_fps(queries, packed.spec)):
+        rows, scores = _rdkit_topk(query_fp, rdkit_library, 5)
+        np.testing.assert_array_equal(hits.indices[qi], rows)
+        np.testing.assert_allclose(hits.scores[qi], scores, rtol=0, atol=1e-12)
+    expected = np.asarray(
+        DataStructs.BulkTanimotoSimilarity(_rdkit_fps(queries[:1], packed.spec)[0], rdkit_library)
+    )
+    assert sorted(above["index"]) == list(np.flatnonzero(expected >= 0.5))
+
+
+@pytest.mark.parametrize("counts", [False, True], ids=["bits", "counts"])
+def test_torch_kernels_in_many_small_chunks_equal_rdkit(counts: bool, nci_library: Any) -> None:
+    """Chunk boundaries (a budget of a few rows a chunk) change no score and no tie order."""
+    import torch
+
+    from ai4s_lab.molecules import _popcount
+
+    spec = FingerprintSpec(radius=2, n_bits=1024, counts=counts)
+    mols = nci_library.mols[:300]
+    index = FingerprintIndex(morgan_fingerprints(mols, spec=spec), device="cpu", backend="torch")
+    queries = mols[:4] + [Chem.MolFromSmiles(s) for s in EXTERNAL]
+    q = index.query_fingerprints(queries)
+    db, qt = index._torch_operands(q.data)
+    qpop = torch.from_numpy(q.popcounts())
+    budget = 7 * spec.n_bits  # 7 rows a chunk, bits or counts
+    s, i = _popcount.torch_topk(
+        db, index._pop, index._order, qt, qpop, 10, counts=counts, budget=budget
+    )
+    library_fps = _rdkit_fps(mols, spec)
+    for qi, query_fp in enumerate(_rdkit_fps(queries, spec)):
+        rows, scores = _rdkit_topk(query_fp, library_fps, 10)
+        np.testing.assert_array_equal(i[qi].numpy(), rows)
+        np.testing.assert_allclose(s[qi].numpy(), scores, rtol=0, atol=1e-12)
+        qc = int(q.popcounts()[qi])
+        start, end = _popcount.bound_range(index._bins_np, qc, 0.3)
+        ts, ti = _popcount.torch_threshold(
+            db, index._pop, index._order, qt[qi], qc, 0.3, start, end, counts=counts, budget=budget
+        )
+        expected = np.asarray(DataStructs.BulkTanimotoSimilarity(query_fp, library_fps))
+        assert sorted(ti.tolist()) == list(np.flatnonzero(expected >= 0.3))
+        np.testing.assert_allclose(np.sort(ts.numpy()), np.sort(expected[expected >= 0.3]))
+
+
+def test_load_reads_what_save_wrote_given_the_same_path(tmp_path: Path) -> None:
+    index = FingerprintIndex.from_molecules(["CCO", "CCN", "c1ccccc1"], device="cpu")
+    for given in (tmp_path / "library", str(tmp_path / "sub.dir"), tmp_path / "x.npz"):
+        if isinstance(given, Path):
+            given.parent.mkdir(exist_ok=True)
+        written = index.save(given)
+        assert written.is_file()
+        loaded = FingerprintIndex.load(given, device="cpu")
+        assert list(loaded.ids) == list(index.ids)
+        np.testing.assert_array_equal(loaded.fingerprints.data, index.fingerprints.data)
+    with pytest.raises(DataFileError, match=r"missing: no such file \(nor .*missing\.npz\)"):
+        FingerprintIndex.load(tmp_path / "missing")
+
+
+def test_queries_get_the_standardization_the_library_got(tmp_path: Path) -> None:
+    """A library read with standardization holds acetic acid for sodium acetate; a sodium
+    acetate query is standardized the same way (RDKit's ChargeParent says it is acetic acid),
+    so it finds it with similarity 1. A library not standardized compares queries as given."""
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    from ai4s_lab.molecules import StandardizeOptions, read_molecules
+
+    salt = "CC(=O)[O-].[Na+]"
+    assert Chem.MolToSmiles(rdMolStandardize.ChargeParent(Chem.MolFromSmiles(salt))) == "CC(=O)O"
+    library = read_molecules(["CC(=O)[O-].[K+]", "CCO", "OC(=O)c1ccccc1"])
+    index = FingerprintIndex.from_molecules(library, device="cpu")
+    assert index.standardization == StandardizeOptions()
+    for searched in (index, index.to("cpu"), FingerprintIndex.load(index.save(tmp_path / "i"))):
+        hits = searched.search(salt, k=1)
+        assert hits.loc[0, "id"] == "1" and hits.loc[0, "similarity"] == 1.0
+        assert searched.threshold_search(salt, 0.99)["index"].tolist() == [0]
+        assert searched.search_many([salt, "CCO"], k=1).indices[:, 0].tolist() == [0, 1]
+
+    raw = FingerprintIndex.from_molecules(["CC(=O)O", "CCO"], device="cpu")
+    assert raw.standardization is None
+    spec = raw.spec
+    expected = DataStructs.TanimotoSimilarity(
+        _rdkit_fps([Chem.MolFromSmiles(salt)], spec)[0],
+        _rdkit_fps([Chem.MolFromSmiles("CC(=O)O")], spec)[0],
+    )
+    assert expected < 1.0
+    assert raw.search(salt, k=1).loc[0, "similarity"] == pytest.approx(expected, abs=1e-12)
+    # a fingerprint is searched as given, also in a standardized index
+    as_given = morgan_fingerprints([salt], spec=index.spec)
+    assert index.search(as_given, k=1).loc[0, "similarity"] == pytest.approx(expected, abs=1e-12)

@@ -424,3 +424,34 @@ def test_a_smiles_file_with_the_name_first_is_read_as_rdkit_reads_it(tmp_path: P
     library = read_molecules(path, standardize=False)
     assert list(zip(library.ids, library.data["smiles"], strict=True)) == expected
     assert len(library.errors) == 0
+
+
+def test_smiles_file_rows_are_its_line_numbers_whatever_the_comments(tmp_path: Path) -> None:
+    """Blank and ``#`` lines in the middle of a SMILES file (with or without a header) do not
+    shift the row numbers: a reported row is the line an editor shows."""
+    from rdkit import RDLogger
+
+    body = (
+        "# library v2\nCCO ethanol\n\n# --- batch 2 ---\nC1CC broken\nc1ccccc1O\n# end\n"
+        "\nCCN amine\n"
+    )
+    for header in ("", "SMILES Name\n"):
+        path = tmp_path / "library.smi"
+        path.write_text(header + body)
+        lines = path.read_text().splitlines()
+        good, bad = [], []
+        RDLogger.DisableLog("rdApp.*")
+        try:  # the oracle: line numbers counted here, RDKit decides which lines are molecules
+            for number, line in enumerate(lines, 1):
+                if line.strip() and not line.startswith(("#", "SMILES")):
+                    parsed = Chem.MolFromSmiles(line.split()[0])
+                    (good if parsed is not None else bad).append(number)
+        finally:
+            RDLogger.EnableLog("rdApp.*")
+        result = read_molecules(path, standardize=False)
+        assert list(result.data["row"]) == good, header
+        assert list(result.errors["row"]) == bad, header
+        for row, given in zip(result.errors["row"], result.errors["input"], strict=True):
+            assert lines[row - 1].split()[0] == given
+        unnamed = result.data[result.data["smiles"] == "Oc1ccccc1"].iloc[0]
+        assert unnamed["id"] == str(unnamed["row"])  # a line without a name: its number
