@@ -13,9 +13,9 @@ Prints, in one run:
    time-to-solution.
 
 Threads: the torch side runs at the thread count ``ai4s_lab.pde.solve`` uses for that state
-(read inside a one-step ``pde.solve``: with ``threads=None`` one thread for states of up to
-``SINGLE_THREAD_UP_TO`` values, 2 x 1024², torch's default above; ``--threads N`` is passed on
-as ``solve(threads=N)``), and its step is the solver's (``stepper.step`` then
+(read inside a one-step ``pde.solve``: with ``threads=None`` one thread for states of up
+to ``SINGLE_THREAD_UP_TO`` values (two 256² fields), torch's default above; ``--threads N``
+is passed on as ``solve(threads=N)``), and its step is the solver's (``stepper.step`` then
 ``project_real``). The NumPy side gets the same count as scipy.fft ``workers=`` (NumPy's
 element-wise work is single-threaded either way), so the ratio compares like with like. On a
 GPU the NumPy side gets ``--threads`` or torch's default CPU thread count. The table prints

@@ -190,6 +190,13 @@ class SpectralOps:
         for extra in masks[1:]:
             mask = mask & extra
         self.dealias = mask.expand(self.spectrum_shape).to(device=device, dtype=dtype)
+        #: The complex dtype of the spectra (complex64 for float32 fields).
+        self.complex_dtype = (torch.zeros((), dtype=dtype) * 1j).dtype
+
+    def spectral_factor(self, factor: torch.Tensor) -> torch.Tensor:
+        """A real factor on the spectrum in the spectrum's complex dtype, so that multiplying a
+        spectrum by it is one pass: a real one is converted (copied) by every product."""
+        return factor.to(device=self.device, dtype=self.complex_dtype).contiguous()
 
     def rfft(self, u: torch.Tensor) -> torch.Tensor:
         """Real-to-complex FFT over the space axes."""

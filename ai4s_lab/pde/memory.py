@@ -35,9 +35,16 @@ def check_memory(
     available = available_memory(device)
     if available is not None and nbytes > available:
         raise ParameterError(
-            f"{what} would need {nbytes / 2**30:.1f} GiB but {device} has "
-            f"{available / 2**30:.1f} GiB free; {fix}"
+            f"{what} would need {_size(nbytes)} but {device} has {_size(available)} free; {fix}"
         )
+
+
+def _size(nbytes: int) -> str:
+    """``nbytes`` in GiB from 0.1 GiB, else in MiB or KiB (GiB would read 0.0)."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if nbytes >= (0.1 if unit == "GiB" else 1.0) * scale or unit == "KiB":
+            return f"{nbytes / scale:.1f} {unit}"
+    raise AssertionError("unreachable")
 
 
 def available_memory(device: torch.device) -> int | None:

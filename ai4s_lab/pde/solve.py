@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 MAX_FRAMES = 100_000
 #: Working copies of the state an ETDRK4 step holds at once (for the memory check).
 _WORKSPACE_COPIES = 24
+#: ETDRK4 coefficients kept (seven complex spectra for each of up to four time steps), in copies of
+#: one sample's state: they do not grow with the batch.
+_COEFFICIENT_COPIES = 28
 #: Check the state for NaN/inf at least every this many steps inside a saved interval.
 _CHECK_EVERY = 200
 #: Adaptive runs recompute the CFL step every this many steps inside a saved interval.
@@ -37,10 +40,11 @@ ADAPT_EVERY = 20
 #: Inside a saved interval the step is made smaller once it is this much over the CFL step (a
 #: little slack, so that a fluctuating flow does not recompute ETDRK4 coefficients every time).
 _OVERSHOOT = 1.2
-#: Up to this many values in the state, CPU runs use one thread unless ``threads`` says otherwise:
-#: on a shared 2-vCPU machine, torch's two OpenMP threads made a 512² Navier–Stokes step 8x
-#: slower and a 64² one up to 100x slower than one thread (bench/pde_bench.py, 2026-11-23).
-SINGLE_THREAD_UP_TO = 2**21
+#: Up to this many values in the state, CPU runs use one thread unless ``threads`` says otherwise.
+#: On an idle 2-vCPU machine two threads made a 128² step slower, a 256² one 0-20 % faster and a
+#: 512² one 1.1-1.9x faster (Navier–Stokes, Cahn–Hilliard; 2026-12-03); on a busy one, two
+#: threads made a 64² step up to 100x slower (2026-11-23). Larger states use torch's setting.
+SINGLE_THREAD_UP_TO = 2**17
 
 Callback = Callable[[float, Mapping[str, "np.ndarray"]], Any]
 
@@ -104,7 +108,7 @@ def solve(
         ``1e6 · max(1, max |initial|)``.
     threads
         CPU threads for this run (restored afterwards). ``None``: one thread for states of up to
-        ``SINGLE_THREAD_UP_TO`` values (2 x 1024²), torch's setting above.
+        ``SINGLE_THREAD_UP_TO`` values (two 256² fields), torch's setting above.
 
     Returns
     -------
@@ -175,11 +179,12 @@ def solve(
     real = resolve_dtype(dtype, dev)
     itemsize = 4 if real == torch.float32 else 8
     state_bytes = batch * field.channels * grid.size * itemsize
+    working = state_bytes * _WORKSPACE_COPIES + state_bytes // batch * _COEFFICIENT_COPIES
     if dev.type == "cpu":  # the working memory and the saved frames share the same RAM
-        check_memory(state_bytes * (_WORKSPACE_COPIES + n_frames), dev,
+        check_memory(working + state_bytes * n_frames, dev,
                      f"the solver's working memory and the {n_frames} saved frames")  # fmt: skip
     else:
-        check_memory(state_bytes * _WORKSPACE_COPIES, dev, "the solver's working memory")
+        check_memory(working, dev, "the solver's working memory")
         check_memory(state_bytes * n_frames, torch.device("cpu"), "the saved frames")
 
     u0 = field.data.to(device=dev, dtype=real)

@@ -135,13 +135,16 @@ class NavierStokes2D(Equation):
         return ops.irfft(v * m[0]), ops.irfft(v * m[1])
 
     def nonlinear(self, v: torch.Tensor, ops: SpectralOps) -> torch.Tensor:
+        import torch
+
         m = self._multipliers(ops)
+        # one inverse FFT a field: torch's batched c2r copies its input on the CPU
         ux, uy = ops.irfft(v * m[0]), ops.irfft(v * m[1])
         wx, wy = ops.irfft(v * m[2]), ops.irfft(v * m[3])
-        out = ops.rfft(ux * wx + uy * wy) * m[4]  # m[4] = −(2/3 mask): the sign folded in
-        if self.forcing:
-            out = out + self._forcing_spectrum(ops)
-        return out
+        advection = ops.rfft((ux * wx).addcmul_(uy, wy))
+        if self.forcing:  # m[4] = −(2/3 mask): the sign folded in
+            return torch.addcmul(self._forcing_spectrum(ops), advection, m[4])
+        return advection.mul_(m[4])
 
     def rate(self, u: torch.Tensor, ops: SpectralOps) -> float:
         # advection: (|u| + |v|) / dx; forcing: a fluid at rest accelerated by a force per unit
@@ -163,19 +166,22 @@ class NavierStokes2D(Equation):
         return self._acceleration_cache[key]
 
     def _multipliers(self, ops: SpectralOps) -> tuple[torch.Tensor, ...]:
-        """``(i k_y/k², −i k_x/k², i k_x, i k_y, −mask)`` on the spectrum (cached per grid)."""
+        """``(i k_y/k², −i k_x/k², i k_x, i k_y, −mask)`` on the spectrum, complex (cached per
+        grid)."""
         key = (ops.grid, str(ops.device), str(ops.dtype))
         cached = self._multiplier_cache.get(key)
         if cached is None:
             ky, kx = ops.k
             inverse = (1.0 / ops.k2.clamp_min(1e-30)) * (ops.k2 > 0)
-            cached = (
+            shape = ops.spectrum_shape
+            factors = [
                 1j * ky * inverse,
                 -1j * kx * inverse,
-                (1j * kx).expand(ops.spectrum_shape).contiguous(),
-                (1j * ky).expand(ops.spectrum_shape).contiguous(),
+                (1j * kx).expand(shape),
+                (1j * ky).expand(shape),
                 -ops.dealias,
-            )
+            ]
+            cached = tuple(ops.spectral_factor(f.expand(shape)) for f in factors)
             self._multiplier_cache[key] = cached
         return cached
 
