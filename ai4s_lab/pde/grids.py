@@ -18,6 +18,8 @@ import numpy as np
 from ai4s_lab.errors import ParameterError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import torch
 
 __all__ = ["DIMS", "PeriodicGrid", "SpectralOps"]
@@ -192,6 +194,15 @@ class SpectralOps:
         self.dealias = mask.expand(self.spectrum_shape).to(device=device, dtype=dtype)
         #: The complex dtype of the spectra (complex64 for float32 fields).
         self.complex_dtype = (torch.zeros((), dtype=dtype) * 1j).dtype
+        self._factors: dict[str, torch.Tensor] = {}
+
+    def cached_factor(self, name: str, make: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """The complex factor ``make()`` (see :meth:`spectral_factor`), made once per ``name``
+        on these operators (which are themselves cached per grid, device and dtype)."""
+        factor = self._factors.get(name)
+        if factor is None:
+            factor = self._factors[name] = self.spectral_factor(make())
+        return factor
 
     def spectral_factor(self, factor: torch.Tensor) -> torch.Tensor:
         """A real factor on the spectrum in the spectrum's complex dtype, so that multiplying a

@@ -51,14 +51,15 @@ class Burgers(Equation):
         return symbol.unsqueeze(0).expand(len(self.fields), *symbol.shape)
 
     def nonlinear(self, v: torch.Tensor, ops: SpectralOps) -> torch.Tensor:
-        if self.ndim == 1:
+        if self.ndim == 1:  # −(u²/2)_x, dealiased
             u = ops.irfft(v)
-            return -0.5j * ops.k[0] * ops.rfft(u * u) * ops.dealias
+            flux = ops.cached_factor("-i k/2 mask", lambda: -0.5j * ops.k[0] * ops.dealias)
+            return ops.rfft(u.square()).mul_(flux)
         vel = ops.irfft(v)  # (B, 2, ny, nx)
-        dy = ops.irfft(1j * ops.k[0] * v)
-        dx = ops.irfft(1j * ops.k[1] * v)
-        adv = vel[:, 1:2] * dy + vel[:, 0:1] * dx
-        return -ops.rfft(adv) * ops.dealias
+        dy = ops.irfft(v * ops.cached_factor("i k_y", lambda: 1j * ops.k[0]))
+        dx = ops.irfft(v * ops.cached_factor("i k_x", lambda: 1j * ops.k[1]))
+        adv = (vel[:, 1:2] * dy).addcmul_(vel[:, 0:1], dx)
+        return ops.rfft(adv).mul_(ops.cached_factor("-mask", lambda: -ops.dealias))
 
     def rate(self, u: torch.Tensor, ops: SpectralOps) -> float:
         speed = u.abs().sum(dim=1).max()

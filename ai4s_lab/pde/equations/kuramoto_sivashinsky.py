@@ -42,8 +42,9 @@ class KuramotoSivashinsky(Equation):
         return (ops.k2 - ops.k2 * ops.k2).unsqueeze(0)
 
     def nonlinear(self, v: torch.Tensor, ops: SpectralOps) -> torch.Tensor:
-        u = ops.irfft(v)
-        return -0.5j * ops.k[0] * ops.rfft(u * u) * ops.dealias
+        u = ops.irfft(v)  # −(u²/2)_x, dealiased
+        flux = ops.cached_factor("-i k/2 mask", lambda: -0.5j * ops.k[0] * ops.dealias)
+        return ops.rfft(u.square()).mul_(flux)
 
     def rate(self, u: torch.Tensor, ops: SpectralOps) -> float:
         return float(u.abs().max()) / ops.grid.spacing[0]
