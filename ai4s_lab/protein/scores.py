@@ -351,6 +351,13 @@ def gdt_ts(
     torch.Tensor
         ``(n_frames,)`` GDT scores in [0, 1].
 
+    Notes
+    -----
+    Like LGA's, the search is a heuristic, so the score is a lower bound of the true maximum
+    over superpositions: seeding from every contiguous fragment (about 15x slower) scored
+    randomly perturbed ubiquitin models (76 residues, 0.5–4 Å noise, a domain shifted) up to
+    0.016 higher (0.007 on average); close models and NMR ensembles rarely differ.
+
     References
     ----------
     .. [2] A. Zemla, Nucleic Acids Res. 31, 3370 (2003), doi:10.1093/nar/gkg571.
