@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -48,6 +49,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import ai4s_lab
 from ai4s_lab import pde
+from ai4s_lab.pde._step_runner import StepRunner
 from ai4s_lab.pde.solve import SINGLE_THREAD_UP_TO
 from ai4s_lab.pde.steppers import make_stepper
 
@@ -235,21 +237,26 @@ def throughput(case: Case, repeats: int, device: torch.device) -> dict[str, floa
     stepper = make_stepper(case.eq.default_method, case.eq, ops)
     stepper.prepare(dt)
 
-    def torch_step(v: torch.Tensor) -> torch.Tensor:  # one step as pde.solve takes it
+    runner = StepRunner(stepper, ops)  # the solver's steps (CUDA graphs on a GPU)
+
+    def torch_step(v: torch.Tensor) -> torch.Tensor:  # one eager step
         return ops.project_real(stepper.step(v))
 
     v_torch = ops.rfft(u0.to(device))
     v_numpy = sfft.rfft2(u0.numpy()[0, 0]).astype(np.complex64)
-    steps = max(2, int(4e6 / (n * n) * (1 if name == "navier-stokes" else 6)))
+    numpy_steps = max(2, int(4e6 / (n * n) * (1 if name == "navier-stokes" else 6)))
+    steps = numpy_steps * (10 if device.type == "cuda" else 1)  # a GPU step: microseconds
     default = torch.get_num_threads()
     torch.set_num_threads(case.torch_threads)
     try:
-        _time(torch_step, v_torch, 2, device)  # warm-up
+        _time_runner(runner, v_torch, 2, device)  # warm-up (and the graph capture)
         _time(ours_np.step, v_numpy, 2)
-        ours, theirs = [], []
+        ours, theirs, eager = [], [], []
         for _ in range(repeats):  # alternate, so both see the same machine load
-            ours.append(_time(torch_step, v_torch, steps, device))
-            theirs.append(_time(ours_np.step, v_numpy, steps))
+            ours.append(_time_runner(runner, v_torch, steps, device))
+            theirs.append(_time(ours_np.step, v_numpy, numpy_steps))
+            if device.type == "cuda":  # what the graphs save
+                eager.append(_time(torch_step, v_torch, steps, device))
     finally:
         torch.set_num_threads(default)
     t_ours, t_np = statistics.median(ours), statistics.median(theirs)
@@ -259,7 +266,17 @@ def throughput(case: Case, repeats: int, device: torch.device) -> dict[str, floa
         "numpy_steps_per_s": 1 / t_np,
         "ratio": t_np / t_ours,
         "torch_GBps": traffic / t_ours / 1e9,
+        "eager_steps_per_s": 1 / statistics.median(eager) if eager else math.nan,
     }
+
+
+def _time_runner(runner: StepRunner, v: torch.Tensor, steps: int, device: torch.device) -> float:
+    """Seconds a step of ``runner.run(v, steps)`` (the input is not changed)."""
+    _sync(device)
+    start = time.perf_counter()
+    runner.run(v, steps)
+    _sync(device)
+    return (time.perf_counter() - start) / steps
 
 
 # -- Cahn–Hilliard time-to-solution against py-pde ------------------------------------------
@@ -470,10 +487,16 @@ def main() -> None:
         )
         for case in cases:
             r = throughput(case, args.repeats, device)
+            eager = (
+                f"   (eager steps, no CUDA graph: {r['eager_steps_per_s']:.1f} st/s)"
+                if device.type == "cuda"
+                else ""
+            )
             print(
                 f"{case.name:16s}{case.n:6d}{case.threads_label(device):>9s}"
                 f"{r['torch_steps_per_s']:12.1f}{r['numpy_steps_per_s']:12.1f}"
-                f"{r['ratio']:7.2f}x{r['torch_GBps']:8.1f}{r['torch_GBps'] / bandwidth:8.0%}",
+                f"{r['ratio']:7.2f}x{r['torch_GBps']:8.1f}{r['torch_GBps'] / bandwidth:8.0%}"
+                f"{eager}",
                 flush=True,
             )
     if not args.skip_pypde:

@@ -67,8 +67,9 @@ cells = [
         "while the total amount of each component is conserved. The pattern then coarsens, the "
         "free energy decreasing all the time. |\n"
         "| `gray-scott` | $u_t = D_u\\nabla^2u - uv^2 + F(1-u)$, $v_t = D_v\\nabla^2 v + uv^2 - "
-        "(F+k)v$ | An autocatalytic reaction $U + 2V \\to 3V$ fed with $U$ and drained of $V$. For "
-        "Pearson's parameters, spots grow and divide like cells (Pearson 1993, "
+        "(F+k)v$ | An autocatalytic reaction $U + 2V \\to 3V$ fed with $U$ and drained of $V$. With "
+        "$F = 0.0367$, $k = 0.0649$ (used here) spots grow and divide like cells; with $F = 0.04$, "
+        "$k = 0.06$ a labyrinth of stripes spreads instead (Pearson 1993, "
         "doi:10.1126/science.261.5118.189). |\n"
         "| `kuramoto-sivashinsky` | $u_t = -u_{xx} - u_{xxxx} - u u_x$ | A flame front or thin "
         "film: long waves are unstable, short ones are damped, and the nonlinearity moves energy "
@@ -100,8 +101,8 @@ cells = [
         "        eq = pde.CahnHilliard(gamma=1.0)\n"
         "        return eq, pde.initial.random_field(eq.grid(n, length=n / 2), seed, amplitude=0.05, wavenumber=n / 4), 200.0\n"
         '    if name == "gray-scott":\n'
-        "        eq = pde.GrayScott()\n"
-        "        return eq, pde.initial.gray_scott_seed(eq.grid(n), seed), 2000.0\n"
+        "        eq = pde.GrayScott(feed=0.0367, kill=0.0649)  # dividing spots\n"
+        "        return eq, pde.initial.gray_scott_seed(eq.grid(n), seed), 4000.0\n"
         '    if name == "kuramoto-sivashinsky":\n'
         "        eq = pde.KuramotoSivashinsky()\n"
         "        return eq, pde.initial.kassam_trefethen(eq.grid(n)), 150.0\n"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ai4s_lab._numbers import is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
+from ai4s_lab.pde._step_runner import StepRunner
 from ai4s_lab.pde.equations import Equation, equation
 from ai4s_lab.pde.fields import Field, as_field
 from ai4s_lab.pde.grids import PeriodicGrid
@@ -192,6 +193,7 @@ def solve(
         raise InputError("initial contains NaN or inf values; give finite values")
     ops = grid.spectral(dev, real)
     stepper = make_stepper(method, eq, ops)
+    runner = StepRunner(stepper, ops)  # replays a CUDA graph of the step on a GPU
     adaptive = (eq.adaptive and dt is None) if adaptive is None else bool(adaptive)
     peak0 = float(u0.abs().max())
     bound = max_value if max_value is not None else 1e6 * max(1.0, peak0)
@@ -238,8 +240,7 @@ def solve(
                 # a stiff start that relaxes gets a larger one.
                 block = min(substeps - done, ramp if adaptive else _CHECK_EVERY)
                 ramp = min(2 * ramp, ADAPT_EVERY)
-                for _ in range(block):
-                    v = ops.project_real(stepper.step(v))
+                v = runner.run(v, block)
                 steps += block
                 done += block
                 elapsed += block * h
