@@ -380,3 +380,17 @@ def test_queries_get_the_standardization_the_library_got(tmp_path: Path) -> None
     # a fingerprint is searched as given, also in a standardized index
     as_given = morgan_fingerprints([salt], spec=index.spec)
     assert index.search(as_given, k=1).loc[0, "similarity"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_bad_standardization_and_queries_of_a_standardized_index() -> None:
+    from ai4s_lab.molecules import read_molecules
+
+    fps = morgan_fingerprints(["CCO", "CCN"])
+    with pytest.raises(ParameterError, match=r"standardization=\{'neutralize': True\}: use None"):
+        FingerprintIndex(fps, device="cpu", standardization={"neutralize": True})  # type: ignore[arg-type]
+    index = FingerprintIndex.from_molecules(read_molecules(["CCO", "CCN"]), device="cpu")
+    with pytest.raises(InputError, match="C1CC"):  # unparsable: named, not searched as nothing
+        index.search("C1CC", k=1)
+    with pytest.raises(InputError):
+        index.search_many(["CCO", ""], k=1)
+    assert index.search_many([], k=1).indices.shape[0] == 0
