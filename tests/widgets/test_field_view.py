@@ -691,3 +691,14 @@ def test_an_appended_frame_is_a_copy_of_the_callers_buffer() -> None:
     buffer[:] = 5.0  # a solver reusing its output array must not change what was shown
     assert view.current().max() == 1.0
     assert view.vmax < 5.0
+
+
+def test_append_refuses_frames_that_are_not_numbers_or_do_not_fit() -> None:
+    view = FieldView(np.zeros((1, 8, 8), dtype=np.float32), live=True)
+    with pytest.raises(InputError, match="not an array of numbers"):
+        view.append(1.0, np.full((8, 8), "x"))
+    with pytest.raises(InputError, match="complex"):
+        view.append(1.0, np.zeros((8, 8), dtype=complex))
+    with pytest.raises(InputError, match=r"frame shape \(1, 4, 4\) differs"):
+        view.append(1.0, np.zeros((4, 4)))
+    assert view.n_frames == 1  # nothing half-added
