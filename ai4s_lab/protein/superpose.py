@@ -304,7 +304,7 @@ def sequence_alignment(seq_a: str, seq_b: str) -> np.ndarray:
     Raises
     ------
     InputError
-        An empty sequence.
+        An empty sequence, or one that is not a ``str``.
     """
     from ai4s_lab._optional import import_optional
 
@@ -312,6 +312,13 @@ def sequence_alignment(seq_a: str, seq_b: str) -> np.ndarray:
     import biotite.sequence as bseq
     import biotite.sequence.align as balign
 
+    for name, seq in (("seq_a", seq_a), ("seq_b", seq_b)):
+        if not isinstance(seq, str):
+            hint = " (a Structure's is `structure.sequence`)" if hasattr(seq, "sequence") else ""
+            raise InputError(
+                f"{name} is a {type(seq).__name__}: sequence_alignment takes one-letter "
+                f"sequences as str{hint}"
+            )
     if not seq_a or not seq_b:
         raise InputError(
             f"cannot align an empty sequence (lengths {len(seq_a)} and {len(seq_b)}): "

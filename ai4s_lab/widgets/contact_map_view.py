@@ -32,7 +32,7 @@ class ContactMapView(ipywidgets.VBox):
     ----------
     matrix
         ``(n, n)`` array or tensor over the polymer residues of ``structure``
-        (e.g. ``contact_map(structure)[0]``).
+        (e.g. ``contact_map(structure)[0]``; a one-model ``(1, n, n)`` batch is taken as is).
     structure
         The structure the rows and columns belong to (for residue numbers); it must hold
         amino-acid residues (residues with a Cα), else :class:`InputError`.
@@ -67,13 +67,23 @@ class ContactMapView(ipywidgets.VBox):
     ) -> None:
         go = import_optional("plotly.graph_objects", purpose="contact map views")
         values = np.asarray(matrix.cpu() if hasattr(matrix, "cpu") else matrix, dtype=np.float32)
+        if values.ndim == 3 and values.shape[0] == 1:  # contact_map's one-model batch
+            values = values[0]
         self.residue_ids = structure.residue_ids
         n = len(self.residue_ids)
         if n == 0:  # the InputError that says what the structure holds instead
             structure.required_atoms("CA", "draw a residue-pair map with")
             raise InputError(f"{structure.name!r} has no amino-acid residues to draw a map of")
+        if values.ndim == 3:
+            raise InputError(
+                f"matrix holds {values.shape[0]} models' maps {values.shape}: pick one, "
+                "e.g. contact_map(structure)[0]"
+            )
         if values.shape != (n, n):
-            raise InputError(f"matrix of shape {values.shape} does not fit {n} residues")
+            raise InputError(
+                f"matrix of shape {values.shape} does not fit the {n} polymer residues of "
+                f"{structure.name!r}: compute it from that structure"
+            )
         self.axis = _axis_values(self.residue_ids)
         self.block = -(-n // MAX_CELLS_A_SIDE)
         shown_axis = self.axis[:: self.block]

@@ -116,6 +116,14 @@ def _ranges(numbers: list[int]) -> list[Any]:
     return out
 
 
+def default_color_by(structure: Structure) -> str:
+    """The colour scheme a view of ``structure`` starts with: confidence for a predicted model,
+    chains where there are several, secondary structure otherwise."""
+    if structure.plddt is not None:
+        return "plddt"
+    return "chain" if len(structure.chains) > 1 else "ss"
+
+
 class ProteinView(ipywidgets.VBox):
     """A 3D view of a structure coloured by confidence, chain, secondary structure or values.
 
@@ -125,7 +133,9 @@ class ProteinView(ipywidgets.VBox):
         A :class:`ai4s_lab.protein.Structure`.
     color_by
         ``"plddt"`` (AlphaFold bands; predicted models), ``"chain"``, ``"ss"`` (secondary
-        structure), ``"bfactor"``, or an array with one value a polymer residue.
+        structure), ``"bfactor"``, or an array with one value a polymer residue. ``None``
+        picks ``"plddt"`` for a predicted model, ``"chain"`` for an experimental structure of
+        several chains and ``"ss"`` for one of a single chain.
     style
         ``"cartoon"``, ``"trace"``, ``"stick"``, ``"sphere"`` or ``"line"``; ``None`` picks
         cartoon, or a Cα trace above 50,000 atoms.
@@ -151,7 +161,7 @@ class ProteinView(ipywidgets.VBox):
     def __init__(
         self,
         structure: Structure,
-        color_by: str | Any = "plddt",
+        color_by: str | Any | None = None,
         style: str | None = None,
         *,
         backend: str = "nglview",
@@ -182,6 +192,10 @@ class ProteinView(ipywidgets.VBox):
             else {chain: chain for chain in structure.chains}
         )
         self._chain_of_pdb = {short: chain for chain, short in self._pdb_chain.items()}
+        if color_by is None:
+            color_by = default_color_by(structure)
+        #: the colour scheme shown (``None`` resolved to the structure's default)
+        self.color_by = color_by
         self.colors = self._residue_colors(color_by)
         self._size = (width, height)
         self._ngl: Any = None

@@ -266,6 +266,8 @@ def test_sequence_alignment_with_selenocysteine(shared_data: Path) -> None:
     assert float(result.rmsd[0]) == pytest.approx(0.0, abs=1e-9)
     with pytest.raises(InputError, match="empty sequence"):
         sequence_alignment("", "ACD")
+    with pytest.raises(InputError, match=r"seq_a is a Structure.*structure\.sequence"):
+        sequence_alignment(mutant, "ACD")  # type: ignore[arg-type]
 
 
 def test_superpose_weights_of_the_wrong_length(ensemble) -> None:  # type: ignore[no-untyped-def]

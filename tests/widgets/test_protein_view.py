@@ -168,6 +168,26 @@ def _two_chain_ubiquitin(chain_names: tuple[str, str] = ("A", "B")) -> object:
     return load_structure(st.make_mmcif_document().as_string())
 
 
+def test_default_colours_fit_the_structure(model) -> None:  # type: ignore[no-untyped-def]
+    # confidence where a model has it; an experimental structure is no error by default
+    assert ProteinView(model, backend="py3dmol").color_by == "plddt"
+    monomer = load_structure(example_file("pdb1ubi.pdb"))
+    single = ProteinView(monomer, backend="py3dmol")
+    assert single.color_by == "ss"
+    assert single.colors == ProteinView(monomer, color_by="ss", backend="py3dmol").colors
+    dimer = ProteinView(_two_chain_ubiquitin(), backend="py3dmol")
+    assert dimer.color_by == "chain" and len(set(dimer.colors)) == 2
+
+
+def test_contact_map_view_takes_a_one_model_batch() -> None:
+    monomer = load_structure(example_file("pdb1ubi.pdb"))
+    batch = contact_map(monomer, device="cpu")  # (1, 76, 76)
+    view = ContactMapView(batch, monomer)
+    assert np.array_equal(view.figure.data[0].z, ContactMapView(batch[0], monomer).figure.data[0].z)
+    with pytest.raises(InputError, match=r"2 models.*contact_map\(structure\)\[0\]"):
+        ContactMapView(np.zeros((2, 76, 76)), monomer)
+
+
 def test_contact_map_of_a_complex_keeps_the_chains_apart() -> None:
     dimer = _two_chain_ubiquitin()
     view = ProteinView(dimer, color_by="chain", backend="py3dmol")
