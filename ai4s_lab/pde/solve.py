@@ -171,6 +171,8 @@ def solve(
     ):
         raise ParameterError(f"threads={threads!r} must be None or an integer >= 1")
 
+    if isinstance(initial, list | tuple):  # nested lists of numbers, as numpy reads them
+        initial = _array_from_lists(initial)
     grid = initial.grid if isinstance(initial, Field) else _grid_for(eq, initial)
     eq.check_grid(grid)
     field = as_field(initial, grid, len(eq.fields), name="initial", hint=_fields_hint(eq))
@@ -301,6 +303,19 @@ def _fields_hint(eq: Equation) -> str:
         else "give shape (*grid), (batch, *grid) or (batch, 1, *grid)"
     )
     return f"{type(eq).__name__} evolves {names}: {shapes}, or use {eq.example_initial}"
+
+
+def _array_from_lists(initial: list[Any] | tuple[Any, ...]) -> np.ndarray:
+    import numpy as np
+
+    try:
+        values = np.asarray(initial, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise InputError(
+            f"initial is a {type(initial).__name__} that is not a rectangular array of numbers "
+            f"({err}); give a Field from pde.initial or an array on the grid"
+        ) from err
+    return values
 
 
 def _grid_for(eq: Equation, initial: Any) -> PeriodicGrid:

@@ -223,6 +223,8 @@ def _solve(**kwargs: object) -> xr.Dataset:
         ({"initial": np.zeros((8, 8), dtype=complex)}, InputError, "give real numbers"),
         ({"initial": np.zeros((2, 3, 4, 8, 8))}, InputError, "too many axes"),
         ({"initial": "field"}, InputError, "no shape"),
+        ({"initial": [[0.0] * 8, [0.0] * 7]}, InputError, "list that is not a rectangular"),
+        ({"initial": [["a"] * 8] * 8}, InputError, "not a rectangular array of numbers"),
         ({"callback": 3}, ParameterError, "not callable"),
         ({"threads": 0}, ParameterError, "threads=0 must be None or an integer"),
         ({"device": "tpu"}, ai4s_lab.errors.DeviceError, "not a device name"),
@@ -243,6 +245,13 @@ def test_huge_batch_refused_before_allocating() -> None:
     fake = pde.Field(torch.empty(1, 1, 1, 1).expand(4096, 1, *grid.shape), grid, batched=True)
     with pytest.raises(ParameterError, match="GiB"):
         pde.solve(eq, fake, t_end=1.0, device="cpu", progress=False)
+
+
+def test_nested_lists_are_read_as_arrays() -> None:
+    values = np.random.default_rng(0).standard_normal((8, 8))
+    from_lists = pde.solve("heat", values.tolist(), t_end=0.1, device="cpu", progress=False)
+    from_array = pde.solve("heat", values, t_end=0.1, device="cpu", progress=False)
+    assert from_lists.identical(from_array)
 
 
 def test_plain_arrays_on_the_default_domain() -> None:
