@@ -134,6 +134,18 @@ def export_html(
     return target
 
 
+class _DropAltTextNotice(logging.Filter):
+    """nbconvert warns of every report with a plot ("Alternative text is missing on 1
+    image(s)") after it has filled the alt text in itself: noise in every pipeline's log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Alternative text is missing")
+
+
+_exporter_log = logging.getLogger(f"{__name__}.nbconvert")
+_exporter_log.addFilter(_DropAltTextNotice())
+
+
 @functools.lru_cache(maxsize=16)
 def _exporter(assets_url: str, thread: int) -> Any:
     """The report exporter for assets at ``assets_url``, kept per thread (its preprocessors hold
@@ -145,6 +157,7 @@ def _exporter(assets_url: str, thread: int) -> Any:
         extra_template_basedirs=[str(_TEMPLATES)],
         require_js_url=f"{assets_url}/{_REQUIRE_JS}",
         widget_renderer_url=f"{assets_url}/{_WIDGET_RENDERER}",
+        log=_exporter_log,
     )
 
 
