@@ -93,7 +93,7 @@ class MoleculeSet:
         default_factory=lambda: pd.DataFrame(columns=["row", "input", "reason"])
     )
     source: str = "<list>"
-    standardization: dict[str, bool] | None = None
+    standardization: dict[str, bool | str] | None = None
 
     def __len__(self) -> int:
         return len(self.mols)

@@ -210,7 +210,7 @@ class FingerprintIndex:
         if hasattr(mols, "ids") and hasattr(mols, "mols"):
             ids = mols.ids if ids is None else ids
             steps = getattr(mols, "standardization", None)
-            standardization = StandardizeOptions(**steps) if steps is not None else None
+            standardization = StandardizeOptions.from_dict(steps) if steps is not None else None
         fps = morgan_fingerprints(
             list(mols),
             radius=radius,
@@ -519,8 +519,8 @@ class FingerprintIndex:
             )
         steps = meta.get("standardization")  # absent from files of earlier versions
         try:
-            standardization = StandardizeOptions(**steps) if steps is not None else None
-        except TypeError as err:
+            standardization = StandardizeOptions.from_dict(steps) if steps is not None else None
+        except (TypeError, ParameterError) as err:
             raise DataFileError(
                 path, f"has standardization steps this version does not know: {steps}"
             ) from err

@@ -5,9 +5,13 @@ The steps follow RDKit's ``rdMolStandardize`` (itself a port of MolVS by M. Swai
 organic fragment (drop salts and solvents), neutralize charges where a neutral form exists, and
 pick the canonical tautomer. Each step can be switched off.
 
-Two effects of RDKit's steps that a user should know: disconnecting metals and keeping the
-largest fragment turns a metal complex into its largest ligand (cisplatin becomes ammonia):
-switch off ``largest_fragment`` where that matters. RDKit's ``TautomerEnumerator`` by default
+Two effects of RDKit's steps that a user should know. Its cleanup disconnects every metal
+bonded to N, O or F and every transition metal bonded to C, P, S or a halogen; with the
+largest fragment kept, a metal complex becomes its largest ligand (cisplatin an amide anion
+``[NH2-]``, ferrocene cyclopentadiene). Here cleanup breaks only the bonds of alkali and
+alkaline-earth metals by default (``metals="salts"``: sodium benzoate drawn with an O–Na bond
+still gives benzoate), so coordination complexes and organometallics stay whole;
+``metals="all"`` is RDKit's behaviour. RDKit's ``TautomerEnumerator`` by default
 also drops the stereo of atoms and bonds that a tautomer shift could change, so (S)-ibuprofen
 and L-alanine would lose their stereocentres and enantiomers would merge in a screen; here the
 canonical tautomer keeps the input's stereo unless ``keep_stereo=False``.
@@ -29,7 +33,7 @@ from typing import Any
 from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.molecules._rdkit import as_mol, chem, rdkit_messages
 
-__all__ = ["StandardizeOptions", "standardize"]
+__all__ = ["METAL_MODES", "StandardizeOptions", "standardize"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,13 @@ class StandardizeOptions:
     Attributes
     ----------
     cleanup
-        ``rdMolStandardize.Cleanup``: remove Hs, disconnect metals, normalize, reionize.
+        ``rdMolStandardize.Cleanup``: remove Hs, disconnect metals (see ``metals``),
+        normalize, reionize.
+    metals
+        Which metal bonds cleanup breaks: ``"salts"`` (default) those of alkali and
+        alkaline-earth metals to N, O and F (salts drawn with covalent bonds), keeping
+        coordination complexes and organometallics whole (cisplatin, ferrocene); ``"all"``
+        RDKit's ``MetalDisconnector`` (transition metals too); ``"none"`` none.
     largest_fragment
         Keep the largest organic fragment (drops counter-ions and solvents); a fragment with
         carbon wins over a larger inorganic one (isopropylamine pyrophosphate gives
@@ -63,10 +73,31 @@ class StandardizeOptions:
     neutralize: bool = True
     canonical_tautomer: bool = True
     keep_stereo: bool = True
+    metals: str = "salts"
 
-    def as_dict(self) -> dict[str, bool]:
+    def __post_init__(self) -> None:
+        if self.metals not in METAL_MODES:
+            raise ParameterError(
+                f"metals={self.metals!r} is not a mode; use one of {', '.join(METAL_MODES)}"
+            )
+
+    def as_dict(self) -> dict[str, bool | str]:
         """The options as a plain dict (for manifests and saved files)."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, steps: dict[str, Any]) -> StandardizeOptions:
+        """The options :meth:`as_dict` gave; a dict written before ``metals`` existed gets
+        ``"all"``, what cleanup did then."""
+        return cls(**{"metals": "all", **steps})
+
+
+#: the values of ``StandardizeOptions.metals``
+METAL_MODES = ("salts", "all", "none")
+# RDKit's MetalDisconnector patterns restricted to groups 1 and 2 (Li … Fr, Be … Ra) bonded to
+# N, O or F; the second pattern (metals bonded to C, P, S, halogens) then matches nothing.
+_SALT_METALS_NOF = "[#3,#11,#19,#37,#55,#87,#4,#12,#20,#38,#56,#88]~[#7,#8,F]"
+_NO_MATCH = "[#6&!#6]"
 
 
 class _Standardizer:
@@ -84,12 +115,34 @@ class _Standardizer:
         params.tautomerRemoveSp3Stereo = not options.keep_stereo  # type: ignore[assignment]
         params.tautomerRemoveBondStereo = not options.keep_stereo  # type: ignore[assignment]
         self.tautomers = rdMolStandardize.TautomerEnumerator(params)
+        self.normalizer = rdMolStandardize.Normalizer()
+        self.reionizer = rdMolStandardize.Reionizer()
+        self.disconnector = None
+        if options.metals == "salts":
+            Chem = chem()
+            self.disconnector = rdMolStandardize.MetalDisconnector()
+            self.disconnector.SetMetalNof(Chem.MolFromSmarts(_SALT_METALS_NOF))
+            self.disconnector.SetMetalNon(Chem.MolFromSmarts(_NO_MATCH))
+
+    def _cleanup(self, mol: Any) -> Any:
+        """RDKit's ``Cleanup`` with the metal bonds of ``options.metals`` broken."""
+        if self.options.metals == "all":
+            return self.module.Cleanup(mol)
+        # the steps of RDKit's cleanupInPlace, with our disconnector (or none)
+        Chem = chem()
+        out = Chem.RemoveHs(mol)
+        if self.disconnector is not None:
+            out = self.disconnector.Disconnect(out)
+        out = self.normalizer.normalize(out)
+        out = self.reionizer.reionize(out)
+        Chem.AssignStereochemistry(out, cleanIt=True, force=True)
+        return out
 
     def __call__(self, mol: Any) -> Any:
         opts = self.options
         out = mol
         if opts.cleanup:
-            out = self.module.Cleanup(out)
+            out = self._cleanup(out)
         if opts.largest_fragment:
             out = self.chooser.choose(out)
         if opts.neutralize:
