@@ -156,12 +156,13 @@ def _read_array(data: Any) -> FieldData:
     )
 
 
-def _roles(dims: tuple[str, ...]) -> tuple[str | None, str | None, str, str]:
-    """(time, vertical, y, x) dims of a DataArray, ``None`` where absent."""
+def _roles(
+    dims: tuple[str, ...], name: str = "vorticity"
+) -> tuple[str | None, str | None, str, str]:
+    """(time, vertical, y, x) dims of a DataArray called ``name``, ``None`` where absent."""
     if "batch" in dims:
         raise InputError(
-            f"FieldView got dims {dims}; select one sample first, e.g. "
-            "ds['vorticity'].isel(batch=0)"
+            f"FieldView got dims {dims}; select one sample first, e.g. ds[{name!r}].isel(batch=0)"
         )
     if len(dims) not in (2, 3, 4):
         raise InputError(
@@ -185,7 +186,7 @@ def _read_data_array(data: Any) -> FieldData:
         if order != dims:
             data = data.transpose(*order)
             dims = order
-    time_dim, z_dim, y_dim, x_dim = _roles(dims)
+    time_dim, z_dim, y_dim, x_dim = _roles(dims, str(data.name or "vorticity"))
     values = float_values(data.values, f"dims {dims}")
     if time_dim is None:
         values = values[None]

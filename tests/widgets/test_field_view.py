@@ -702,3 +702,9 @@ def test_append_refuses_frames_that_are_not_numbers_or_do_not_fit() -> None:
     with pytest.raises(InputError, match=r"frame shape \(1, 4, 4\) differs"):
         view.append(1.0, np.zeros((4, 4)))
     assert view.n_frames == 1  # nothing half-added
+
+
+def test_a_batch_is_refused_with_the_fields_own_name() -> None:
+    batch = xr.DataArray(np.ones((2, 3, 4, 4)), dims=("batch", "t", "y", "x"), name="c")
+    with pytest.raises(InputError, match=r"ds\['c'\]\.isel\(batch=0\)"):
+        FieldView(batch)
