@@ -369,6 +369,120 @@ class Structure:
         copy = Structure(**{**self.__dict__, "coords": coords, "metadata": dict(self.metadata)})
         return copy
 
+    def select(
+        self,
+        chains: str | list[str] | None = None,
+        residues: Any = None,
+        *,
+        polymer: bool = False,
+        models: int | slice | list[int] | None = None,
+    ) -> Structure:
+        """A new structure of some chains, residues or models of this one.
+
+        Parameters
+        ----------
+        chains
+            A chain identifier or a list of them (as in :attr:`chains`); ``None`` keeps all.
+        residues
+            Residue numbers (author numbering, e.g. ``range(10, 51)``) kept in every chosen
+            chain, or residue keys ``(chain, number)`` / ``(chain, number, insertion code)``
+            as in :attr:`residue_ids`; ``None`` keeps all.
+        polymer
+            Keep only the amino-acid residues (drops ligands, ions and waters).
+        models
+            Model numbers to keep (0-based, as :meth:`model_coords` takes them); ``None`` keeps
+            all.
+
+        Returns
+        -------
+        Structure
+            The chosen atoms, in file order, with residues numbered again from 0
+            (``residue_index``); ``metadata["time_ps"]`` follows the chosen models.
+
+        Raises
+        ------
+        InputError
+            A chain or residue the structure does not have, or a choice of no atom.
+        """
+        label = repr(self.name or self.source)
+        keep = np.ones(self.n_atoms, dtype=bool)
+        if chains is not None:
+            wanted = [chains] if isinstance(chains, str) else [str(c) for c in chains]
+            missing = [c for c in wanted if c not in self.chains]
+            if missing or not wanted:
+                absent = ", ".join(missing) or "(none given)"
+                raise InputError(
+                    f"chains={chains!r}: {label} has no chain {absent}; its chains are "
+                    f"{', '.join(self.chains)}"
+                )
+            keep &= np.isin(self.chain_id, wanted)
+        if residues is not None:
+            keep &= self._residue_mask(residues, keep, label)
+        if polymer:
+            keep &= np.isin(self.residue_index, self.polymer_residues)
+        index = np.flatnonzero(keep)
+        if index.size == 0:
+            raise InputError(
+                f"the selection (chains={chains!r}, residues={residues!r}, polymer={polymer}) "
+                f"holds no atom of {label}"
+            )
+        coords = self.coords if models is None else self.model_coords(models)
+        metadata = dict(self.metadata)
+        times = metadata.get("time_ps")
+        if models is not None and times is not None and len(times) == self.n_models:
+            metadata["time_ps"] = np.asarray(times, dtype=float)[self._model_numbers(models)]
+        per_atom = {
+            name: value[index]
+            for name, value in self.__dict__.items()
+            if isinstance(value, np.ndarray) and name != "coords"
+        }
+        _, per_atom["residue_index"] = np.unique(per_atom["residue_index"], return_inverse=True)
+        return Structure(
+            **{**self.__dict__, **per_atom, "coords": coords[:, index], "metadata": metadata}
+        )
+
+    def _model_numbers(self, models: int | slice | list[int]) -> list[int]:
+        """The 0-based numbers of the models :meth:`model_coords` picks for ``models``."""
+        if isinstance(models, slice):
+            return list(range(self.n_models))[models]
+        return [self.model_index(m, "models") for m in np.atleast_1d(models).tolist()]
+
+    def _residue_mask(self, residues: Any, within: np.ndarray, label: str) -> np.ndarray:
+        """Atoms of the residues named by numbers or keys (see :meth:`select`)."""
+        if isinstance(residues, (int, np.integer)) or _is_residue_key(residues):
+            residues = [residues]  # one number or one key
+        if isinstance(residues, str) or not hasattr(residues, "__iter__"):
+            raise InputError(
+                f"residues={residues!r}: give residue numbers (e.g. range(10, 51)) or "
+                "(chain, number[, insertion code]) keys"
+            )
+        items = list(residues)
+        keyed = [item for item in items if _is_residue_key(item)]
+        if keyed and len(keyed) != len(items):
+            raise InputError("residues mixes numbers and (chain, number) keys; give one kind")
+        if not keyed:
+            if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in items):
+                raise InputError(
+                    f"residues={residues!r}: give residue numbers (integers) or "
+                    "(chain, number[, insertion code]) keys"
+                )
+            mask = np.isin(self.res_seq, np.asarray(items, dtype=np.int64))
+            if items and not (mask & within).any():
+                raise InputError(
+                    f"{label} has none of the residues {_short(items)} in the chosen chains"
+                )
+            return mask
+        atom_keys = list(
+            zip(self.chain_id.tolist(), self.res_seq.tolist(), self.ins_code.tolist(), strict=True)
+        )
+        wanted = {(str(k[0]), int(k[1]), str(k[2]) if len(k) > 2 else "") for k in keyed}
+        mask = np.fromiter((key in wanted for key in atom_keys), dtype=bool, count=self.n_atoms)
+        found = {key for key, hit in zip(atom_keys, mask.tolist(), strict=True) if hit}
+        missing = sorted(wanted - found)
+        if missing:
+            raise InputError(f"{label} has no residue {_short(missing)}")
+        return mask
+
     def pdb_chain_names(self, unique: bool = True) -> dict[str, str]:
         """The one-character chain identifier each chain gets in PDB text.
 
@@ -843,3 +957,14 @@ def _looks_predicted(text: str, fmt: str, structure: Structure, methods: list[st
     per_residue_max = np.maximum.reduceat(b, starts)
     per_residue_min = np.minimum.reduceat(b, starts)
     return bool(np.all(per_residue_max == per_residue_min))
+
+
+def _is_residue_key(item: Any) -> bool:
+    """Whether ``item`` is a residue key ``(chain, number[, insertion code])``."""
+    return isinstance(item, tuple) and 2 <= len(item) <= 3 and isinstance(item[0], str)
+
+
+def _short(items: list[Any], shown: int = 5) -> str:
+    """The first few of ``items`` for a message."""
+    text = ", ".join(str(item) for item in items[:shown])
+    return text + (f", … ({len(items)} in all)" if len(items) > shown else "")

@@ -16,6 +16,7 @@ from ai4s_lab.errors import InputError
 from ai4s_lab.protein import contact_map, example_file, load_pae, load_structure
 from ai4s_lab.widgets import ContactMapView, PAEView, ProteinView
 from ai4s_lab.widgets.protein_view import PLDDT_COLORS
+from tests.protein._complexes import two_chain_ubiquitin
 
 pytest.importorskip("nglview")
 
@@ -152,22 +153,6 @@ def test_pae_view_and_bad_arguments(model, tmp_path) -> None:  # type: ignore[no
         ContactMapView(np.zeros((3, 3)), experimental)
 
 
-def _two_chain_ubiquitin(chain_names: tuple[str, str] = ("A", "B")) -> object:
-    """Two copies of ubiquitin (1UBI) side by side, numbered 1-76 in each chain."""
-    gemmi = pytest.importorskip("gemmi")
-    st = gemmi.read_structure(str(example_file("pdb1ubi.pdb")))
-    st.remove_ligands_and_waters()
-    model = st[0]
-    copy = model[0].clone()
-    for residue in copy:
-        for atom in residue:
-            atom.pos = gemmi.Position(atom.pos.x + 40.0, atom.pos.y, atom.pos.z)
-    model.add_chain(copy)
-    model[0].name, model[1].name = chain_names
-    st.setup_entities()
-    return load_structure(st.make_mmcif_document().as_string())
-
-
 def test_default_colours_fit_the_structure(model) -> None:  # type: ignore[no-untyped-def]
     # confidence where a model has it; an experimental structure is no error by default
     assert ProteinView(model, backend="py3dmol").color_by == "plddt"
@@ -175,7 +160,7 @@ def test_default_colours_fit_the_structure(model) -> None:  # type: ignore[no-un
     single = ProteinView(monomer, backend="py3dmol")
     assert single.color_by == "ss"
     assert single.colors == ProteinView(monomer, color_by="ss", backend="py3dmol").colors
-    dimer = ProteinView(_two_chain_ubiquitin(), backend="py3dmol")
+    dimer = ProteinView(two_chain_ubiquitin(), backend="py3dmol")
     assert dimer.color_by == "chain" and len(set(dimer.colors)) == 2
 
 
@@ -189,7 +174,7 @@ def test_contact_map_view_takes_a_one_model_batch() -> None:
 
 
 def test_contact_map_of_a_complex_keeps_the_chains_apart() -> None:
-    dimer = _two_chain_ubiquitin()
+    dimer = two_chain_ubiquitin()
     view = ProteinView(dimer, color_by="chain", backend="py3dmol")
     cmap = ContactMapView(contact_map(dimer, device="cpu")[0], dimer, view)
     heatmap = cmap.figure.data[0]
@@ -206,7 +191,7 @@ def test_contact_map_of_a_complex_keeps_the_chains_apart() -> None:
 
 
 def test_highlight_by_a_number_shared_by_chains_is_refused() -> None:
-    dimer = _two_chain_ubiquitin()
+    dimer = two_chain_ubiquitin()
     view = ProteinView(dimer, color_by="chain", backend="py3dmol")
     with pytest.raises(InputError, match=r"ambiguous.*chain"):
         view.highlight([10])
@@ -234,7 +219,7 @@ def test_py3dmol_selects_residues_with_insertion_codes(model) -> None:  # type: 
 
 
 def test_long_mmcif_chain_names_in_views() -> None:
-    dimer = _two_chain_ubiquitin(("AAA", "B-2"))
+    dimer = two_chain_ubiquitin(("AAA", "B-2"))
     assert dimer.chains == ["AAA", "B-2"]
     html = ProteinView(dimer, color_by="chain", backend="py3dmol").html()
     assert "ATOM" in html
