@@ -39,7 +39,8 @@ cells = [
         'pae_path = ""  # optional AlphaFold PAE JSON of the structure\n'
         'trajectory_topology = ""  # multi-model PDB or topology; empty: the shipped 1L2Y ensemble\n'
         'trajectory_path = ""  # DCD/XTC file of trajectory_topology; empty: its models (the shipped 1l2y.xtc by default)\n'
-        "color_by = \"plddt\"  # 'plddt', 'chain', 'ss' or 'bfactor'\n"
+        'chains = ""  # chains to keep, e.g. "A" or "A,B"; empty: all of them\n'
+        "color_by = \"\"  # '' picks pLDDT for a predicted model, else chain or ss; or 'plddt', 'chain', 'ss', 'bfactor'\n"
         "contact_cutoff = 8.0  # Å, Cβ–Cβ\n"
         "device = \"auto\"  # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'",
         metadata={"tags": ["parameters"]},
@@ -51,6 +52,8 @@ cells = [
         "from ai4s_lab.widgets import ContactMapView, PAEView, ProteinView\n\n"
         "dev = ai4s_lab.resolve_device(device)\n"
         'structure = protein.load_structure(structure_path or protein.example_file("AF-Q5VSL9-F1-model_v4.pdb"))\n'
+        "if chains:\n"
+        '    structure = structure.select([c.strip() for c in chains.split(",")])\n'
         "table = protein.residue_table(structure)\n"
         "print(structure)\n"
         'ai4s_lab.record("n_residues", len(table))\n'
@@ -66,7 +69,7 @@ cells = [
         "lets you click residues: they arrive in Python as `view.selected`."
     ),
     new_code_cell(
-        'colour = color_by if (color_by != "plddt" or structure.predicted) else "bfactor"\n'
+        'colour = (color_by or None) if (color_by != "plddt" or structure.predicted) else "bfactor"\n'
         'ProteinView(structure, color_by=colour, backend="py3dmol")'
     ),
     new_markdown_cell(

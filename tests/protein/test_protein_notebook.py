@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.protein._complexes import two_chain_ubiquitin
+
 
 @pytest.mark.notebook
 @pytest.mark.slow
@@ -35,7 +37,8 @@ def test_protein_explorer_runs_on_users_files(
 ) -> None:
     """A reference numbered differently (a truncated, renumbered copy of the same chain) pairs
     with the structure by sequence with ``alignment="sequence"``: the coordinates are identical,
-    so RMSD is 0 and TM-score and GDT-TS are 1. A user's single-model PDB as
+    so RMSD is 0 and TM-score and GDT-TS are 1; the structure is chain B of a two-chain
+    complex (``chains="B"``), shifted 40 Å from chain A. A user's single-model PDB as
     ``trajectory_topology`` is read alone (it used to be paired with the shipped 1L2Y XTC, whose
     atom count differs): one frame, RMSD 0 to itself."""
     import gemmi
@@ -53,10 +56,14 @@ def test_protein_explorer_runs_on_users_files(
     reference_path = tmp_path / "ubiquitin_renumbered.pdb"
     reference.write_pdb(str(reference_path))
 
+    complex_path = tmp_path / "ubiquitin_dimer.cif"
+    complex_path.write_text(two_chain_ubiquitin().to_mmcif_string())
+
     result = run_notebook(
         repo_root / "notebooks" / "protein_explorer.ipynb",
         {
-            "structure_path": str(shared_data / "protein" / "pdb1ubi.pdb"),
+            "structure_path": str(complex_path),
+            "chains": "B",
             "reference_path": str(reference_path),
             "alignment": "sequence",
             "trajectory_topology": str(shared_data / "protein" / "trpcage.pdb"),
@@ -67,6 +74,7 @@ def test_protein_explorer_runs_on_users_files(
     )
     assert result.ok, result.error
     manifest = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert manifest["recorded"]["n_residues"] == 76  # chain B alone
     (scores,) = manifest["recorded"]["superposition_scores"]  # one row: one model
     assert scores["rmsd_A"] == pytest.approx(0.0, abs=1e-6)
     assert scores["tm_score"] == pytest.approx(1.0, abs=1e-9)
