@@ -31,23 +31,27 @@ def _rdkit_parent(smiles: str) -> str:
 
 
 def test_without_transition_metals_the_default_is_rdkits_cleanup(nci_library: Any) -> None:
-    """On every NCI compound with no metal other than an alkali or alkaline-earth one, the
-    default cleanup gives exactly RDKit's ``Cleanup``."""
+    """On NCI compounds with no metal other than an alkali or alkaline-earth one (every one
+    with such a metal, a third of the others), the default cleanup is exactly RDKit's."""
     cleanup_only = {"largest_fragment": False, "neutralize": False, "canonical_tautomer": False}
     ours = StandardizeOptions(**cleanup_only)  # type: ignore[arg-type]
     chosen = []
     with_salt_metal = 0
-    for mol in nci_library.mols:
+    for k, mol in enumerate(nci_library.mols):
         numbers = {atom.GetAtomicNum() for atom in mol.GetAtoms()}
-        if not numbers - _NON_METALS - _SALT_METALS:
-            chosen.append(mol)
-            with_salt_metal += bool(numbers & _SALT_METALS)
+        if numbers - _NON_METALS - _SALT_METALS:
+            continue
+        if numbers & _SALT_METALS:
+            with_salt_metal += 1
+        elif k % 3:  # every third of the others keeps the test short
+            continue
+        chosen.append(mol)
     results = standardize_many(chosen, ours)
     for mol, (result, reason) in zip(chosen, results, strict=True):
         assert not reason
         assert _smiles(result) == _smiles(rdMolStandardize.Cleanup(mol))
     compared = len(chosen)
-    assert compared > 4800 and with_salt_metal >= 2  # NCI holds two sodium salts
+    assert compared > 1600 and with_salt_metal >= 2  # NCI holds two sodium salts
 
 
 @pytest.mark.parametrize("smiles", [CISPLATIN, CARBOPLATIN, FERROCENE])
