@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ai4s_lab.errors import DataFileError
+from ai4s_lab.errors import DataFileError, InputError
 
 __all__ = ["PAE", "PLDDT_BANDS", "load_pae", "plddt_band"]
 
@@ -58,6 +58,10 @@ class PAE:
         Predicted TM-scores where the file gives them.
     source
         The file read.
+    tokens
+        ``(chain, residue number)`` of each row where the file names them (AlphaFold 3
+        ``token_chain_ids`` / ``token_res_ids``: a ligand or a modified residue is one token
+        an atom); ``None`` otherwise (one row a residue).
     """
 
     matrix: np.ndarray
@@ -65,22 +69,53 @@ class PAE:
     ptm: float | None = None
     iptm: float | None = None
     source: str = ""
+    tokens: tuple[tuple[str, int], ...] | None = None
 
     @property
     def n_residues(self) -> int:
         """Number of residues (the matrix side)."""
         return int(self.matrix.shape[0])
 
+    def residue_matrix(self, residue_ids: list[tuple[str, int, str]]) -> np.ndarray:
+        """The PAE between the given residues (a structure's ``residue_ids``), ``(n, n)``.
+
+        A matrix with one row a residue is returned as it is. With :attr:`tokens`, each
+        residue takes the row of its first token, so the ligand atoms and the per-atom tokens
+        of modified residues of an AlphaFold 3 prediction drop out.
+
+        Raises
+        ------
+        InputError
+            A residue with no token of its chain and number.
+        """
+        if self.tokens is None or self.matrix.shape[0] == len(residue_ids):
+            return self.matrix
+        first: dict[tuple[str, int], int] = {}
+        for row, token in enumerate(self.tokens):
+            first.setdefault(token, row)
+        rows = [first.get((chain, number), -1) for chain, number, _ in residue_ids]
+        missing = [key for key, row in zip(residue_ids, rows, strict=True) if row < 0]
+        if missing:
+            shown = ", ".join(f"{chain}:{number}" for chain, number, _ in missing[:5])
+            raise InputError(
+                f"the PAE of {self.source or 'this prediction'} has no token for residues "
+                f"{shown} ({len(missing)} of {len(residue_ids)}); give the structure the PAE "
+                "was predicted with"
+            )
+        return self.matrix[np.ix_(rows, rows)]
+
 
 def load_pae(path: str | Path) -> PAE:
-    """Read a PAE matrix from an AlphaFold DB, AlphaFold/ColabFold or Uni-Fold JSON file, or a
-    Boltz NumPy file.
+    """Read a PAE matrix from an AlphaFold DB, AlphaFold 2/3, ColabFold or Uni-Fold JSON file,
+    or a Boltz NumPy file.
 
     Accepted layouts: AlphaFold DB v3+ ``[{"predicted_aligned_error": [[...]],
     "max_predicted_aligned_error": 31.75}]``; AlphaFold DB v1/v2 ``[{"residue1": [...],
     "residue2": [...], "distance": [...], "max_predicted_aligned_error": ...}]`` (1-based
     residue numbers); ColabFold ``{"pae": [[...]], "max_pae": ..., "ptm": ..., "plddt": ...}``
-    (``.json`` or ``.json.gz``); Boltz ``pae_<name>_model_<k>.npz`` (the matrix under the key
+    (``.json`` or ``.json.gz``); AlphaFold 3 ``*_full_data_*.json`` (``"pae"`` over tokens,
+    named by ``token_chain_ids`` and ``token_res_ids``: see :meth:`PAE.residue_matrix`);
+    Boltz ``pae_<name>_model_<k>.npz`` (the matrix under the key
     ``"pae"``; pTM and ipTM from the ``confidence_<name>_model_<k>.json`` beside it, where
     there is one) [3]_, or any ``.npz`` / ``.npy`` file holding the matrix (key ``"pae"`` or
     ``"predicted_aligned_error"`` in an ``.npz``).
@@ -157,7 +192,26 @@ def load_pae(path: str | Path) -> PAE:
         ptm=_float_or_none(path, data, "ptm"),
         iptm=_float_or_none(path, data, "iptm"),
         source=str(path),
+        tokens=_tokens(path, data, matrix.shape[0]),
     )
+
+
+def _tokens(path: Path, data: dict[str, Any], n: int) -> tuple[tuple[str, int], ...] | None:
+    """AlphaFold 3's ``(token_chain_ids, token_res_ids)`` as pairs, or ``None`` without them."""
+    chains, numbers = data.get("token_chain_ids"), data.get("token_res_ids")
+    if chains is None or numbers is None:
+        return None
+    try:
+        tokens = tuple((str(c), int(r)) for c, r in zip(chains, numbers, strict=True))
+    except (TypeError, ValueError) as err:
+        raise DataFileError(
+            path, f"token_chain_ids / token_res_ids are not readable ({err})"
+        ) from err
+    if len(tokens) != n:
+        raise DataFileError(
+            path, f"names {len(tokens)} tokens for a {n} × {n} PAE matrix; they should agree"
+        )
+    return tokens
 
 
 def _check_matrix(path: Path, matrix: np.ndarray) -> None:

@@ -177,7 +177,10 @@ class PAEView(ContactMapView):
     """The predicted aligned error matrix (Å) of a predicted model, linked to a 3D view."""
 
     def __init__(self, pae: Any, structure: Structure, view: Any = None) -> None:
-        matrix = getattr(pae, "matrix", pae)
+        if hasattr(pae, "residue_matrix"):  # AlphaFold 3 tokens: one row a residue
+            matrix = pae.residue_matrix(structure.residue_ids)
+        else:
+            matrix = getattr(pae, "matrix", pae)
         zmax = getattr(pae, "max_error", None)
         super().__init__(
             matrix,

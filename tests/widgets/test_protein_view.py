@@ -16,7 +16,7 @@ from ai4s_lab.errors import InputError
 from ai4s_lab.protein import contact_map, example_file, load_pae, load_structure
 from ai4s_lab.widgets import ContactMapView, PAEView, ProteinView
 from ai4s_lab.widgets.protein_view import PLDDT_COLORS
-from tests.protein._complexes import two_chain_ubiquitin
+from tests.protein._complexes import af3_full_data, two_chain_ubiquitin
 
 pytest.importorskip("nglview")
 
@@ -404,3 +404,12 @@ def test_the_first_nglview_view_prints_no_third_party_warning() -> None:
                           timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "pkg_resources" not in done.stderr
+
+
+def test_pae_view_of_an_alphafold3_prediction_with_a_ligand(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    structure = load_structure(example_file("pdb1ubi.pdb"))
+    path = tmp_path / "fold_full_data_0.json"
+    rows = af3_full_data(path, structure.residue_ids)
+    pae = load_pae(path)
+    view = PAEView(pae, structure)
+    np.testing.assert_allclose(view.figure.data[0].z, pae.matrix[np.ix_(rows, rows)], rtol=1e-6)
