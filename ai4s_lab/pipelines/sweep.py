@@ -30,6 +30,9 @@ from ai4s_lab.pipelines.report import ASSETS_DIRNAME
 
 __all__ = ["Sweep", "SweepResult", "input_hash"]
 
+#: Bad parameter sets named in one error (the rest are counted).
+_PROBLEMS_SHOWN = 10
+
 logger = logging.getLogger(__name__)
 
 
@@ -154,13 +157,23 @@ class Sweep:
             raise ParameterError(f"timeout={timeout} must be a positive number of seconds")
         self.parameter_sets: list[dict[str, Any]] = []
         declared = notebook_parameters(self.notebook)
+        problems: list[str] = []  # every bad set, so that one fix of the file is enough
         for position, given in enumerate(parameter_sets):
             try:
                 values = normalize_parameters(given)
                 check_parameters(self.notebook, values, declared)
             except ParameterError as err:
-                raise ParameterError(f"parameter set {position + 1}: {err}") from err
+                problems.append(f"parameter set {position + 1}: {err}")
+                continue
             self.parameter_sets.append(values)
+        if problems:
+            shown = problems[:_PROBLEMS_SHOWN]
+            more = len(problems) - len(shown)
+            raise ParameterError(
+                "\n".join(shown)
+                + (f"\n... and {more} more bad parameter sets" if more else "")
+                + ("\nnothing was run; fix these sets" if len(problems) > 1 else "")
+            )
         if not self.parameter_sets:
             raise ParameterError("the sweep has no parameter sets; give a grid or a list")
         # Absolute from here on: papermill changes the process's working directory for a moment

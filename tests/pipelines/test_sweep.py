@@ -336,6 +336,12 @@ def test_changed_data_file_reruns_only_its_run(tmp_path: Path) -> None:
         ([{"x": "many"}], "parameter 'x' expects int"),
         ([], "no parameter sets"),
         ([{"x": 1}, {"x": 1}], "parameter sets 1 and 2 are the same"),
+        (  # every bad set at once, so that one fix of the file is enough
+            [{"x": "a"}, {"x": 1}, {"y": 2}, {"x": "b"}],
+            r"(?s)set 1: .*'x' expects int.*\nparameter set 3: .*no parameter 'y'.*\n"
+            r"parameter set 4: .*nothing was run",
+        ),
+        ([{"x": str(k)} for k in range(12)], r"(?s)set 10: .*\.\.\. and 2 more bad"),
     ],
 )
 def test_bad_sweeps_start_nothing(
