@@ -308,7 +308,9 @@ def load_entries(
         try:
             entry, not_applied = _entry_from_record(record, apply_corrections)
         except (EntryError, FormulaError, KeyError) as err:
-            rejected.append(RejectedRow(line, _guess_id(record), str(err).strip("'\"")))
+            # a KeyError's text is its message in quotes; the others are as written
+            reason = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+            rejected.append(RejectedRow(line, _guess_id(record), reason))
         else:
             entries.append(entry)
             unapplied += not_applied

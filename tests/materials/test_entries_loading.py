@@ -25,6 +25,7 @@ bad-formula,Li2Xx,-3.0,1
 no-energy,LiO2,,1
 nan-energy,Li2O2,nan,1
 not-a-number,LiO3,abc,1
+phase-label,Li2O(s),-14.0,1
 li2o2,Li2O2,-19.5,194
 """
 
@@ -32,17 +33,25 @@ li2o2,Li2O2,-19.5,194
 def test_csv_with_bad_rows_loads_the_good_ones_and_reports_the_bad(tmp_path: Path) -> None:
     path = tmp_path / "entries.csv"
     path.write_text(CSV_WITH_BAD_ROWS)
-    with pytest.warns(Ai4sWarning, match="4 of 8 rows were not loaded") as caught:
+    with pytest.warns(Ai4sWarning, match="5 of 9 rows were not loaded") as caught:
         loaded = load_entries(path)
     assert [e.entry_id for e in loaded] == ["li", "o2", "li2o", "li2o2"]
     assert loaded[2].attributes == {"space_group": "225"}
     rejected = {row.entry_id: row for row in loaded.rejected}
-    assert set(rejected) == {"bad-formula", "no-energy", "nan-energy", "not-a-number"}
+    assert set(rejected) == {
+        "bad-formula",
+        "no-energy",
+        "nan-energy",
+        "not-a-number",
+        "phase-label",
+    }
     assert rejected["bad-formula"].line == 5  # header is line 1
     assert "'Xx' is not an element" in rejected["bad-formula"].reason
     assert "no energy" in rejected["no-energy"].reason
     assert "nan" in rejected["nan-energy"].reason
     assert "'abc' is not a number" in rejected["not-a-number"].reason
+    # the reason is the message as written, its closing quote included
+    assert rejected["phase-label"].reason.endswith("e.g. 'Ca3(PO4)2'")
     assert "bad-formula" in str(caught[0].message)
     # the good rows make a usable diagram
     pd = PhaseDiagram(loaded)
