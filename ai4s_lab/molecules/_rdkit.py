@@ -134,4 +134,14 @@ def as_mols(items: Iterable[Any] | str, what: str = "mols") -> list[Any]:
     string or one ``Mol`` is one molecule (not a SMILES read character by character)."""
     if isinstance(items, (str, chem().Mol)):
         return [as_mol(items, what)]
-    return [as_mol(item, f"{what}[{i}]") for i, item in enumerate(items)]
+    items = list(items)
+    try:
+        return [as_mol(item, f"{what}[{i}]") for i, item in enumerate(items)]
+    except InputError as err:
+        if len(items) < 2 or "read_molecules" in str(err):
+            raise
+        raise InputError(
+            f"{err}. To go on without such rows, read the list with read_molecules(...): it "
+            "reports them in .errors and keeps the others (.data['row'] says which input each "
+            "molecule was, to keep values such as y aligned)"
+        ) from err

@@ -9,7 +9,7 @@ from rdkit.Chem import Crippen, Descriptors
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
 from ai4s_lab.errors import InputError
-from ai4s_lab.molecules import apply_filters, descriptors
+from ai4s_lab.molecules import apply_filters, descriptors, read_molecules
 
 SMILES = ["CC(=O)Oc1ccccc1C(=O)O", "O=C1C=CC(=O)C=C1", "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCC(=O)O"]
 
@@ -29,6 +29,11 @@ def test_a_failed_parse_is_a_typed_error_naming_its_position() -> None:
         apply_filters(mols)
     with pytest.raises(InputError, match=r"mols\[0\]: cannot parse SMILES 'C1CC'"):
         descriptors(["C1CC"])
+    # in a list, the message points to the reader that keeps the good rows
+    with pytest.raises(InputError, match=r"mols\[1\]: cannot parse.*read_molecules"):
+        descriptors(["CCO", "C1CC", "CCN"])
+    kept = read_molecules(["CCO", "C1CC", "CCN"])
+    assert kept.data["row"].tolist() == [1, 3] and kept.errors["row"].tolist() == [2]
 
 
 def test_filters_of_smiles_match_rdkits_catalog() -> None:
