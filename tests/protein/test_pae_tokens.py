@@ -36,3 +36,7 @@ def test_token_lists_that_do_not_fit_the_matrix_are_refused(tmp_path: Path) -> N
                                 "token_res_ids": [1]}))  # fmt: skip
     with pytest.raises(DataFileError, match="names 1 tokens for a 2 × 2 PAE matrix"):
         load_pae(path)
+    path.write_text(json.dumps({"pae": [[0.0]], "token_chain_ids": ["A"],
+                                "token_res_ids": ["ten"]}))  # fmt: skip
+    with pytest.raises(DataFileError, match="token_res_ids are not readable"):
+        load_pae(path)

@@ -86,3 +86,5 @@ def test_bad_selections_name_what_the_structure_has() -> None:
         dimer.select(residues="10-20")
     with pytest.raises(InputError, match="out of range"):
         dimer.select(models=[3])
+    with pytest.raises(InputError, match="holds no atom"):
+        dimer.select(residues=[])
