@@ -79,8 +79,8 @@ class PAE:
     def residue_matrix(self, residue_ids: list[tuple[str, int, str]]) -> np.ndarray:
         """The PAE between the given residues (a structure's ``residue_ids``), ``(n, n)``.
 
-        A matrix with one row a residue is returned as it is. With :attr:`tokens`, each
-        residue takes the row of its first token, so the ligand atoms and the per-atom tokens
+        A matrix without :attr:`tokens` is returned as it is (one row a residue). With them,
+        each residue takes the row of its first token, so the ligand atoms and the per-atom tokens
         of modified residues of an AlphaFold 3 prediction drop out.
 
         Raises
@@ -88,8 +88,9 @@ class PAE:
         InputError
             A residue with no token of its chain and number.
         """
-        if self.tokens is None or self.matrix.shape[0] == len(residue_ids):
+        if self.tokens is None:
             return self.matrix
+        # with tokens, always map: a ligand can make the sizes agree while the rows do not
         first: dict[tuple[str, int], int] = {}
         for row, token in enumerate(self.tokens):
             first.setdefault(token, row)

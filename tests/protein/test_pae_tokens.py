@@ -30,6 +30,18 @@ def test_residue_rows_are_the_first_token_of_each_residue(
         load_pae(path).residue_matrix(structure.residue_ids)
 
 
+def test_tokens_are_followed_even_where_the_sizes_agree(tmp_path: Path, shared_data: Path) -> None:
+    # a ligand token in place of residue 1: 76 rows for 76 residues, but not the same residues
+    structure = load_structure(shared_data / "protein" / "pdb1ubi.pdb")
+    chains = ["B", *["A"] * 75]
+    numbers = [1, *range(2, 77)]
+    path = tmp_path / "shifted_full_data.json"
+    path.write_text(json.dumps({"pae": np.eye(76).tolist(), "token_chain_ids": chains,
+                                "token_res_ids": numbers}))  # fmt: skip
+    with pytest.raises(InputError, match=r"no token for residues A:1 \(1 of 76\)"):
+        load_pae(path).residue_matrix(structure.residue_ids)
+
+
 def test_token_lists_that_do_not_fit_the_matrix_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "bad_full_data.json"
     path.write_text(json.dumps({"pae": [[0.0, 1.0], [1.0, 0.0]], "token_chain_ids": ["A"],
