@@ -53,9 +53,15 @@ class Field:
         """The values as a NumPy array (copied to the CPU)."""
         return self.data.detach().cpu().numpy()
 
-    # Arithmetic with numbers and with fields on the same grid, so that initial conditions can
-    # be scaled and combined (``0.5 * random_field(g, 0) + taylor_green(g)``).
+    # NumPy defers to the operators below (``array + field`` is a Field, not an object array)
+    __array_ufunc__ = None
+
+    # Arithmetic with numbers, with fields on the same grid and with arrays of values on the
+    # grid, so that initial conditions can be scaled and combined
+    # (``0.5 * random_field(g, 0) + taylor_green(g)``).
     def _combine(self, other: object, op: Callable[[Any, Any], Any], symbol: str) -> Field:
+        if _is_array(other):
+            other = _on_grid(other, self.grid, self.channels, symbol)
         if isinstance(other, Field):
             if other.grid != self.grid:
                 raise InputError(
@@ -100,8 +106,35 @@ class Field:
     def __truediv__(self, other: object) -> Field:
         return self._combine(other, operator.truediv, "/")
 
+    def __rtruediv__(self, other: object) -> Field:
+        return self._combine(other, lambda a, b: b / a, "/")
+
+    def __pow__(self, other: object) -> Field:
+        return self._combine(other, operator.pow, "**")
+
     def __neg__(self) -> Field:
         return Field(-self.data, self.grid, self.batched)
+
+
+def _is_array(value: object) -> bool:
+    import numpy as np
+    import torch
+
+    is_data_array = hasattr(value, "values") and hasattr(value, "dims")
+    return isinstance(value, (np.ndarray, torch.Tensor)) or is_data_array
+
+
+def _on_grid(value: object, grid: PeriodicGrid, channels: int, symbol: str) -> Field:
+    """An array operand of a field operator as a field: one value per grid point, for every
+    channel or (shape ``(*grid)``) the same for all."""
+    shape = tuple(getattr(value, "shape", ()))
+    if shape[-grid.ndim :] != grid.shape:
+        raise InputError(
+            f"cannot compute field {symbol} array of shape {shape}: the array's last axes must "
+            f"be the grid {grid.shape} (or use a number)"
+        )
+    one_field = len(shape) == grid.ndim or channels == 1
+    return as_field(value, grid, 1 if one_field else channels, name=f"the array in field {symbol}")
 
 
 def as_field(
@@ -131,6 +164,7 @@ def as_field(
         tensor = torch.as_tensor(value)
     except (TypeError, ValueError, RuntimeError) as err:
         raise InputError(f"{name} of type {type(value).__name__} is not an array") from err
+    tensor = tensor.detach()  # an initial condition is data, not part of an autograd graph
     if tensor.is_complex() or tensor.dtype == torch.bool:
         raise InputError(f"{name} has dtype {tensor.dtype}; give real numbers")
     if not tensor.is_floating_point():

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ai4s_lab.errors import ParameterError
+from ai4s_lab.errors import InputError, ParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -78,8 +78,11 @@ class PeriodicGrid:
             ints.append(int(n))
         floats = []
         for length in lengths:
-            value = float(length)
-            if not math.isfinite(value) or value <= 0:
+            try:
+                value = float(length)
+            except (TypeError, ValueError):
+                value = math.nan
+            if isinstance(length, (bool, str)) or not math.isfinite(value) or value <= 0:
                 raise ParameterError(
                     f"grid lengths={lengths!r}: side lengths must be finite and positive"
                 )
@@ -265,3 +268,52 @@ def _as_tuple(value: object, name: str) -> tuple[Any, ...]:
         raise ParameterError(
             f"grid {name}={value!r} is not a number or a sequence of numbers"
         ) from err
+
+
+def lengths_from_coords(
+    data: Any, dims: int, name: str, *, fallback: str = "the equation's default domain"
+) -> tuple[float | None, ...] | None:
+    """The periodic domain lengths an ``xarray.DataArray`` carries on its last ``dims`` axes
+    (``None`` for an axis without a coordinate; ``None`` for data that is not a DataArray): the
+    ``period`` attribute that :func:`~ai4s_lab.pde.solve` writes, else the number of points
+    times the spacing of evenly spaced coordinates. ``name`` names the data in errors,
+    ``fallback`` what dropping a coordinate gives (empty: nothing, so the hint is left out).
+
+    Raises
+    ------
+    InputError
+        If a coordinate is not numeric and evenly increasing, or spans less than its period.
+    """
+    if not (hasattr(data, "dims") and hasattr(data, "coords")):
+        return None
+    lengths: list[float | None] = []
+    for dim in data.dims[-dims:]:
+        if dim not in data.coords:
+            lengths.append(None)
+            continue
+        coord = data.coords[dim]
+        values = np.asarray(coord.values)
+        fix = f"or drop it ({name}.drop_vars({str(dim)!r})) to use {fallback}" if fallback else ""
+        if values.dtype.kind not in "iuf" or values.size < 2:
+            raise InputError(
+                f"{name}'s coordinate {dim!r} ({values.dtype}, {values.size} value(s)) does not "
+                f"give a grid spacing; give evenly spaced numbers {fix}".rstrip()
+            )
+        steps = np.diff(values.astype(np.float64))
+        spacing = float(steps.mean())
+        if not (spacing > 0 and np.allclose(steps, spacing, rtol=1e-6, atol=0)):
+            raise InputError(
+                f"{name}'s coordinate {dim!r} is not evenly increasing (steps from "
+                f"{steps.min():g} to {steps.max():g}); a periodic grid needs evenly spaced "
+                f"coordinates: interpolate the values onto one {fix}".rstrip()
+            )
+        span = spacing * values.size
+        period = coord.attrs.get("period")
+        if period is not None and not math.isclose(float(period), span, rel_tol=1e-6):
+            raise InputError(
+                f"{name}'s coordinate {dim!r} covers {span:g} ({values.size} points × {spacing:g})"
+                f" but its period attribute says {float(period):g}: a part of a periodic domain "
+                "is not periodic; solve on the whole domain"
+            )
+        lengths.append(span)
+    return tuple(lengths)

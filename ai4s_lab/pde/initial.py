@@ -10,12 +10,16 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.errors import ParameterError
 from ai4s_lab.pde.fields import Field
 from ai4s_lab.pde.grids import PeriodicGrid
 from ai4s_lab.pde.memory import check_memory
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "fourier_mode",
@@ -30,7 +34,7 @@ __all__ = [
 
 def random_field(
     grid: PeriodicGrid,
-    seed: int = 0,
+    seed: int | None = 0,
     *,
     batch: int | None = None,
     channels: int = 1,
@@ -49,7 +53,7 @@ def random_field(
     grid
         The grid, e.g. ``eq.grid(256)``.
     seed
-        Seed of the random generator.
+        Seed of the random generator; ``None`` for a fresh one (a different field each call).
     batch
         ``None`` for one field, or the number of independent samples (a batched run).
     channels
@@ -64,13 +68,15 @@ def random_field(
     import torch
 
     _check_grid(grid)
+    if not (is_integer(channels) and channels >= 1):
+        raise ParameterError(f"random_field: channels={channels!r} must be an integer >= 1")
     _check_batch(batch, grid, "random_field", channels)
-    if not amplitude >= 0 or not math.isfinite(amplitude):
-        raise ParameterError(f"random_field: amplitude={amplitude!r} must be finite and >= 0")
-    if not wavenumber > 0 or not math.isfinite(wavenumber):
+    _check_real("random_field", "amplitude", amplitude, minimum=0.0)
+    _check_real("random_field", "mean", mean)
+    if not (is_real(wavenumber) and wavenumber > 0 and math.isfinite(wavenumber)):
         raise ParameterError(f"random_field: wavenumber={wavenumber!r} must be positive")
     count = batch or 1
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = _generator(seed, "random_field")
     spectrum_shape = (*grid.shape[:-1], grid.shape[-1] // 2 + 1)
     index2 = torch.zeros(spectrum_shape, dtype=torch.float64)
     for axis, n in enumerate(grid.shape):
@@ -92,7 +98,7 @@ def random_field(
 
 def gaussian_random_field(
     grid: PeriodicGrid,
-    seed: int = 0,
+    seed: int | None = 0,
     *,
     batch: int | None = None,
     alpha: float = 2.5,
@@ -113,7 +119,7 @@ def gaussian_random_field(
     grid
         The grid (any dimension), e.g. ``NavierStokes2D().grid(64, length=1.0)``.
     seed
-        Seed of the random generator.
+        Seed of the random generator; ``None`` for a fresh one (a different field each call).
     batch
         ``None`` for one field, or the number of independent samples.
     alpha
@@ -148,7 +154,7 @@ def gaussian_random_field(
         k2 = k2 + k.reshape(view) ** 2
     coeff = sigma * (k2 + tau**2) ** (-alpha / 2)
     coeff.view(-1)[0] = 0.0
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = _generator(seed, owner)
     noise = torch.randn((batch or 1, 1, *grid.shape, 2), generator=gen, dtype=torch.float64)
     spectrum = torch.complex(noise[..., 0], noise[..., 1]) * coeff * math.prod(grid.shape)
     values = torch.fft.ifftn(spectrum, dim=tuple(range(-grid.ndim, 0))).real
@@ -182,6 +188,7 @@ def fourier_mode(
             f"fourier_mode: mode={mode!r} needs one integer per axis ({grid.ndim}), e.g. "
             f"{(1,) * grid.ndim}"
         )
+    _check_real("fourier_mode", "amplitude", amplitude)
     values = torch.full(grid.shape, float(amplitude), dtype=torch.float64)
     for coord, m, length in zip(grid.mesh(), modes, grid.lengths, strict=True):
         values = values * torch.cos(2 * math.pi * int(m) * coord / length)
@@ -203,6 +210,12 @@ def taylor_green(grid: PeriodicGrid, k: int = 1, *, amplitude: float = 1.0) -> F
     _check_grid(grid)
     if grid.ndim != 2:
         raise ParameterError(f"taylor_green needs a 2D grid, got shape {grid.shape}")
+    if not is_integer(k) or k == 0:
+        raise ParameterError(
+            f"taylor_green: k={k!r} must be a non-zero integer (the vortex must fit the periodic "
+            "domain a whole number of times)"
+        )
+    _check_real("taylor_green", "amplitude", amplitude)
     y, x = grid.mesh()
     sy, sx = (2 * math.pi / length for length in grid.lengths)
     omega = 2 * amplitude * k * torch.sin(k * sx * x) * torch.sin(k * sy * y)
@@ -223,13 +236,14 @@ def kassam_trefethen(grid: PeriodicGrid) -> Field:
     return Field(u.reshape(1, 1, -1), grid)
 
 
-def gray_scott_seed(grid: PeriodicGrid, seed: int = 0, *, noise: float = 0.01) -> Field:
+def gray_scott_seed(grid: PeriodicGrid, seed: int | None = 0, *, noise: float = 0.01) -> Field:
     """Pearson's start for Gray–Scott: ``u = 1, v = 0`` everywhere except a central square
     (a tenth of the domain wide) with ``u = 1/2, v = 1/4``, plus ``noise`` relative noise."""
     import torch
 
     _check_grid(grid)
-    gen = torch.Generator().manual_seed(int(seed))
+    _check_real("gray_scott_seed", "noise", noise, minimum=0.0)
+    gen = _generator(seed, "gray_scott_seed")
     u = torch.ones(grid.shape, dtype=torch.float64)
     v = torch.zeros(grid.shape, dtype=torch.float64)
     inside = torch.ones(grid.shape, dtype=torch.bool)
@@ -240,6 +254,28 @@ def gray_scott_seed(grid: PeriodicGrid, seed: int = 0, *, noise: float = 0.01) -
     u = u * (1 + noise * torch.randn(grid.shape, generator=gen, dtype=torch.float64))
     v = v * (1 + noise * torch.randn(grid.shape, generator=gen, dtype=torch.float64))
     return Field(torch.stack([u, v]).unsqueeze(0), grid)
+
+
+def _generator(seed: object, owner: str) -> torch.Generator:
+    """A CPU generator seeded with ``seed`` (``None``: a fresh seed from the OS, a different
+    field every call)."""
+    import secrets
+
+    import torch
+
+    if seed is None:
+        seed = secrets.randbits(63)
+    if not (is_integer(seed) and 0 <= seed < 2**63):
+        raise ParameterError(
+            f"{owner}: seed={seed!r} must be an integer in [0, 2**63) (or None for a fresh one)"
+        )
+    return torch.Generator().manual_seed(int(seed))
+
+
+def _check_real(owner: str, name: str, value: object, minimum: float | None = None) -> None:
+    if not (is_real(value) and math.isfinite(value)) or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" and >= {minimum:g}"
+        raise ParameterError(f"{owner}: {name}={value!r} must be a finite number{bound}")
 
 
 def _check_batch(batch: object, grid: PeriodicGrid, owner: str, channels: int = 1) -> None:

@@ -54,8 +54,17 @@ def available_memory(device: torch.device) -> int | None:
 
         free, _ = torch.cuda.mem_get_info(device)
         return int(free)
-    if device.type == "cpu" and hasattr(os, "sysconf"):
-        try:
+    if device.type != "cpu":
+        return None
+    try:  # Linux: MemAvailable counts the page cache the kernel gives back on demand
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    if hasattr(os, "sysconf"):
+        try:  # free pages only: an underestimate where files are cached
             return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
         except (ValueError, OSError):
             return None

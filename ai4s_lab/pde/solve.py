@@ -14,7 +14,7 @@ from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
 from ai4s_lab.pde._step_runner import StepRunner
 from ai4s_lab.pde.equations import Equation, equation
 from ai4s_lab.pde.fields import Field, as_field
-from ai4s_lab.pde.grids import PeriodicGrid
+from ai4s_lab.pde.grids import PeriodicGrid, lengths_from_coords
 from ai4s_lab.pde.memory import check_memory
 from ai4s_lab.pde.steppers import Stepper, make_stepper
 
@@ -77,7 +77,10 @@ def solve(
     initial
         A :class:`~ai4s_lab.pde.fields.Field` (e.g. ``pde.initial.random_field(eq.grid(256))``)
         or an array ``(*grid)``, ``(batch, *grid)``, ``(channels, *grid)`` or
-        ``(batch, channels, *grid)`` on the equation's default (square) domain.
+        ``(batch, channels, *grid)``. An ``xarray.DataArray`` (e.g. a frame of an earlier
+        result, ``ds["u"].isel(t=-1)``) keeps the domain its coordinates span (and, for an
+        equation of any dimension, as many space axes as its trailing dims named ``z, y, x``);
+        other arrays lie on the equation's default (square) domain.
     t_end
         Final time (time units of the equation), > 0.
     save_every
@@ -103,7 +106,8 @@ def solve(
         Show a tqdm progress bar (on stderr).
     callback
         Called as ``callback(t, {field_name: ndarray})`` at every saved frame, e.g. to stream
-        frames to a live view; arrays have shape ``(*grid)`` or ``(batch, *grid)``.
+        frames to a live view; arrays have shape ``(*grid)`` or ``(batch, *grid)``. Return
+        ``False`` to stop the run there (e.g. at a steady state): the result ends at that frame.
     max_value
         Bound on ``max |field|`` past which the run counts as diverged; default
         ``1e6 · max(1, max |initial|)``.
@@ -204,12 +208,13 @@ def solve(
     times = np.minimum(np.arange(n_frames, dtype=np.float64) * interval, t_end)
     times[-1] = t_end
     frames = [u0.detach().cpu().numpy()]
-    _emit(callback, eq, float(times[0]), frames[0], field.batched)
+    stop = _emit(callback, eq, float(times[0]), frames[0], field.batched)
     v = ops.rfft(u0)
     u = u0
     steps = 0
     h = math.nan
     ramp = 1  # steps before the next look at the state (adaptive runs)
+    last_peak = float(u0.abs().max())  # max |u| at the last look
     target = dt if dt is not None else _cfl_dt(u0, cfl, stepper)
     safe = _cfl_dt(u0, cfl, stepper)  # the CFL step of the last finite state seen
     bar = tqdm(total=t_end, disable=not progress, unit="t", desc=type(eq).__name__, leave=False)
@@ -220,7 +225,7 @@ def solve(
         elif batch * field.channels * grid.size <= SINGLE_THREAD_UP_TO:
             torch.set_num_threads(1)
     try:
-        for i in range(1, n_frames):
+        for i in range(1, 1 if stop else n_frames):
             span = float(times[i] - times[i - 1])
             if adaptive and i > 1:
                 target = safe
@@ -253,6 +258,9 @@ def solve(
                 if adaptive and done < substeps:
                     u = ops.irfft(v)
                     safe = _cfl_dt(u, cfl, stepper)
+                    peak_now = float(u.abs().max())
+                    ramp = min(ramp, _steps_to_doubling(last_peak, peak_now, block))
+                    last_peak = peak_now
                     if h > _OVERSHOOT * safe or h < safe / 4:
                         left = span - elapsed
                         renewed = max(1, math.ceil(left / safe - 1e-9))
@@ -271,15 +279,21 @@ def solve(
                     eq, float(times[i]), steps, h, f"reached {peak:.3g}, past {bound:.3g}", dt, safe
                 )
             safe = _cfl_dt(u, cfl, stepper)
+            ramp = min(ramp, _steps_to_doubling(last_peak, peak, block))
+            last_peak = peak
             frame = u.detach().cpu().numpy()
             frames.append(frame)
-            _emit(callback, eq, float(times[i]), frame, field.batched)
             bar.update(span)
+            if _emit(callback, eq, float(times[i]), frame, field.batched):
+                break
     finally:
         bar.close()
         torch.set_num_threads(saved_threads)
-    log.info("%s: %d steps to t=%g on %s", type(eq).__name__, steps, t_end, dev)
-    return _dataset(eq, grid, times, frames, field.batched, method, h, steps, dev, real)
+    times = times[: len(frames)]
+    if len(frames) < n_frames:
+        log.info("%s: the callback stopped the run at t=%g", type(eq).__name__, times[-1])
+    log.info("%s: %d steps to t=%g on %s", type(eq).__name__, steps, times[-1], dev)
+    return _dataset(eq, grid, times, frames, field.batched, stepper.name, h, steps, dev, real)
 
 
 def _positive_time(name: str, value: object) -> float:
@@ -327,13 +341,42 @@ def _grid_for(eq: Equation, initial: Any) -> PeriodicGrid:
         )
     if 0 in shape:
         raise InputError(f"initial is empty (shape {shape}); give values on a grid")
-    dims = eq.ndim or eq.default_ndim
+    dims = eq.ndim or _named_space_dims(initial) or eq.default_ndim
     space = shape[-dims:]
     if len(space) < dims:
         raise InputError(
             f"initial has shape {shape}, too few axes for a {dims}D {type(eq).__name__}"
         )
-    return eq.grid(tuple(int(n) for n in space))
+    lengths = lengths_from_coords(initial, dims, "initial")
+    grid = eq.grid(tuple(int(n) for n in space))
+    if lengths is None:
+        return grid
+    return PeriodicGrid(grid.shape, tuple(
+        given if given is not None else default
+        for given, default in zip(lengths, grid.lengths, strict=True)
+    ))  # fmt: skip
+
+
+def _named_space_dims(initial: Any) -> int:
+    """How many trailing dims of an xarray ``initial`` are named like space axes (``z, y, x``
+    in order, as :func:`solve` writes them); 0 for other data."""
+    names = tuple(str(dim) for dim in getattr(initial, "dims", ()))
+    for count in (3, 2, 1):
+        if names[-count:] == ("z", "y", "x")[-count:]:
+            return count
+    return 0
+
+
+def _steps_to_doubling(before: float, after: float, steps: int) -> int:
+    """Steps until ``max |u|`` doubles if it keeps growing as it did from ``before`` to
+    ``after`` over ``steps`` steps (at least 1; ``ADAPT_EVERY`` if it did not grow). An adaptive
+    run looks at the state again within that many steps: the CFL step of a small, exponentially
+    growing perturbation (an instability) says nothing about the state it saturates into."""
+    if after <= before:
+        return ADAPT_EVERY
+    if before <= 0.0:
+        return 1
+    return max(1, min(ADAPT_EVERY, int(steps * math.log(2.0) / math.log(after / before))))
 
 
 def _cfl_dt(u: torch.Tensor, cfl: float, stepper: Stepper) -> float:
@@ -370,15 +413,16 @@ def _diverged(
     )
 
 
-def _emit(callback: Callback | None, eq: Equation, t: float, frame: Any, batched: bool) -> None:
+def _emit(callback: Callback | None, eq: Equation, t: float, frame: Any, batched: bool) -> bool:
+    """Call ``callback`` with a copy of the frame; whether it asked to stop (returned False)."""
     if callback is None:
-        return
+        return False
     # copies: a callback that edits its arrays in place must not change the saved frames (or,
     # at t = 0, the caller's initial field, which the first frame may share memory with)
     values = {
         name: (frame[:, c] if batched else frame[0, c]).copy() for c, name in enumerate(eq.fields)
     }
-    callback(t, values)
+    return callback(t, values) is False
 
 
 def _dataset(

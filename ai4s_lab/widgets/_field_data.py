@@ -160,10 +160,13 @@ def _roles(
     dims: tuple[str, ...], name: str = "vorticity"
 ) -> tuple[str | None, str | None, str, str]:
     """(time, vertical, y, x) dims of a DataArray called ``name``, ``None`` where absent."""
-    if "batch" in dims:
-        raise InputError(
-            f"FieldView got dims {dims}; select one sample first, e.g. ds[{name!r}].isel(batch=0)"
-        )
+    # a (sample, y, x) stack plays its samples on the slider; with time too, one must be chosen
+    for sample_dim in ("batch", "sample"):
+        if sample_dim in dims and (sample_dim == "batch" or len(dims) == 4):
+            raise InputError(
+                f"FieldView got dims {dims}; select one sample first, e.g. "
+                f"ds[{name!r}].isel({sample_dim}=0)"
+            )
     if len(dims) not in (2, 3, 4):
         raise InputError(
             f"FieldView got dims {dims}; use 2 to 4 dims: (y, x), (t, y, x), (z, y, x) or "

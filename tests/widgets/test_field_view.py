@@ -708,3 +708,12 @@ def test_a_batch_is_refused_with_the_fields_own_name() -> None:
     batch = xr.DataArray(np.ones((2, 3, 4, 4)), dims=("batch", "t", "y", "x"), name="c")
     with pytest.raises(InputError, match=r"ds\['c'\]\.isel\(batch=0\)"):
         FieldView(batch)
+
+
+def test_samples_with_time_are_refused_but_a_stack_of_samples_plays() -> None:
+    # learn.generate("navier-stokes") gives (sample, t, y, x): t must not become z slices
+    series = xr.DataArray(np.ones((2, 3, 4, 4)), dims=("sample", "t", "y", "x"), name="vorticity")
+    with pytest.raises(InputError, match=r"isel\(sample=0\)"):
+        FieldView(series)
+    stack = xr.DataArray(np.ones((5, 4, 4)), dims=("sample", "y", "x"), name="permeability")
+    assert FieldView(stack).n_frames == 5

@@ -53,7 +53,11 @@ class Equation(ABC):
 
     # -- geometry ------------------------------------------------------------------------------
     def grid(
-        self, n: int | tuple[int, ...], *, ndim: int | None = None, length: float | None = None
+        self,
+        n: int | tuple[int, ...],
+        *,
+        ndim: int | None = None,
+        length: float | tuple[float, ...] | None = None,
     ) -> PeriodicGrid:
         """A periodic grid for this equation.
 
@@ -64,14 +68,17 @@ class Equation(ABC):
         ndim
             Space dimensions when ``n`` is an int; defaults to the equation's own.
         length
-            Side length of the domain; defaults to :attr:`default_length`.
+            Side length of the domain, or one length per axis ordered like ``n``; defaults to
+            :attr:`default_length`.
         """
         if isinstance(n, (tuple, list)):
             shape = tuple(n)
         else:
             dims = ndim or self.ndim or self.default_ndim
             shape = (n,) * dims
-        lengths = (float(length if length is not None else self.default_length),)
+        if length is None:
+            length = self.default_length
+        lengths = tuple(length) if isinstance(length, (tuple, list)) else (length,)
         grid = PeriodicGrid(shape, lengths)
         self.check_grid(grid)
         return grid

@@ -7,10 +7,10 @@ function ``∇²ψ = −ω`` on the periodic square ``[0, 2π)²``.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ai4s_lab._numbers import is_real
-from ai4s_lab.errors import ParameterError
+from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.pde.equations._base import (
     Equation,
     check_choice,
@@ -212,14 +212,27 @@ def velocity_from_vorticity(vorticity: Any) -> tuple[Any, Any]:
     """
     import numpy as np
 
+    from ai4s_lab.pde.grids import lengths_from_coords
+
+    if not (hasattr(vorticity, "dims") and hasattr(vorticity, "coords")):
+        raise InputError(
+            f"velocity_from_vorticity needs an xarray.DataArray with x and y coordinates (got "
+            f"{type(vorticity).__name__}), e.g. ds['vorticity'] from pde.solve"
+        )
     if tuple(vorticity.dims[-2:]) != ("y", "x"):
         raise ParameterError(
             f"velocity_from_vorticity: dims {vorticity.dims} must end with ('y', 'x')"
         )
+    lengths = lengths_from_coords(vorticity, 2, "vorticity", fallback="")
+    if lengths is None or None in lengths:
+        raise InputError(
+            f"vorticity has dims {vorticity.dims} but no 'y'/'x' coordinates, so the domain "
+            "size is unknown; add them, e.g. vorticity.assign_coords(x=..., y=...) with the "
+            "cell positions"
+        )
     values = np.asarray(vorticity.values)
     ny, nx = values.shape[-2:]
-    ly = float(vorticity["y"][1] - vorticity["y"][0]) * ny
-    lx = float(vorticity["x"][1] - vorticity["x"][0]) * nx
+    ly, lx = cast("tuple[float, float]", lengths)
     ky = 2 * np.pi / ly * np.fft.fftfreq(ny, 1.0 / ny)[:, None]
     kx = 2 * np.pi / lx * np.fft.rfftfreq(nx, 1.0 / nx)[None, :]
     k2 = kx**2 + ky**2

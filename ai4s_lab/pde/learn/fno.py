@@ -126,6 +126,16 @@ def _check_modes(modes: int, shape: tuple[int, ...]) -> None:
         )
 
 
+def _channel_scale(data: torch.Tensor, dims: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and standard deviation of each channel (in float64); a channel that is constant
+    up to rounding (a parameter channel, a constant boundary value) gets a scale of 1, so its
+    rounding noise is not blown up into large inputs."""
+    values = data.to(torch.float64)
+    mean, std = values.mean(dim=dims), values.std(dim=dims)
+    constant = std <= 1e-6 * mean.abs().clamp_min(1.0)
+    return mean, torch.where(constant, torch.ones_like(std), std)
+
+
 class FNO(nn.Module):
     """Fourier neural operator (Li et al. 2021) for fields on 1D or 2D grids.
 
@@ -278,10 +288,11 @@ class FNO(nn.Module):
                 f"{self.out_channels} channel(s)"
             )
         dims = [0, *range(2, inputs.ndim)]
-        self.in_mean.copy_(inputs.mean(dim=dims).to(self.in_mean))
-        self.in_std.copy_(inputs.std(dim=dims).clamp_min(1e-12).to(self.in_std))
-        self.out_mean.copy_(targets.mean(dim=dims).to(self.out_mean))
-        self.out_std.copy_(targets.std(dim=dims).clamp_min(1e-12).to(self.out_std))
+        for data, mean, std in ((inputs, self.in_mean, self.in_std),
+                                (targets, self.out_mean, self.out_std)):  # fmt: skip
+            m, s = _channel_scale(data, dims)
+            mean.copy_(m.to(mean))
+            std.copy_(s.to(std))
 
     def check_input(self, x: torch.Tensor, name: str = "input") -> None:
         """Raise :class:`InputError` unless ``x`` is ``(batch, in_channels, *grid)``."""
