@@ -276,8 +276,12 @@ def solve(
                 )
             if peak > bound:
                 raise _diverged(
-                    eq, float(times[i]), steps, h, f"reached {peak:.3g}, past {bound:.3g}", dt, safe
-                )
+                    eq, float(times[i]), steps, h, f"reached {peak:.3g}, past {bound:.3g} "
+                    + ("(max_value=: raise it if the solution may grow this large)"
+                       if max_value is not None
+                       else "(10⁶ × the initial maximum: pass max_value= if growth is expected)"),
+                    dt, safe,
+                )  # fmt: skip
             safe = _cfl_dt(u, cfl, stepper)
             ramp = min(ramp, _steps_to_doubling(last_peak, peak, block))
             last_peak = peak
