@@ -23,6 +23,8 @@ __all__ = ["RANDOM_START_FROM", "embed_conformer"]
 #: Heavy atoms from which the embedding starts from random coordinates: RDKit's advice for
 #: large, flexible molecules (peptides, macrocycles), whose eigenvalue start often fails.
 RANDOM_START_FROM = 100
+#: Characters of a SMILES shown in an error message; a longer one is cut, ending in "…"
+SHOWN_SMILES = 60
 
 
 def embed_conformer(
@@ -39,8 +41,15 @@ def embed_conformer(
     optimize
         Minimize with MMFF94 (where MMFF has parameters for every atom).
     timeout
-        Seconds the embedding may take per attempt (where RDKit supports a limit); a failed
-        start from the distance-geometry eigenvectors is tried again from random coordinates.
+        RDKit's ``EmbedParameters.timeout`` (s), rounded up to whole seconds: the time one
+        ``EmbedMolecule`` call may spend on each fragment of the molecule, which RDKit checks
+        between the steps of its distance-geometry minimizations. It is not a wall-clock
+        limit on this function: a failed start from the distance-geometry eigenvectors is
+        tried again from random coordinates with its own limit, each fragment has its own,
+        and the other steps (bounds-matrix smoothing, the ETKDG torsion minimization, the
+        MMFF94 minimization of up to 2000 iterations) are not bounded. For a hard limit, run
+        the call in a worker process that you stop (``concurrent.futures``). An RDKit without
+        ``EmbedParameters.timeout`` applies no limit.
 
     Returns
     -------
@@ -77,7 +86,7 @@ def embed_conformer(
             status = AllChem.EmbedMolecule(withh, params)
         if status != 0:
             raise InputError(
-                f"RDKit's ETKDG could not embed {Chem.MolToSmiles(parsed)!r}, from the "
+                f"RDKit's ETKDG could not embed {_shortened(Chem.MolToSmiles(parsed))!r}, from the "
                 f"distance-geometry start nor from random coordinates: "
                 f"{log.take() or 'no conformer found'}; try another seed, or a longer timeout"
             )
@@ -88,3 +97,8 @@ def embed_conformer(
             field.Minimize(maxIts=2000)
             energy = float(field.CalcEnergy())
     return withh, energy
+
+
+def _shortened(smiles: str) -> str:
+    """``smiles`` cut to :data:`SHOWN_SMILES` characters and ``"…"`` where it is longer."""
+    return smiles if len(smiles) <= SHOWN_SMILES else smiles[:SHOWN_SMILES] + "…"

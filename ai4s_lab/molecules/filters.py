@@ -38,7 +38,7 @@ _CATALOGS = {"pains": "PAINS", "brenk": "BRENK"}
 
 def apply_filters(
     mols: Sequence[Any],
-    filters: Sequence[str] = FILTERS,
+    filters: str | Sequence[str] = FILTERS,
     *,
     table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -49,9 +49,10 @@ def apply_filters(
     mols
         RDKit molecules or SMILES strings.
     filters
-        Any of ``"lipinski"`` (at most one violation of MW ≤ 500 g/mol, logP ≤ 5, HBD ≤ 5,
-        HBA ≤ 10), ``"veber"`` (rotatable bonds ≤ 10 and TPSA ≤ 140 Å²), ``"pains"`` (RDKit's
-        FilterCatalog PAINS A/B/C) and ``"brenk"`` (RDKit's Brenk catalog).
+        One filter name or a list of them: any of ``"lipinski"`` (at most one violation of
+        MW ≤ 500 g/mol, logP ≤ 5, HBD ≤ 5, HBA ≤ 10), ``"veber"`` (rotatable bonds ≤ 10 and
+        TPSA ≤ 140 Å²), ``"pains"`` (RDKit's FilterCatalog PAINS A/B/C) and ``"brenk"``
+        (RDKit's Brenk catalog).
     table
         Descriptors already computed by :func:`~ai4s_lab.molecules.descriptors` (saves time):
         one row a molecule, in the order of ``mols``.
@@ -75,7 +76,7 @@ def apply_filters(
     Lipinski 1997 doi:10.1016/S0169-409X(96)00423-1; Veber 2002 doi:10.1021/jm020017n;
     PAINS: Baell & Holloway 2010 doi:10.1021/jm901137j; Brenk 2008 doi:10.1002/cmdc.200700139.
     """
-    chosen = [f.lower() for f in filters]
+    chosen = [f.lower() for f in ([filters] if isinstance(filters, str) else filters)]
     unknown = [f for f in chosen if f not in FILTERS]
     if unknown:
         raise ParameterError(f"unknown filter(s) {unknown}; choose from {list(FILTERS)}")

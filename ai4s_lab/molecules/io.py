@@ -1,4 +1,4 @@
-"""Reading molecule libraries: SMILES, CSV/TSV and SDF files (plain or gzipped), or Python lists.
+"""Reading molecule libraries: SMILES, CSV/TSV and SDF files (plain or gzipped), DataFrames, lists.
 
 Every row is parsed by RDKit. A row RDKit cannot parse (or standardize) goes to an error report with
 its row number, its input and RDKit's own reason; every other row goes on. Nothing is dropped
@@ -62,6 +62,8 @@ _CSV_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 _SDF_SUFFIXES = {".sdf", ".sd", ".mol"}
 _TOO_MANY = "\x00too many fields\x00"
 _SD_END = re.compile(rb"^\$\$\$\$[ \t]*$\n?", re.MULTILINE)
+#: the CXSMILES extension at the end of a SMILES: ``C[C@H](F)Cl |&1:1|``
+_CX_EXTENSION = re.compile(r"[ \t]+\|[^|]*\|$")
 
 
 @dataclass
@@ -76,15 +78,18 @@ class MoleculeSet:
         One row per valid molecule, in input order: ``row`` (1-based record number in the input:
         data row of a CSV, line number in a SMILES file as an editor shows it (blank and comment
         lines counted), record of an SDF, item of a list),
-        ``id``, ``smiles`` (RDKit canonical SMILES after standardization), ``input`` (the SMILES
-        as given; the title line for SDF), then the other columns or SD fields of the input
+        ``id``, ``smiles`` (RDKit canonical SMILES after standardization; a CXSMILES with the
+        enhanced stereo, ``C[C@H](F)Cl |&1:1|``, where the molecule has stereo groups),
+        ``input`` (the SMILES as given; the title line for SDF), then the other columns or SD
+        fields of the input
         (one named ``row``, ``id``, ``smiles`` or ``input`` is kept as ``row.1`` etc.; the id
         column itself, when named ``id``, is not repeated).
     errors
         One row per failed record: ``row`` (numbered as in ``data``), ``input``, ``reason``
         (RDKit's message).
     source
-        Where the molecules came from (a path, or ``"<list>"``).
+        Where the molecules came from (a path, ``"<list>"``, ``"<Series>"`` or
+        ``"<DataFrame>"``).
     """
 
     mols: list[Any]
@@ -122,7 +127,7 @@ class MoleculeSet:
 
 
 def read_molecules(
-    source: str | Path | Sequence[Any],
+    source: str | Path | pd.DataFrame | pd.Series | Sequence[Any],
     *,
     smiles_column: str | None = None,
     id_column: str | None = None,
@@ -134,28 +139,35 @@ def read_molecules(
     Parameters
     ----------
     source
-        A file path (``.smi``/``.smiles``/``.txt``: SMILES then an optional name per line, the
-        name being the rest of the line (or the next tab-separated field); ``.csv``/``.tsv``;
-        ``.sdf``; each optionally ``.gz``), or a list of SMILES strings or RDKit molecules.
-        Files are read as UTF-8 (with or without a byte-order mark), else as Windows-1252.
-        Lines starting with ``#`` before the first row are comments, and anywhere in a SMILES
-        file (whose row numbers are its line numbers, comments counted). A table's field
-        separator is found on its header line (comma, tab, semicolon as in ChEMBL exports, or
-        ``|``); a table without a header line (its first row is a molecule) is read with
-        columns ``column_1``, ``column_2``, ....
+        A file path (``.smi``/``.smiles``/``.txt``: SMILES then an optional name per line, the name
+        being the rest of the line (or the next tab-separated field); ``.csv``/``.tsv``; ``.sdf``;
+        each optionally ``.gz``), a list of SMILES strings or RDKit molecules, a pandas ``Series``
+        of them, or a pandas ``DataFrame`` (read as a table: its SMILES column, found as in a CSV
+        file or given by ``smiles_column``, may also hold RDKit molecules; the other columns are
+        kept). Files are read as UTF-8 (with or without a byte-order mark), else as Windows-1252.
+        Lines starting with ``#`` before the first row are comments, and anywhere in a SMILES file
+        (whose row numbers are its line numbers, comments counted). A table's field separator is
+        found on its header line (comma, tab, semicolon as in ChEMBL exports, or ``|``); a table
+        without a header line (its first row is a molecule) is read with columns ``column_1``,
+        ``column_2``, ....
     smiles_column
-        For CSV/TSV files (or SMILES files with a header line): the column holding SMILES. By
-        default the first of ``smiles``, ``canonical_smiles``, ``isomeric_smiles``, ``smi``
-        (any case), else the one column whose name contains ``smiles``.
+        For CSV/TSV files, DataFrames (or SMILES files with a header line): the column holding
+        SMILES. By default the first of ``smiles``, ``canonical_smiles``, ``isomeric_smiles``,
+        ``smi`` (any case), else the one column whose name contains ``smiles``, else (a table
+        without such a name) the column whose values are molecules.
     id_column
-        Column (CSV) or SD field (SDF) holding identifiers (read as text: ``"007"`` stays
-        ``"007"``); by default an ``id``/``name``-like column, the SMILES file's name field, the
-        SD title, or the row number (also for a row whose identifier is missing).
+        Column (CSV, DataFrame) or SD field (SDF) holding identifiers (read as text:
+        ``"007"`` stays ``"007"``); by default an ``id``/``name``-like column, the SMILES
+        file's name field, the SD title, a DataFrame's index (unless it is the default
+        ``0 .. n-1``), or the row number (also for a row whose identifier is missing).
     standardize
         ``True`` applies all MolStandardize steps (:class:`StandardizeOptions`), ``False`` none,
         or pass the options.
     ids
-        Identifiers for a list ``source`` (default: the 1-based position).
+        Identifiers for a list, Series or DataFrame ``source``; by default a DataFrame's
+        ``id_column``, else the index of a Series or DataFrame unless it is the default
+        ``0 .. n-1`` (a filtered frame keeps its row labels), else the 1-based position. For
+        a file, use ``id_column``.
 
     Returns
     -------
@@ -168,6 +180,10 @@ def read_molecules(
         If the file is missing or empty, the SMILES column does not exist (the message lists the
         columns that do), or not one row is a valid molecule (the message shows the first
         errors).
+    ParameterError
+        If ``ids`` is given with a file (use ``id_column``), ``smiles_column``/``id_column``
+        with a list or Series (which have no columns), or a DataFrame has no such column (or
+        no column of molecules).
     """
     options = _options(standardize)
     if isinstance(source, (str, Path)):
@@ -177,23 +193,120 @@ def read_molecules(
                 f"read_molecules({source!r}): no such file, and a string is read as a path; "
                 f"to read SMILES strings pass a list, e.g. read_molecules([{source!r}])"
             )
+        if ids is not None:
+            raise ParameterError(
+                f"read_molecules({str(source)!r}, ids=...): ids names the molecules of a list, "
+                "not of a file; to take identifiers from a file, pass id_column= with the "
+                "column (CSV) or SD field (SDF) that holds them"
+            )
         records, extra = _read_file(path, smiles_column, id_column)
         label = str(path)
+    elif isinstance(source, pd.DataFrame):
+        records, extra = _frame_records(source, smiles_column, id_column, ids)
+        label = "<DataFrame>"
     else:
         if isinstance(source, bytes):
             raise InputError("source must be a file path or a list of SMILES/molecules")
+        kind = "Series" if isinstance(source, pd.Series) else "list"
+        for name, given in (("smiles_column", smiles_column), ("id_column", id_column)):
+            if given is not None:
+                raise ParameterError(
+                    f"{name}={given!r}: a {kind} of molecules has no columns; pass ids= for "
+                    "identifiers, or a DataFrame or table file to pick columns"
+                )
         items = list(source)
+        if ids is None and isinstance(source, pd.Series) and not _default_index(source.index):
+            ids = [str(label) for label in source.index]
         if ids is not None and len(ids) != len(items):
             raise InputError(f"ids has {len(ids)} entries but the source has {len(items)}")
+        if isinstance(source, pd.Series):  # a missing cell is an empty SMILES, as in a table
+            items = [_missing_as_empty(item) for item in items]
         records = [
             _Record(i + 1, item, str(ids[i]) if ids is not None else str(i + 1), {})
             for i, item in enumerate(items)
         ]
         extra = []
-        label = "<list>"
+        label = f"<{kind}>"
         if not records:
-            raise InputError("the list of molecules is empty")
+            raise InputError(f"the {kind} of molecules is empty")
     return _build(records, extra, options, label)
+
+
+def _default_index(index: pd.Index) -> bool:
+    """Whether ``index`` is pandas' default ``0 .. n-1`` (no labels a user gave)."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def _missing_as_empty(value: Any) -> Any:
+    """A missing cell of a Series or DataFrame (``None``, ``NaN``, ``pd.NA``) as an empty SMILES."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    return value
+
+
+def _is_molecule(value: Any) -> bool:
+    """Whether a cell holds a molecule: an RDKit ``Mol`` with atoms, or a SMILES of one."""
+    if hasattr(value, "GetNumAtoms") and not isinstance(value, str):
+        return bool(value.GetNumAtoms())
+    return isinstance(value, str) and _looks_like_smiles(value)
+
+
+def _frame_records(
+    frame: pd.DataFrame,
+    smiles_column: str | None,
+    id_column: str | None,
+    ids: Sequence[Any] | None,
+    rows: int = 5,
+) -> tuple[list[_Record], list[str]]:
+    """The records of a DataFrame: its SMILES column found as in a CSV file (by name, else the
+    column whose first ``rows`` values are all molecules), its identifiers from ``ids``, the
+    id column, or its index unless that is the default; the other columns kept."""
+    names = {str(c): c for c in frame.columns}
+    columns = list(names)
+    if not len(frame):
+        raise InputError("the DataFrame of molecules has no rows")
+    column = _pick_smiles(columns, smiles_column)
+    if column is None and smiles_column is None:
+        column = next(
+            (
+                name
+                for name in columns
+                if all(_is_molecule(v) for v in frame[names[name]].dropna().head(rows))
+                and frame[names[name]].notna().any()
+            ),
+            None,
+        )
+    if column is None:
+        what = f"has no column {smiles_column!r}" if smiles_column else "has no SMILES column"
+        raise ParameterError(
+            f"the DataFrame {what}; its columns are {columns}; pass smiles_column= with the "
+            "one that holds SMILES or RDKit molecules"
+        )
+    id_col = _pick(columns, id_column, ID_COLUMNS)
+    if id_column is not None and id_col is None:
+        raise ParameterError(
+            f"id_column={id_column!r}: the DataFrame has no such column; its columns are {columns}"
+        )
+    if ids is not None and id_column is not None:
+        raise ParameterError("pass ids= or id_column=, not both")
+    if ids is not None and len(ids) != len(frame):
+        raise InputError(f"ids has {len(ids)} entries but the DataFrame has {len(frame)} rows")
+    labels = None if _default_index(frame.index) else [str(label) for label in frame.index]
+    extra = [c for c in columns if c != column and not (c == id_col and c == "id")]
+    records = []
+    for i, values in enumerate(frame.itertuples(index=False, name=None)):
+        row = dict(zip(columns, values, strict=True))
+        ident = str(i + 1)
+        if ids is not None:
+            ident = str(ids[i])
+        elif id_col is not None and not pd.isna(row[id_col]):
+            ident = str(row[id_col]).strip()
+        elif labels is not None:
+            ident = labels[i]
+        value = _missing_as_empty(row[column])
+        smiles = value.strip() if isinstance(value, str) else value
+        records.append(_Record(i + 1, smiles, ident, {c: row[c] for c in extra}))
+    return records, extra
 
 
 @dataclass
@@ -293,9 +406,10 @@ def _separator(header: str, default: str) -> str:
 
 
 def _looks_like_smiles(text: str) -> bool:
-    """Whether a string parses as a SMILES of at least one atom (RDKit's log is captured)."""
+    """Whether a string parses as a SMILES of at least one atom, optionally with a CXSMILES
+    extension (RDKit's log is captured)."""
     text = text.strip()
-    if not text or any(ch.isspace() for ch in text):
+    if not text or any(ch.isspace() for ch in _CX_EXTENSION.sub("", text)):
         return False
     try:
         float(text)
@@ -342,8 +456,36 @@ def _headerless_smiles_column(lines: list[str], sep: str) -> int | None:
     return next((i for i, cell in enumerate(cells) if _looks_like_smiles(cell)), None)
 
 
-#: A header cell: words (letters, spaces, underscores), unlike a SMILES with ring digits or bonds.
-_HEADER_WORD = re.compile(r"[A-Za-z_ ]+")
+def _is_name(cell: str) -> bool:
+    """Whether a cell that is no valid SMILES reads as a column name ("Mol1", "Structure"),
+    not as a mistyped molecule ("C1CC", "c1cccc1"): it is no number, and without its digits
+    (ring closures in a SMILES, a number in a name) RDKit does not read it as a SMILES even
+    unsanitized."""
+    text = cell.strip()
+    if not text or _is_number(text):
+        return False
+    letters = re.sub(r"\d", "", text)
+    with rdkit_messages():
+        mol = chem().MolFromSmiles(letters, sanitize=False) if letters.strip() else None
+    return mol is None or mol.GetNumAtoms() == 0
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_header(cells: list[Any], at: int) -> bool:
+    """Whether a first line whose cell ``at`` is no molecule, above lines whose cells there
+    all are, is a header: that cell reads as a name (:func:`_is_name`), and every other cell
+    is text, not a number (names may hold digits: ``Mol1``, ``pIC50``), or empty (the index
+    column of a table pandas wrote)."""
+    texts = ["" if pd.isna(cell) else str(cell).strip() for cell in cells]
+    others = [text for i, text in enumerate(texts) if i != at]
+    return _is_name(texts[at]) and not any(_is_number(text) for text in others if text)
 
 
 def _smiles_column_below(lines: list[str], sep: str, rows: int = 5) -> int | None:
@@ -373,15 +515,17 @@ def _table_records(
     """The records of a table; ``row`` is the data row number, or the line number in the file
     where ``line_numbers`` (one a line of ``lines``) is given."""
     header = _read_table(path, lines[:1], sep, header=None, dtype=str).iloc[0].tolist()
-    columns = [str(c).strip() for c in header]
+    # an empty header cell (the index column pandas writes) is named as pandas names it
+    columns = [f"Unnamed: {i}" if pd.isna(c) else str(c).strip() for i, c in enumerate(header)]
     column = _pick_smiles(columns, smiles_column)
     at = None
     if column is None and smiles_column is None:
         at = _headerless_smiles_column(lines, sep)
         below = _smiles_column_below(lines, sep) if at is None else None
         if below is not None and below < len(columns):
-            if _HEADER_WORD.fullmatch(columns[below]):
+            if _is_header(header, below):
                 column = columns[below]  # a header naming its SMILES column otherwise
+                logger.info("%s: line 1 read as a header, its SMILES column %r", path, column)
             else:
                 at = below  # no header, and the first molecule is not a valid one
     if column is None and at is None:
@@ -475,7 +619,7 @@ def _smiles_records(
             # Daylight's convention holds under a header too: the last field is the rest of
             # the line (names with spaces), so split each line into the header's width.
             width = len(tokens)
-            lines = ["\t".join(f.replace("\t", " ") for f in line.split(None, width - 1))
+            lines = ["\t".join(f.replace("\t", " ") for f in _fields(line, width))
                      for line in lines]  # fmt: skip
             sep = "\t"
         return _table_records(path, lines, sep, smiles_column, id_column, numbers)
@@ -491,8 +635,9 @@ def _smiles_records(
         # Daylight's convention: the SMILES, then the name (the rest of the line, or the next
         # tab-separated field in a tab-separated file); further tab-separated fields are kept
         # as columns named by their position, as in a headerless table. Some files (ZINC
-        # exports, RDKit's cdk2.smi) put the name first: then the first two fields swap.
-        parts = line.strip().split("\t") if "\t" in line else line.strip().split(None, 1)
+        # exports, RDKit's cdk2.smi) put the name first: then the first two fields swap. A
+        # CXSMILES extension ("C[C@H](F)Cl |&1:1| rac-1") belongs to the SMILES.
+        parts = line.strip().split("\t") if "\t" in line else _fields(line, 2)
         if name_first and len(parts) > 1:
             parts[0], parts[1] = parts[1], parts[0]
         smiles = parts[0].strip() if parts else ""
@@ -500,6 +645,24 @@ def _smiles_records(
         more = {f"column_{k}": _number_or_text(v.strip()) for k, v in enumerate(parts[2:], 3)}
         records.append(_Record(number, smiles, name or str(number), more))
     return records, []
+
+
+#: a field of a whitespace-separated line, with the CXSMILES extension ``|...|`` that follows it
+_FIELD = re.compile(r"\S+(?:[ \t]+\|[^|]*\|(?=\s|$))?")
+
+
+def _fields(line: str, width: int) -> list[str]:
+    """The fields of a whitespace-separated line, at most ``width``: the last is the rest of
+    the line (a name with spaces), and a CXSMILES extension ``|...|`` after a field stays with
+    it (``"C[C@H](F)Cl |&1:1|"``: its enhanced stereo, which the SMILES alone lacks)."""
+    fields: list[str] = []
+    rest = line.strip()
+    while rest and len(fields) < width - 1:
+        match = _FIELD.match(rest)
+        assert match is not None  # rest is stripped, so it starts with a non-space
+        fields.append(match.group(0))
+        rest = rest[match.end() :].lstrip()
+    return [*fields, rest] if rest else fields
 
 
 def _name_before_smiles(lines: list[str], rows: int = 5) -> bool:
@@ -572,6 +735,8 @@ def _parse(record: _Record, log: Any) -> tuple[Any, str, str, dict[str, Any]]:
         text = title or f"SD record {record.row}"
         if mol is None:
             return None, text, log.take() or "RDKit could not read this SD record", {}
+        if mol.GetNumAtoms() == 0:
+            return None, text, "the SD record has no atoms", {}
         # as text: RDKit would turn an identifier "007" into 7; _typed_sd_fields types columns
         props = mol.GetPropsAsDict(autoConvertStrings=False)
         fields = {k: v for k, v in props.items() if not k.startswith("_")}
@@ -583,7 +748,7 @@ def _parse(record: _Record, log: Any) -> tuple[Any, str, str, dict[str, Any]]:
     if value is not None and not isinstance(value, str) and hasattr(value, "GetNumAtoms"):
         if value.GetNumAtoms() == 0:
             return None, "<Mol>", "the molecule has no atoms", {}
-        return Chem.Mol(value), Chem.MolToSmiles(value), "", {}
+        return Chem.Mol(value), _smiles_of(value), "", {}
     if not isinstance(value, str):
         return (
             None,
@@ -635,10 +800,20 @@ def _column_name(name: str) -> str:
     return f"{name}.1" if name in RESERVED_COLUMNS else name
 
 
+def _smiles_of(mol: Any) -> str:
+    """RDKit's canonical SMILES of ``mol``; a CXSMILES with its enhanced stereo (and no other
+    extension, such as coordinates) where it has stereo groups (``C[C@H](F)Cl |&1:1|``: a
+    racemate, which the SMILES alone would call one enantiomer)."""
+    Chem = chem()
+    if not mol.GetStereoGroups():
+        return str(Chem.MolToSmiles(mol))
+    fields = Chem.CXSmilesFields.CX_ENHANCEDSTEREO
+    return str(Chem.MolToCXSmiles(mol, Chem.SmilesWriteParams(), fields))
+
+
 def _build(
     records: list[_Record], extra: list[str], options: StandardizeOptions | None, label: str
 ) -> MoleculeSet:
-    Chem = chem()
     parsed: list[tuple[_Record, Any, str, dict[str, Any]]] = []
     errors: list[dict[str, Any]] = []
     with rdkit_messages() as log:
@@ -673,7 +848,7 @@ def _build(
         sd_fields.update(_column_name(key) for key in fields)
         # an SD record without the id field keeps its title (or record number)
         ident = record.fields.get("__id_text__") or record.id
-        row: dict[str, Any] = {"row": record.row, "id": ident, "smiles": Chem.MolToSmiles(mol)}
+        row: dict[str, Any] = {"row": record.row, "id": ident, "smiles": _smiles_of(mol)}
         row["input"] = text
         for key, value in [*record.fields.items(), *fields.items()]:
             if not key.startswith("__"):

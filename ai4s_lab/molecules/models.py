@@ -31,6 +31,7 @@ from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError, ParameterErr
 from ai4s_lab.molecules._rdkit import as_mols
 from ai4s_lab.molecules.fingerprints import FingerprintSpec, morgan_fingerprints
 from ai4s_lab.molecules.physchem import DESCRIPTORS, descriptors
+from ai4s_lab.molecules.standardization import StandardizeOptions, options_of, standardize_like
 
 if TYPE_CHECKING:
     import torch
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 MODEL_DESCRIPTORS = tuple(name for name in DESCRIPTORS if name != "QED")
 _FEATURES = ("morgan", "descriptors", "both")
 _SPLITS = ("scaffold", "random")
+_MODEL_FORMAT = "ai4s-lab property model"
 #: slack (in molecules) when a fraction of ``n`` is compared with a count: ``(0.7 + 0.1) * 10``
 #: is 7.999999999999999 in floating point and must still allow 8 molecules
 _CUT_TOLERANCE = 1e-6
@@ -205,6 +207,15 @@ class PropertyModel:
         Random seed, a non-negative integer (member ``i`` uses ``seed + i``).
     device
         Where to train and predict.
+
+    Attributes
+    ----------
+    standardization
+        The MolStandardize steps of the training molecules: those of the
+        :class:`~ai4s_lab.molecules.MoleculeSet` given to :meth:`fit` (``None`` for a plain
+        list, or a set read with ``standardize=False``). :meth:`predict` and :meth:`evaluate`
+        put molecules and SMILES through the same steps first, so that sodium acetate is
+        predicted as the acetic acid the model was trained on; saved with the model.
     """
 
     def __init__(
@@ -264,11 +275,13 @@ class PropertyModel:
         self.device = resolve_device(device)
         self.members: list[Any] = []
         self._scale: dict[str, np.ndarray] = {}
+        self.standardization: StandardizeOptions | None = None
 
     # -- features ---------------------------------------------------------------------------
 
     def featurize(self, mols: Sequence[Any]) -> np.ndarray:
-        """The model's input matrix ``(n, n_features)`` float32 (before scaling)."""
+        """The model's input matrix ``(n, n_features)`` float32 (before scaling), of the
+        molecules as given (not standardized)."""
         cfg = self.config
         mols = as_mols(mols)
         parts = []
@@ -304,13 +317,15 @@ class PropertyModel:
         Parameters
         ----------
         mols
-            RDKit molecules or SMILES strings; one string or one molecule is one molecule.
+            RDKit molecules or SMILES strings; one string or one molecule is one molecule. A
+            :class:`~ai4s_lab.molecules.MoleculeSet` also sets :attr:`standardization`.
         y
             One finite value a molecule: shape ``(n,)``, or a single column ``(n, 1)`` (as
             ``df[["logS"]].to_numpy()`` gives), which is flattened.
         """
         import torch
 
+        standardization = options_of(mols)
         mols = as_mols(mols)
         if not mols:
             raise InputError("fit() got no molecules; pass at least one molecule and its value")
@@ -350,16 +365,38 @@ class PropertyModel:
             logger.info(
                 "trained member %d/%d (last loss %.4f)", member + 1, cfg.n_models, loss.item()
             )
+        self.standardization = standardization
         return self
 
-    def predict(
-        self, mols: Sequence[Any], *, return_std: bool = False
-    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-        """Predicted property (the ensemble mean), and optionally the members' spread."""
-        import torch
+    def _inputs(self, mols: Sequence[Any] | str) -> list[Any]:
+        """Molecules to predict, through the training set's :attr:`standardization`."""
+        if self.standardization is None:
+            return as_mols(mols)
+        return standardize_like(
+            mols if options_of(mols) is not None else as_mols(mols),
+            self.standardization,
+            "the training set",
+            "drop it, or read the molecules with read_molecules(...), which reports such rows "
+            "and keeps the others",
+        )
 
+    def predict(
+        self, mols: Sequence[Any] | str, *, return_std: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Predicted property (the ensemble mean), and optionally the members' spread.
+
+        Molecules and SMILES are standardized first as the training set was (see
+        :attr:`standardization`).
+        """
         if not self.members:
             raise InputError("the model is not trained; call fit() or load() first")
+        return self._predict(self._inputs(mols), return_std)
+
+    def _predict(
+        self, mols: list[Any], return_std: bool
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        import torch
+
         xs = torch.from_numpy(self._scaled(self.featurize(mols)).astype(np.float32)).to(self.device)
         with torch.no_grad():
             outs = torch.stack([net(xs).squeeze(-1) for net in self.members]).cpu().numpy()
@@ -373,28 +410,34 @@ class PropertyModel:
         """RMSE, MAE and R² on held-out molecules (see :func:`regression_metrics`).
 
         ``y`` takes the shapes :meth:`fit` takes: ``(n,)`` or a single column ``(n, 1)``.
+        Molecules are standardized first, as for :meth:`predict`.
         """
-        mols = as_mols(mols)
+        if not self.members:
+            raise InputError("the model is not trained; call fit() or load() first")
+        mols = self._inputs(mols)
         target = _targets(y, len(mols))
-        prediction = self.predict(mols)
+        prediction = self._predict(mols, return_std=False)
         assert isinstance(prediction, np.ndarray)
         return regression_metrics(target, prediction)
 
     # -- persistence ------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
-        """Save settings, scalers and weights to one file (``torch.save``)."""
+        """Save settings, scalers, weights and :attr:`standardization` to one file
+        (``torch.save``)."""
         import torch
 
         if not self.members:
             raise InputError("the model is not trained; nothing to save")
         path = Path(path)
+        steps = self.standardization
         torch.save(
             {
-                "format": "ai4s-lab property model",
+                "format": _MODEL_FORMAT,
                 "config": asdict(self.config),
                 "scale": {k: torch.from_numpy(np.asarray(v)) for k, v in self._scale.items()},
                 "members": [net.state_dict() for net in self.members],
+                "standardization": steps.as_dict() if steps is not None else None,
             },
             path,
         )
@@ -402,22 +445,42 @@ class PropertyModel:
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | torch.device | None = "auto") -> PropertyModel:
-        """Load a model written by :meth:`save`."""
+        """Load a model written by :meth:`save` (files written before :attr:`standardization`
+        was saved load with ``None``).
+
+        Raises
+        ------
+        DataFileError
+            If the file is missing, or is not a model file written by :meth:`save` (it is
+            read with ``torch.load(weights_only=True)``, which runs no code from the file).
+        """
         import torch
 
         path = Path(path)
         if not path.is_file():
             raise DataFileError(path, "no such file")
+        not_model = "is not a model file written by PropertyModel.save()"
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as err:  # torch raises several types for a non-model file
-            raise DataFileError(path, f"is not a saved property model ({err})") from err
-        if not isinstance(state, dict) or state.get("format") != "ai4s-lab property model":
-            raise DataFileError(path, "is not a saved property model")
+            # torch's own message suggests weights_only=False, which would run code from a
+            # file of unknown origin; a model file needs no such thing
+            raise DataFileError(
+                path, f"{not_model} (torch cannot read it as one: {type(err).__name__})"
+            ) from err
+        if not isinstance(state, dict) or state.get("format") != _MODEL_FORMAT:
+            raise DataFileError(path, not_model)
         config = dict(state["config"])
         config["hidden"] = tuple(config["hidden"])
         model = cls(**{k: v for k, v in config.items()}, device=device)
         model._scale = {k: v.numpy() for k, v in state["scale"].items()}
+        steps = state.get("standardization")  # absent from files of earlier versions
+        try:
+            model.standardization = StandardizeOptions.from_dict(steps) if steps else None
+        except (TypeError, ParameterError) as err:
+            raise DataFileError(
+                path, f"has standardization steps this version does not know: {steps}"
+            ) from err
         n_in = len(model._scale["mean"])
         for weights in state["members"]:
             net = model._network(n_in)
@@ -509,6 +572,7 @@ def compare_with_baselines(
         raise ParameterError(f"split={split!r}: use one of {_SPLITS}")
     ensemble_module = import_optional("sklearn.ensemble")
     model = PropertyModel(features, n_models=n_models, epochs=epochs, seed=seed, device=device)
+    standardization = options_of(mols)
     mols = as_mols(mols)
     target = _targets(y, len(mols))
     if split == "scaffold":
@@ -528,6 +592,8 @@ def compare_with_baselines(
         "random forest (scikit-learn)": forest.predict(x[test]),
         f"MLP ensemble ({n_models} members)": model.predict([mols[i] for i in test]),
     }
+    # the molecules were standardized as the set was: the model standardizes new ones so
+    model.standardization = standardization
     rows = [
         {"model": name, **regression_metrics(target[test], pred)}
         for name, pred in predictions.items()

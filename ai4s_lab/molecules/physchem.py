@@ -66,7 +66,10 @@ def _functions() -> dict[str, Callable[[Any], float]]:
 
 
 def descriptors(
-    mols: Iterable[Any], names: Sequence[str] | None = None, *, index: Sequence[Any] | None = None
+    mols: Iterable[Any],
+    names: str | Sequence[str] | None = None,
+    *,
+    index: Sequence[Any] | None = None,
 ) -> pd.DataFrame:
     """Compute descriptors for each molecule.
 
@@ -75,7 +78,8 @@ def descriptors(
     mols
         RDKit molecules (e.g. a :class:`~ai4s_lab.molecules.MoleculeSet`) or SMILES strings.
     names
-        Which descriptors (keys of :data:`DESCRIPTORS`); all by default. Units: MW in g/mol,
+        Which descriptors (keys of :data:`DESCRIPTORS`; one name, such as ``"MW"``, or a
+        list of them); all by default. Units: MW in g/mol,
         TPSA in Å², logP in log10 units, counts as integers, QED in [0, 1].
     index
         Row labels of the result (default 0..n-1).
@@ -96,7 +100,9 @@ def descriptors(
     QED: Bickerton et al. 2012, doi:10.1038/nchem.1243. logP: Wildman & Crippen 1999,
     doi:10.1021/ci990307l. TPSA: Ertl et al. 2000, doi:10.1021/jm000942e.
     """
-    chosen = list(DESCRIPTORS) if names is None else list(names)
+    chosen = (
+        list(DESCRIPTORS) if names is None else [names] if isinstance(names, str) else list(names)
+    )
     unknown = [n for n in chosen if n not in DESCRIPTORS]
     if unknown:
         raise ParameterError(f"unknown descriptor(s) {unknown}; choose from {list(DESCRIPTORS)}")

@@ -27,7 +27,6 @@ import pandas as pd
 from ai4s_lab.device import resolve_device
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
 from ai4s_lab.molecules import _popcount
-from ai4s_lab.molecules._rdkit import as_mol, chem
 from ai4s_lab.molecules.fingerprints import (
     Fingerprints,
     FingerprintSpec,
@@ -35,7 +34,7 @@ from ai4s_lab.molecules.fingerprints import (
     query_items,
     to_fingerprints,
 )
-from ai4s_lab.molecules.standardization import StandardizeOptions, standardize_many
+from ai4s_lab.molecules.standardization import StandardizeOptions, options_of, standardize_like
 
 if TYPE_CHECKING:
     import torch
@@ -206,11 +205,9 @@ class FingerprintIndex:
         chunk_size, progress
             Molecules fingerprinted per chunk; show a progress bar.
         """
-        standardization = None
+        standardization = options_of(mols)
         if hasattr(mols, "ids") and hasattr(mols, "mols"):
             ids = mols.ids if ids is None else ids
-            steps = getattr(mols, "standardization", None)
-            standardization = StandardizeOptions.from_dict(steps) if steps is not None else None
         fps = morgan_fingerprints(
             list(mols),
             radius=radius,
@@ -261,25 +258,13 @@ class FingerprintIndex:
         against the index's settings; a query made with other settings is refused. SMILES and
         molecules are standardized first where the library was (:attr:`standardization`)."""
         if self.standardization is not None and not isinstance(queries, (Fingerprints, np.ndarray)):
-            queries = self._standardized(query_items(queries))
+            queries = standardize_like(
+                queries if options_of(queries) is not None else query_items(queries),
+                self.standardization,
+                "the library",
+                "pass its fingerprint to search it as it is",
+            )
         return to_fingerprints(queries, self.spec)
-
-    def _standardized(self, items: list[Any]) -> list[Any]:
-        """The query molecules through the library's standardization steps."""
-        assert self.standardization is not None
-        mols = [as_mol(item, f"molecule {i}") for i, item in enumerate(items)]
-        results = standardize_many(mols, self.standardization)
-        out = []
-        for i, (mol, reason) in enumerate(results):
-            if mol is None or mol.GetNumAtoms() == 0:
-                smiles = chem().MolToSmiles(mols[i])
-                why = reason or "no atoms left"
-                raise InputError(
-                    f"molecule {i}: the query {smiles!r} cannot be standardized as the library "
-                    f"was ({why}); pass its fingerprint to search it as it is"
-                )
-            out.append(mol)
-        return out
 
     def _query_arrays(self, queries: Any) -> tuple[np.ndarray, np.ndarray]:
         """The queries' rows in the library's storage type, and their popcounts (count sums).
@@ -287,12 +272,16 @@ class FingerprintIndex:
         A count fingerprint index stores its counts in the smallest type that holds them (uint8
         up to 255): a query count past that is clipped for the comparison, which leaves every
         ``min(query, library)`` unchanged, while its sum is taken from the true counts (a cast
-        would wrap 298 round to 42)."""
+        would wrap 298 round to 42). Query counts of a narrower type (a uint8 query of a
+        uint16 library) are widened."""
         fps = self.query_fingerprints(queries)
         data, pop = fps.data, fps.popcounts()
-        if self.spec.counts and data.dtype != self._data_np.dtype:
-            top = np.iinfo(self._data_np.dtype).max
-            data = np.minimum(data, top).astype(self._data_np.dtype)
+        stored = self._data_np.dtype
+        if self.spec.counts and data.dtype != stored:
+            # in uint64, which holds any count and the largest stored one (a uint8 query
+            # cannot be compared with 65535 in its own type)
+            top = np.uint64(np.iinfo(stored).max)
+            data = np.minimum(data.astype(np.uint64), top).astype(stored)
         return data, pop
 
     def search(self, query: Any, k: int = 10) -> pd.DataFrame:
@@ -501,13 +490,21 @@ class FingerprintIndex:
                 "no such file" + (f" (nor {tried[0]})" if len(tried) > 1 else ""),
                 hint="give the path that FingerprintIndex.save wrote or was given",
             )
+        not_index = "is not a fingerprint index file written by FingerprintIndex.save()"
+        hint = "rebuild it with FingerprintIndex.from_molecules(...) and save() it"
         try:
             with np.load(path, allow_pickle=False) as archive:
                 meta = json.loads(str(archive["meta"]))
                 data = archive["fingerprints"]
                 ids = archive["ids"].tolist()
-        except (KeyError, ValueError, OSError) as err:
-            raise DataFileError(path, f"is not a fingerprint index file ({err})") from err
+        except KeyError as err:
+            raise DataFileError(path, f"{not_index}: it has no {err} array", hint=hint) from err
+        except (ValueError, OSError) as err:
+            # numpy's own message would suggest allow_pickle=True, unsafe on a file of unknown
+            # origin; an index file holds no pickled objects
+            raise DataFileError(
+                path, f"{not_index} (not a numpy .npz archive of an index's arrays)", hint=hint
+            ) from err
         if meta.get("format") != _FORMAT or meta.get("version") != _FORMAT_VERSION:
             raise DataFileError(path, f"is not a version-{_FORMAT_VERSION} fingerprint index")
         spec = FingerprintSpec(**meta["spec"])

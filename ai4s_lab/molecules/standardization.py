@@ -5,16 +5,21 @@ The steps follow RDKit's ``rdMolStandardize`` (itself a port of MolVS by M. Swai
 organic fragment (drop salts and solvents), neutralize charges where a neutral form exists, and
 pick the canonical tautomer. Each step can be switched off.
 
-Two effects of RDKit's steps that a user should know. Its cleanup disconnects every metal
-bonded to N, O or F and every transition metal bonded to C, P, S or a halogen; with the
-largest fragment kept, a metal complex becomes its largest ligand (cisplatin an amide anion
-``[NH2-]``, ferrocene cyclopentadiene). Here cleanup breaks only the bonds of alkali and
-alkaline-earth metals by default (``metals="salts"``: sodium benzoate drawn with an O–Na bond
-still gives benzoate), so coordination complexes and organometallics stay whole;
-``metals="all"`` is RDKit's behaviour. RDKit's ``TautomerEnumerator`` by default
-also drops the stereo of atoms and bonds that a tautomer shift could change, so (S)-ibuprofen
-and L-alanine would lose their stereocentres and enantiomers would merge in a screen; here the
-canonical tautomer keeps the input's stereo unless ``keep_stereo=False``.
+Two effects of RDKit's steps that a user should know. Its cleanup disconnects every metal bonded to
+N, O or F and every transition metal bonded to C, P, S or a halogen; with the largest fragment
+kept, a metal complex becomes its largest ligand (cisplatin an amide anion ``[NH2-]``, ferrocene
+cyclopentadiene). Here cleanup breaks only the bonds of alkali and alkaline-earth metals by default
+(``metals="salts"``: sodium benzoate drawn with an O–Na bond still gives benzoate), so coordination
+complexes and organometallics stay whole; ``metals="all"`` is RDKit's behaviour. Complexes are
+often written disconnected, the way PubChem and ChEMBL store them (cisplatin
+``N.N.[Cl-].[Cl-].[Pt+2]``, ferrocene ``[CH-]1C=CC=C1.[CH-]1C=CC=C1.[Fe+2]``); no bond is left to
+keep, so with ``metals="salts"`` or ``"none"`` the largest-fragment step keeps every fragment of a
+molecule that holds a metal other than an alkali or alkaline-earth one (:data:`OTHER_METALS`): the
+complex stays whole, with whatever counter-ions and solvents were written with it. RDKit's
+``TautomerEnumerator`` by default also drops the stereo of atoms and bonds that a tautomer shift
+could change, so (S)-ibuprofen and L-alanine would lose their stereocentres and enantiomers would
+merge in a screen; here the canonical tautomer keeps the input's stereo unless
+``keep_stereo=False``.
 
 RDKit's ``Uncharger`` adds hydrogens without perceiving aromaticity again, so an aromatic
 carbanion (cyclopentadienide ``[cH-]1cccc1``, the ligands of ferrocene, indenide) would come out
@@ -22,18 +27,24 @@ as an aromatic ring that cannot exist and whose SMILES does not parse (``c1cccc1
 neutralized molecule is sanitized again, as RDKit's ``ChargeParent`` does, which gives the neutral
 molecule a chemist would draw (cyclopentadiene ``C1=CCC=C1``); where that fails the charged form is
 kept. Every molecule returned has a SMILES that RDKit parses back; one that would not is an
-error (a bad row in :func:`~ai4s_lab.molecules.read_molecules`), never a broken molecule.
+error (a bad row in :func:`~ai4s_lab.molecules.read_molecules`), never a broken molecule. The
+one step that can break a molecule on its own, RDKit's canonical tautomer (it moves a hydrogen
+onto an oxygen that holds an explicit deuterium, ``[2H]OC(C)=O``), is then skipped for that
+molecule, which keeps the form it had before, and the skip is logged (``logging.INFO``).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.molecules._rdkit import as_mol, chem, rdkit_messages
 
-__all__ = ["METAL_MODES", "StandardizeOptions", "standardize"]
+__all__ = ["METAL_MODES", "OTHER_METALS", "StandardizeOptions", "standardize"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,14 +64,19 @@ class StandardizeOptions:
     largest_fragment
         Keep the largest organic fragment (drops counter-ions and solvents); a fragment with
         carbon wins over a larger inorganic one (isopropylamine pyrophosphate gives
-        isopropylamine), as ``LargestFragmentChooser(preferOrganic=True)``.
+        isopropylamine), as ``LargestFragmentChooser(preferOrganic=True)``. With ``metals``
+        ``"salts"`` or ``"none"``, a molecule holding a metal of :data:`OTHER_METALS` keeps
+        all its fragments: a complex written disconnected (``N.N.[Cl-].[Cl-].[Pt+2]``) is not
+        cut down to one ligand.
     neutralize
         ``rdMolStandardize.Uncharger``: neutralize charges where possible, then sanitize again
         as ``rdMolStandardize.ChargeParent`` does (cyclopentadienide gives cyclopentadiene);
         a molecule whose neutral form cannot be sanitized stays charged.
     canonical_tautomer
         ``rdMolStandardize.TautomerEnumerator().Canonicalize``; the slowest step (≈ 2 ms a
-        molecule).
+        molecule). Where RDKit's canonical tautomer is not a valid molecule (an explicit
+        deuterium on the oxygen of an acid or a hydroxypyridine), the molecule keeps its form
+        before this step, and a message is logged.
     keep_stereo
         The canonical tautomer keeps the stereo of the input at atoms and bonds that a
         tautomer shift could change (the α-carbon of an amino acid, of a profen). ``False``
@@ -98,6 +114,13 @@ METAL_MODES = ("salts", "all", "none")
 # N, O or F; the second pattern (metals bonded to C, P, S, halogens) then matches nothing.
 _SALT_METALS_NOF = "[#3,#11,#19,#37,#55,#87,#4,#12,#20,#38,#56,#88]~[#7,#8,F]"
 _NO_MATCH = "[#6&!#6]"
+#: Metals other than those of groups 1 and 2: Al, Ga, In, Sn, Tl, Pb, Bi, Po, the transition
+#: metals, lanthanides and actinides (atomic numbers). A molecule holding one keeps all its
+#: fragments in the largest-fragment step unless ``metals="all"``.
+OTHER_METALS = frozenset(
+    {13, 31, 49, 50, 81, 82, 83, 84}
+    | {*range(21, 31), *range(39, 49), *range(57, 81), *range(89, 113)}
+)
 
 
 class _Standardizer:
@@ -143,14 +166,39 @@ class _Standardizer:
         out = mol
         if opts.cleanup:
             out = self._cleanup(out)
-        if opts.largest_fragment:
+        if opts.largest_fragment and not (opts.metals != "all" and _has_other_metal(out)):
             out = self.chooser.choose(out)
         if opts.neutralize:
             out = _neutralized(self.uncharger, out)
         if opts.canonical_tautomer:
-            out = self.tautomers.Canonicalize(out)
+            out = self._canonical_tautomer(out)
         _check_round_trip(out)
         return _same_conformers(mol, out)
+
+    def _canonical_tautomer(self, mol: Any) -> Any:
+        """RDKit's canonical tautomer of ``mol``, or ``mol`` itself where that is no valid
+        molecule (RDKit moves a hydrogen onto an oxygen that holds an explicit ``[2H]``)."""
+        Chem = chem()
+        try:
+            tautomer = self.tautomers.Canonicalize(mol)
+        except Exception as err:  # RDKit raises several C++-mapped types
+            why = f"{type(err).__name__}: {err}"
+        else:
+            written = Chem.MolToSmiles(tautomer)
+            if Chem.MolFromSmiles(written) is not None:
+                return tautomer
+            why = f"RDKit cannot parse its SMILES {written!r} back"
+        logger.info(
+            "kept %s as it was: its canonical tautomer is not a valid molecule (%s)",
+            Chem.MolToSmiles(mol),
+            why,
+        )
+        return mol
+
+
+def _has_other_metal(mol: Any) -> bool:
+    """Whether ``mol`` holds a metal of :data:`OTHER_METALS`."""
+    return any(atom.GetAtomicNum() in OTHER_METALS for atom in mol.GetAtoms())
 
 
 def _neutralized(uncharger: Any, mol: Any) -> Any:
@@ -243,6 +291,53 @@ def standardize_many(mols: list[Any], options: StandardizeOptions) -> list[tuple
                 out.append((result, ""))
             except Exception as err:  # RDKit raises several C++-mapped types
                 out.append((None, _reason(err, log.take())))
+    return out
+
+
+def options_of(source: Any) -> StandardizeOptions | None:
+    """The steps a :class:`~ai4s_lab.molecules.MoleculeSet` was standardized with (``None``
+    for one read with ``standardize=False``, or for anything else)."""
+    if not (hasattr(source, "mols") and hasattr(source, "ids")):
+        return None
+    steps = getattr(source, "standardization", None)
+    return StandardizeOptions.from_dict(steps) if steps is not None else None
+
+
+def standardize_like(
+    items: Any, options: StandardizeOptions, reference: str, fix: str
+) -> list[Any]:
+    """Molecules given to a library or a model, through the steps its own molecules went
+    through, so that they are compared in the form the reference set is stored in.
+
+    Parameters
+    ----------
+    items
+        A list of RDKit molecules or SMILES, or a ``MoleculeSet`` (taken as it is when it was
+        standardized with ``options``).
+    options
+        The reference set's steps.
+    reference
+        How the message names the reference set, e.g. ``"the library"``.
+    fix
+        What the message tells the user to do instead.
+
+    Raises
+    ------
+    InputError
+        Naming the first item that is not a molecule or cannot be standardized.
+    """
+    if options_of(items) == options:
+        return list(items.mols)
+    mols = [as_mol(item, f"molecule {i}") for i, item in enumerate(items)]
+    out = []
+    for i, (mol, reason) in enumerate(standardize_many(mols, options)):
+        if mol is None or mol.GetNumAtoms() == 0:
+            smiles = chem().MolToSmiles(mols[i])
+            raise InputError(
+                f"molecule {i}: {smiles!r} cannot be standardized as {reference} was "
+                f"({reason or 'no atoms left'}); {fix}"
+            )
+        out.append(mol)
     return out
 
 

@@ -160,27 +160,43 @@ class MoleculeGridView(anywidget.AnyWidget):
         self._refresh()
 
     def _apply(self) -> None:
+        """Filter, then sort, the table into the view. A filter or sort that fails sets
+        :attr:`error` and is left out, so the view never shows the result of an earlier
+        filter: a bad filter shows every row."""
         table = self._data
-        self.error = ""
+        errors = []
         if self.filter.strip():
             try:
                 table = table.query(self.filter)
             except Exception as err:  # pandas raises many types for a bad expression
-                self.error = f"filter {self.filter!r}: {err}"
-                return
-        if self.sort_by:
-            if self.sort_by not in table.columns:
-                self.error = f"no column {self.sort_by!r}"
-                return
+                errors.append(f"filter {self.filter!r}: {err}{self._filter_hint()}")
+        if self.sort_by and self.sort_by not in table.columns:
+            errors.append(f"no column {self.sort_by!r}")
+        elif self.sort_by:
             try:
                 table = table.sort_values(self.sort_by, ascending=self.ascending, kind="stable")
             except TypeError:  # values that do not compare (numbers and text): sort as text
                 table = table.sort_values(
                     self.sort_by, ascending=self.ascending, kind="stable", key=_as_text
                 )
+        self.error = "; ".join(errors)
         self._view = table.index.to_numpy()
         self.n_rows = len(self._view)
         self.page = 0
+
+    def _filter_hint(self) -> str:
+        """Advice for a filter that names a column pandas cannot read without backticks."""
+        awkward = [
+            str(c)
+            for c in self._data.columns
+            if not str(c).isidentifier() and str(c) in self.filter and f"`{c}`" not in self.filter
+        ]
+        if not awkward:
+            return ""
+        return (
+            f"; put a column name with spaces or symbols in backticks, e.g. `{awkward[0]}` "
+            "(all rows are shown until the filter is fixed)"
+        )
 
     def _refresh(self) -> None:
         from ai4s_lab.molecules import mol_to_svg, shared_substructure

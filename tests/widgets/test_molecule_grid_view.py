@@ -36,8 +36,8 @@ def test_paging_sorting_filtering() -> None:
         3,
         6,
     }  # ethanol, ethylamine, CO2
-    grid.filter = "MW <"
-    assert "filter" in grid.error and grid.n_rows == 3
+    grid.filter = "MW <"  # a bad filter shows every row, not the last good filter's
+    assert "filter" in grid.error and grid.n_rows == 7
 
 
 def test_selection_reaches_python_and_html_fallback() -> None:
@@ -114,3 +114,20 @@ def test_a_page_of_large_molecules_stays_within_its_highlight_budget(monkeypatch
     assert first_visit == len(calls) < len(grid.cells) == 7
     grid._refresh()  # the next visit goes on where the budget stopped
     assert len(grid._highlight_cache) > first_visit
+
+
+def test_a_bad_filter_shows_every_row_and_hints_at_backticks() -> None:
+    library = read_molecules(SMILES, standardize=False)
+    table = library.data.join(
+        descriptors(library.mols, ["MW"]).rename(columns={"MW": "Molecular Weight"})
+    )
+    grid = MoleculeGridView(library.mols, table, page_size=3)
+    grid.filter = "`Molecular Weight` < 50"
+    assert grid.error == "" and grid.n_rows == 3
+    grid.filter = "Molecular Weight > 100"  # pandas needs the backticks
+    assert "backticks" in grid.error and "`Molecular Weight`" in grid.error
+    assert grid.n_rows == 7 and grid.n_pages == 3  # not the previous filter's 3 rows
+    assert [c["row"] for c in grid.cells] == [0, 1, 2]
+    grid.sort_by = "nope"
+    grid.filter = "`Molecular Weight` > 100"  # a good filter applies despite a bad sort
+    assert grid.n_rows == 3 and "no column 'nope'" in grid.error and "filter" not in grid.error
