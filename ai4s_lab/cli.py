@@ -7,8 +7,8 @@
     run the showcase notebooks with their defaults (what ``make demo`` does).
 ``ai4s-lab sweep NOTEBOOK --grid params.yaml | --list params.csv [--executor local|dask] ...``
     run a notebook for many parameter sets, recorded in a SQLite catalog, with an index report.
-``ai4s-lab report DIR`` / ``ai4s-lab runs [DIR]``
-    rebuild a sweep's index.html / list the runs of a catalog.
+``ai4s-lab report DIR [--sweep NAME]`` / ``ai4s-lab runs [DIR] [--sweep NAME]``
+    rebuild a sweep's index.html / list the runs of a catalog (or of single runs' folders).
 ``ai4s-lab doctor``
     say what is installed, what is missing, and how to fix it.
 """
@@ -21,9 +21,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ai4s_lab._version import __version__
 from ai4s_lab.errors import Ai4sError, ParameterError
+
+if TYPE_CHECKING:
+    from ai4s_lab.pipelines.catalog import RunCatalog
 
 __all__ = ["main"]
 
@@ -68,13 +72,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 #: Put before a ``-p NAME VALUE`` value that starts with "-" (``-1e-3``, ``-.inf``), which
 #: argparse would take for an option; removed again before the value is parsed.
 _VALUE_MARK = "\x00"
+_PARAMETER_OPTIONS = ("-p", "--parameter")
 
 
 def _protect_parameter_values(argv: Sequence[str]) -> list[str]:
-    out = list(argv)
-    for i, token in enumerate(out[:-2]):
-        if token in ("-p", "--parameter") and out[i + 2].startswith("-"):
-            out[i + 2] = _VALUE_MARK + out[i + 2]
+    """``argv`` with ``-p NAME=VALUE`` split into ``-p NAME VALUE``, and each ``-p`` value that
+    starts with "-" marked (see :data:`_VALUE_MARK`)."""
+    out: list[str] = []
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        out.append(token)
+        i += 1
+        if token not in _PARAMETER_OPTIONS or i >= len(tokens):
+            continue
+        name, equals, value = tokens[i].partition("=")
+        if equals and name.isidentifier():  # -p n=5
+            pair = [name, value]
+            i += 1
+        elif i + 1 < len(tokens):
+            pair = tokens[i : i + 2]
+            i += 2
+        else:  # -p NAME with no value: argparse says so
+            continue
+        if pair[1].startswith("-"):
+            pair[1] = _VALUE_MARK + pair[1]
+        out.extend(pair)
     return out
 
 
@@ -90,9 +114,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "run",
         help="run a notebook with parameters and write its report",
         description="Run NOTEBOOK with papermill. Values are parsed as YAML 1.2: "
-        "-p n 64 is an int, -p device cuda a string, -p sizes '[1, 2]' a list; 010 is 10 and "
-        "no, on, 1:30, 2024-01-01 stay strings. Quote text that looks like a number: "
-        "-p label \"'2024'\".",
+        "-p n 64 (or -p n=64) is an int, -p device cuda a string, -p sizes '[1, 2]' a list; "
+        "010 is 10 and no, on, 1:30, 2024-01-01 stay strings. Quote text that looks like a "
+        "number: -p label \"'2024'\". The notebook runs in its own folder; it should write "
+        "its output files to os.environ['AI4S_RUN_DIR'], the run folder.",
     )
     run.add_argument("notebook", type=Path, help="the .ipynb to run")
     run.add_argument(
@@ -102,7 +127,7 @@ def _build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="set a parameter (repeatable)",
+        help="set a parameter (repeatable; -p NAME=VALUE works too)",
     )
     run.add_argument(
         "-f",
@@ -201,16 +226,28 @@ def _build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="rebuild a sweep folder's index.html")
     report.add_argument("folder", type=Path, metavar="DIR")
+    report.add_argument(
+        "--sweep", default=None, metavar="NAME", help="compare the runs of this sweep only"
+    )
     report.set_defaults(handler=_cmd_report)
 
-    runs = commands.add_parser("runs", help="list the runs in a catalog")
+    runs = commands.add_parser(
+        "runs",
+        help="list the runs in a catalog",
+        description="List the runs of sweep catalogs, or of single runs' run.json files (the "
+        "folder `ai4s-lab run` writes into). A run of an earlier version of its notebook is "
+        "marked superseded.",
+    )
     runs.add_argument(
         "folder",
         type=Path,
         nargs="?",
         default=Path("sweeps"),
         metavar="DIR",
-        help="a sweep folder, or a folder of sweep folders (default: sweeps)",
+        help="a sweep folder, a folder of sweep folders, or a folder of runs (default: sweeps)",
+    )
+    runs.add_argument(
+        "--sweep", default=None, metavar="NAME", help="list the runs of this sweep only"
     )
     runs.set_defaults(handler=_cmd_runs)
 
@@ -325,18 +362,39 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ai4s_lab.pipelines.catalog import RunCatalog
+    from ai4s_lab.pipelines.catalog import RunCatalog, superseded
     from ai4s_lab.pipelines.index import write_index
 
     catalog = RunCatalog(args.folder, create=False)
-    index = write_index(args.folder, catalog.runs(), title=f"Runs in {args.folder}")
+    rows = catalog.runs(args.sweep)
+    if args.sweep is not None and not rows:
+        raise ParameterError(f"--sweep {args.sweep}: {_no_sweep(catalog)}")
+    # runs of an earlier version of their notebook are listed apart, not compared
+    stale = superseded(rows)
+    current = [run for run in rows if run["run_id"] not in stale]
+    others = [{**run, "why": stale[run["run_id"]]} for run in rows if run["run_id"] in stale]
+    if args.sweep is not None:
+        mine = {run["run_id"] for run in rows}
+        others += [
+            {**run, "why": f"sweep {', '.join(run['sweeps'])}"}
+            for run in catalog.runs()
+            if run["run_id"] not in mine
+        ]
+    title = f"Sweep {args.sweep} in {args.folder}" if args.sweep else f"Runs in {args.folder}"
+    index = write_index(args.folder, current, title=title, others=others)
     print(f"index: {index.resolve()}")
     return EXIT_OK
 
 
+def _no_sweep(catalog: RunCatalog) -> str:
+    names = sorted({name for run in catalog.runs() for name in run["sweeps"]})
+    return f"no sweep of that name in {catalog.path}; its sweeps are: {', '.join(names) or 'none'}"
+
+
 def _cmd_runs(args: argparse.Namespace) -> int:
     from ai4s_lab.errors import DataFileError
-    from ai4s_lab.pipelines.catalog import CATALOG_NAME, RunCatalog
+    from ai4s_lab.pipelines.catalog import CATALOG_NAME, RunCatalog, superseded
+    from ai4s_lab.pipelines.manifest import MANIFEST_NAME
 
     folder: Path = args.folder
     if folder.is_file() or (folder / CATALOG_NAME).exists():  # the catalog, or its folder
@@ -344,15 +402,65 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     else:
         catalogs = sorted(p.parent for p in folder.glob(f"*/{CATALOG_NAME}"))
     if not catalogs:
+        manifests = sorted(folder.glob(f"*/{MANIFEST_NAME}")) or sorted(folder.glob(MANIFEST_NAME))
+        if manifests and args.sweep is None:  # runs of `ai4s-lab run`, one folder each
+            return _list_single_runs(folder, manifests)
         raise DataFileError(
-            folder, "no run catalog here or in its subfolders", hint="give a sweep folder"
+            folder,
+            "no run catalog here or in its subfolders",
+            hint="give a sweep folder, or a folder of runs",
         )
+    listed = 0
     for path in catalogs:
-        frame = RunCatalog(path, create=False).to_frame()
-        print(f"{path if path.is_file() else path / CATALOG_NAME}: {len(frame)} runs")
+        catalog = RunCatalog(path, create=False)
+        rows = catalog.runs(args.sweep)
+        if args.sweep is not None and not rows:
+            continue
+        listed += 1
+        frame = catalog.to_frame(args.sweep)
+        stale = superseded(rows)
+        label = path if path.is_file() else path / CATALOG_NAME
+        which = f" of sweep {args.sweep}" if args.sweep is not None else ""
+        note = f" ({len(stale)} of an earlier version of their notebook)" if stale else ""
+        print(f"{label}: {len(frame)} runs{which}{note}")
         if len(frame):
+            if stale:
+                frame.insert(
+                    3, "superseded", ["yes" if r in stale else "" for r in frame["run_id"]]
+                )
             frame["run_id"] = frame["run_id"].str.slice(0, 8)
             print(frame.to_string(index=False))
+    if not listed:
+        raise ParameterError(
+            f"--sweep {args.sweep}: no catalog under {folder} has a sweep of that name"
+        )
+    return EXIT_OK
+
+
+def _list_single_runs(folder: Path, manifests: Sequence[Path]) -> int:
+    """Print one line a run folder of ``folder`` (its ``run.json``)."""
+    import pandas as pd
+
+    from ai4s_lab.pipelines.manifest import read_manifest
+
+    records: list[dict[str, object]] = []
+    for path in manifests:
+        try:
+            manifest = read_manifest(path)
+        except (OSError, ValueError) as err:
+            records.append({"run": path.parent.name, "status": f"unreadable ({err})"})
+            continue
+        flat = {
+            "run": path.parent.name,
+            "notebook": Path(str(manifest.get("notebook", ""))).name,
+            "status": manifest.get("status"),
+            "started": manifest.get("started"),
+            "duration_s": manifest.get("duration_s"),
+        }
+        flat.update({f"param.{k}": v for k, v in (manifest.get("parameters") or {}).items()})
+        records.append(flat)
+    print(f"{folder}: {len(records)} runs")
+    print(pd.DataFrame.from_records(records).to_string(index=False))
     return EXIT_OK
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ai4s_lab.errors import DataFileError
-from ai4s_lab.pipelines.manifest import finite
+from ai4s_lab.pipelines.manifest import file_sha256, finite
 
-__all__ = ["CATALOG_NAME", "RUNS_DIRNAME", "RunCatalog", "read_catalog"]
+__all__ = ["CATALOG_NAME", "RUNS_DIRNAME", "RunCatalog", "read_catalog", "superseded"]
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +264,24 @@ def read_catalog(path: str | Path) -> list[dict[str, Any]]:
     except sqlite3.DatabaseError:
         return []
     return [_decode(row, Path(path).resolve().parent) for row in rows]
+
+
+def superseded(runs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The runs made with an earlier version of their notebook (the file has changed since):
+    run id -> why. A notebook no longer at its recorded path (a moved folder) marks nothing."""
+    hashes: dict[str, str | None] = {}
+    stale = {}
+    for run in runs:
+        notebook = str(run.get("notebook") or "")
+        if notebook not in hashes:
+            try:
+                hashes[notebook] = file_sha256(notebook) if notebook else None
+            except OSError:
+                hashes[notebook] = None
+        current = hashes[notebook]
+        if current is not None and run.get("notebook_sha256") != current:
+            stale[str(run["run_id"])] = "an earlier version of the notebook"
+    return stale
 
 
 def _check_not_foreign(path: Path, conn: sqlite3.Connection) -> None:

@@ -66,15 +66,21 @@ def _prepare_worker() -> None:
 
 
 def lost_run(task: Task, err: BaseException) -> dict[str, Any]:
-    """The manifest of a run whose worker failed before the run could report."""
-    manifest_path = Path(task["output_dir"]) / "run.json"
-    partial: dict[str, Any] = {}
-    if manifest_path.exists():
-        from ai4s_lab.pipelines.manifest import read_manifest
+    """The manifest of a run whose worker failed before the run could report, also written to
+    the run's ``run.json`` (which would otherwise say ``running``, or be missing)."""
+    from ai4s_lab.pipelines.manifest import read_manifest, write_manifest
 
-        partial = read_manifest(manifest_path)
+    folder = Path(task["output_dir"])
+    partial: dict[str, Any] = {}
+    try:
+        partial = read_manifest(folder / "run.json")
+    except (OSError, ValueError):  # not written yet, or cut short by the worker's death
+        partial = {}
     detail = "".join(traceback.format_exception_only(type(err), err)).strip()
-    return {
+    manifest = {
+        "notebook": task.get("notebook"),
+        "notebook_sha256": task.get("notebook_sha256"),
+        "parameters": task.get("parameters"),
         **partial,
         "status": "failed",
         "finished": utc_now(),
@@ -87,6 +93,12 @@ def lost_run(task: Task, err: BaseException) -> dict[str, Any]:
             "where": "executor",
         },
     }
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_manifest(folder, manifest)
+    except OSError as write_err:  # the catalog still records the run as failed
+        logger.warning("%s: cannot write run.json of the lost run (%s)", folder, write_err)
+    return manifest
 
 
 class Executor(Protocol):
@@ -182,7 +194,8 @@ class DaskExecutor:
     ``LocalCluster`` of ``workers`` single-threaded worker processes started here.
 
     A worker that dies mid-run has its runs rescheduled by Dask on another worker; a run that
-    keeps killing workers is recorded as failed (``KilledWorker``).
+    keeps killing workers is recorded as failed (``KilledWorker``). A finished run's result is
+    released as soon as it is read, so a worker's death never re-runs it.
     """
 
     def __init__(self, workers: int = 2, scheduler: str | None = None) -> None:
@@ -215,11 +228,17 @@ class DaskExecutor:
             for task in tasks
         }
         for future in self._distributed.as_completed(list(futures)):
-            task = futures[future]
+            # Once read, a result is released: the scheduler would otherwise keep it on its
+            # worker, and re-run the finished run when that worker dies.
+            task = futures.pop(future)
             try:
-                yield task, future.result()
+                outcome = future.result()
             except Exception as err:  # KilledWorker, lost connection, ...
-                yield task, lost_run(task, err)
+                outcome = lost_run(task, err)
+            finally:
+                future.release()
+                del future
+            yield task, outcome
 
     def close(self) -> None:
         self.client.close()

@@ -2,7 +2,8 @@
 
 A sortable table of parameters, status and recorded values with links to each run's report, and
 plotly charts of each recorded number against each parameter that varies (plotly.js is copied
-into ``assets/``, never linked from a CDN).
+into ``assets/``, never linked from a CDN). Other runs of the folder (earlier versions of the
+notebook, other sweeps) can be listed apart, outside the counts and charts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ai4s_lab.pipelines.report import ASSETS_DIRNAME
 
@@ -49,8 +51,28 @@ _STYLE = (
 )
 
 
-def write_index(out_dir: str | Path, runs: Sequence[dict[str, Any]], *, title: str) -> Path:
-    """Write ``index.html`` into ``out_dir`` for the given catalog rows and return its path."""
+def write_index(
+    out_dir: str | Path,
+    runs: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    others: Sequence[dict[str, Any]] = (),
+) -> Path:
+    """Write ``index.html`` into ``out_dir`` and return its path.
+
+    Parameters
+    ----------
+    out_dir
+        The sweep folder.
+    runs
+        Catalog rows (:meth:`~ai4s_lab.pipelines.catalog.RunCatalog.runs`) to compare: the
+        table, the counts and the charts.
+    title
+        Page title.
+    others
+        Other rows of the folder (superseded runs, other sweeps' runs), listed in a table of
+        their own below, each with its ``why`` (why it is not one of ``runs``), if given.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     assets = out / ASSETS_DIRNAME
@@ -61,23 +83,34 @@ def write_index(out_dir: str | Path, runs: Sequence[dict[str, Any]], *, title: s
         for name in _names(run.get("recorded") or {} for run in runs)
         if all(_is_scalar((run.get("recorded") or {}).get(name)) for run in runs)
     ]
-    header = ["run", "status", *param_names, *value_names, "duration s", "error"]
+    # a recorded value named like a parameter: both columns say which they are
+    clash = set(param_names) & set(value_names)
+    header = [
+        "run",
+        "status",
+        *(f"param.{p}" if p in clash else p for p in param_names),
+        *(f"rec.{v}" if v in clash else v for v in value_names),
+        "duration s",
+        "error",
+    ]
     body_rows = [_row(out, run, param_names, value_names) for run in runs]
     counts = {s: sum(r["status"] == s for r in runs) for s in ("succeeded", "failed")}
-    charts = _charts(runs, param_names, value_names)
+    charts = _charts(runs, param_names, value_names, clash)
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style>"
         f"<script src='{ASSETS_DIRNAME}/{plotly_js}'></script></head><body>"
         f"<h1>{html.escape(title)}</h1>"
         f"<p>{len(runs)} runs: {counts['succeeded']} succeeded, {counts['failed']} failed, "
-        f"{len(runs) - sum(counts.values())} unfinished. Click a column to sort.</p>"
-        "<table class='runs'><thead><tr>"
+        f"{len(runs) - sum(counts.values())} unfinished. Click a column to sort."
+        + (f" {len(others)} other runs of this folder are listed apart, below." if others else "")
+        + "</p><table class='runs'><thead><tr>"
         + "".join(f"<th>{html.escape(h)}</th>" for h in header)
         + "</tr></thead><tbody>"
         + "".join(body_rows)
         + "</tbody></table>"
         + (f"<h2>Recorded values</h2><div class='charts'>{charts}</div>" if charts else "")
+        + (_other_runs(out, others) if others else "")
         + f"<script>{_SORT_SCRIPT}</script></body></html>\n"
     )
     index = out / "index.html"
@@ -85,6 +118,28 @@ def write_index(out_dir: str | Path, runs: Sequence[dict[str, Any]], *, title: s
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, index)
     return index
+
+
+def _other_runs(out: Path, runs: Sequence[dict[str, Any]]) -> str:
+    """The table of the folder's runs that are not compared: why, status, parameters."""
+    rows = "".join(
+        f"<tr><td data-value='{html.escape(str(run['run_id']), quote=True)}'>"
+        f"{_run_link(out, run)}</td>"
+        + _cell(run.get("why") or "")
+        + f"<td class='{html.escape(run['status'])}' data-value='{html.escape(run['status'])}'>"
+        f"{html.escape(run['status'])}</td>"
+        + _cell(json.dumps(run.get("parameters") or {}, sort_keys=True))
+        + _cell(run.get("finished") or "")
+        + "</tr>"
+        for run in runs
+    )
+    return (
+        f"<h2>Other runs of this folder ({len(runs)})</h2>"
+        "<p>Not in the counts or charts above: runs of earlier versions of the notebook or "
+        "its data, parameter sets no longer swept, runs of other sweeps.</p>"
+        "<table class='runs'><thead><tr><th>run</th><th>why apart</th><th>status</th>"
+        "<th>parameters</th><th>finished</th></tr></thead><tbody>" + rows + "</tbody></table>"
+    )
 
 
 def _copy_plotly(assets: Path) -> str:
@@ -119,13 +174,19 @@ def _cell(value: Any) -> str:
     return f"<td data-value='{html.escape(text, quote=True)}'>{html.escape(shown)}</td>"
 
 
-def _row(out: Path, run: dict[str, Any], params: list[str], values: list[str]) -> str:
+def _run_link(out: Path, run: dict[str, Any]) -> str:
+    """The run's short id, linked to its report where the report exists."""
     report = run.get("report")
     folder = Path(run["output_dir"]) if run.get("output_dir") else None
-    label = html.escape(run["run_id"][:8])
+    label = html.escape(str(run["run_id"])[:8])
     if report and folder is not None and (folder / report).exists():
-        href = Path(os.path.relpath(folder / report, out)).as_posix()
+        # a URL: "#", "?" and "%" in a folder or file name are data, not URL syntax
+        href = quote(Path(os.path.relpath(folder / report, out)).as_posix())
         label = f"<a href='{html.escape(href, quote=True)}'>{label}</a>"
+    return label
+
+
+def _row(out: Path, run: dict[str, Any], params: list[str], values: list[str]) -> str:
     status = html.escape(run["status"])
     error = run.get("error") or {}
     reason = f"{error.get('ename', '')}: {error.get('evalue', '')}" if error else ""
@@ -133,7 +194,7 @@ def _row(out: Path, run: dict[str, Any], params: list[str], values: list[str]) -
         reason = "; ".join([reason, *run["problems"]] if reason else run["problems"])
     recorded = run.get("recorded") or {}
     return (
-        f"<tr><td data-value='{run['position']}'>{label}</td>"
+        f"<tr><td data-value='{run['position']}'>{_run_link(out, run)}</td>"
         f"<td class='{status}' data-value='{status}'>{status}</td>"
         + "".join(_cell(run["parameters"].get(p)) for p in params)
         + "".join(_cell(recorded.get(v)) for v in values)
@@ -143,7 +204,11 @@ def _row(out: Path, run: dict[str, Any], params: list[str], values: list[str]) -
     )
 
 
-def _charts(runs: Sequence[dict[str, Any]], params: list[str], values: list[str]) -> str:
+def _charts(
+    runs: Sequence[dict[str, Any]], params: list[str], values: list[str], clash: set[str]
+) -> str:
+    """A chart of each recorded number against each varying parameter; names in ``clash``
+    (recorded values named like parameters) are labelled ``rec.NAME`` and ``param.NAME``."""
     import plotly.graph_objects as go
 
     done = [r for r in runs if r["status"] == "succeeded"]
@@ -154,7 +219,9 @@ def _charts(runs: Sequence[dict[str, Any]], params: list[str], values: list[str]
     varying = [p for p in params if len({json.dumps(r["parameters"].get(p)) for r in done}) > 1]
     parts = []
     for value in numeric_values:
+        value_label = f"rec.{value}" if value in clash else value
         for param in varying:
+            param_label = f"param.{param}" if param in clash else param
             others = [p for p in varying if p != param]
             groups: dict[str, list[tuple[Any, Any]]] = {}
             for run in done:
@@ -176,9 +243,9 @@ def _charts(runs: Sequence[dict[str, Any]], params: list[str], values: list[str]
             fig.update_layout(
                 width=460,
                 height=340,
-                title=f"{value} vs {param}",
-                xaxis_title=param,
-                yaxis_title=value,
+                title=f"{value_label} vs {param_label}",
+                xaxis_title=param_label,
+                yaxis_title=value_label,
                 margin=dict(l=50, r=20, t=50, b=40),
             )
             parts.append(fig.to_html(include_plotlyjs=False, full_html=False))

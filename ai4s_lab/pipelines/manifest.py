@@ -25,6 +25,7 @@ __all__ = [
     "package_versions",
     "read_manifest",
     "utc_now",
+    "write_manifest",
 ]
 
 MANIFEST_NAME = "run.json"
@@ -60,7 +61,10 @@ class RunManifest:
     """Provenance and outcome of one notebook run.
 
     Attributes are written to ``run.json`` beside the executed notebook; ``status`` is one of
-    ``"running"``, ``"succeeded"`` or ``"failed"``.
+    ``"running"``, ``"succeeded"`` or ``"failed"``. ``stray_files`` lists the files the run
+    wrote into its notebook's folder rather than its run folder (``os.environ["AI4S_RUN_DIR"]``
+    in the kernel): ``path`` (relative to the notebook's folder), ``bytes``, and ``copy``, the
+    copy kept in the run folder (``files/<path>``; None where it was not copied).
     """
 
     notebook: str
@@ -75,6 +79,7 @@ class RunManifest:
     error: dict[str, Any] | None = None
     recorded: dict[str, Any] = field(default_factory=dict)
     device: dict[str, Any] = field(default_factory=dict)
+    stray_files: list[dict[str, Any]] = field(default_factory=list)
     packages: dict[str, str] = field(default_factory=dict)
     python: str = field(default_factory=lambda: platform.python_version())
     platform: str = field(default_factory=lambda: platform.platform())
@@ -88,12 +93,17 @@ class RunManifest:
 
     def write(self, folder: str | Path) -> Path:
         """Write ``run.json`` into ``folder`` atomically and return its path."""
-        path = Path(folder) / MANIFEST_NAME
-        tmp = path.with_suffix(".json.tmp")
-        text = json.dumps(finite(self.to_dict()), indent=2, default=str, allow_nan=False)
-        tmp.write_text(text + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        return write_manifest(folder, self.to_dict())
+
+
+def write_manifest(folder: str | Path, data: Mapping[str, Any]) -> Path:
+    """Write a manifest dict as ``folder/run.json``, atomically, and return its path."""
+    path = Path(folder) / MANIFEST_NAME
+    tmp = path.with_suffix(".json.tmp")
+    text = json.dumps(finite(dict(data)), indent=2, default=str, allow_nan=False)
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
 
 
 def read_manifest(folder_or_file: str | Path) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import datetime
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,14 @@ from ai4s_lab.errors import DataFileError, ParameterError
 
 __all__ = [
     "NotebookParameter",
+    "check_notebook_file",
     "check_parameters",
     "load_yaml_mapping",
     "normalize_parameters",
     "notebook_parameters",
     "parse_cli_parameters",
     "parse_value",
+    "read_declared_parameters",
     "read_parameter_file",
 ]
 
@@ -264,8 +267,10 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     """The parameters declared in a notebook's cell tagged ``parameters``.
 
     Returns an empty dict for a notebook without such a cell. The cell is read with Python's own
-    parser; papermill's line-based reader skips any line holding two ``=`` (a SMILES default with
-    a double bond, ``"CC(=O)O"``), and is used only for a cell that is not valid Python.
+    parser, after IPython syntax (``%matplotlib inline``, ``!pip install ...``) is turned into
+    the Python it stands for; papermill's line-based reader skips any line holding two ``=`` (a
+    SMILES default with a double bond, ``"CC(=O)O"``), and is used only for a cell that is not
+    valid IPython.
     """
     import nbformat
 
@@ -280,32 +285,80 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     )
     if cell is None:
         return {}
-    parsed = _assignments(cell.source)
-    if parsed is None:
-        import papermill
-
-        from ai4s_lab.pipelines._papermill_files import install_local_files
-
-        install_local_files()
-        parsed = [
-            NotebookParameter(info) for info in papermill.inspect_notebook(str(notebook)).values()
-        ]
     declared = {}
-    for entry in parsed:
-        if entry.get("inferred_type_name", "None") == "None":
-            # annotations give a type; literal defaults give one too
-            entry["inferred_type_name"] = _literal_type(entry.get("default"))
-        declared[entry["name"]] = entry
+    with warnings.catch_warnings():
+        # the kernel warns about the cell's code ("\d" in a string) when it runs it
+        warnings.simplefilter("ignore", SyntaxWarning)
+        parsed = _assignments(cell.source)
+        if parsed is None:
+            parsed = _papermill_assignments(nb, cell)
+        for entry in parsed:
+            if entry.get("inferred_type_name", "None") == "None":
+                # annotations give a type; literal defaults give one too
+                entry["inferred_type_name"] = _literal_type(entry.get("default"))
+            declared[entry["name"]] = entry
     return declared
 
 
+def _papermill_assignments(nb: Any, cell: Any) -> list[NotebookParameter]:
+    """The parameters papermill's line-based reader finds in ``cell`` of ``nb``."""
+    from papermill.translators import papermill_translators
+
+    # A notebook made without a kernelspec (nbformat.v4.new_notebook()) names no kernel,
+    # which papermill's own inspect_notebook refuses: the runner's default kernel is read.
+    spec = nb.metadata.get("kernelspec") or {}
+    language = spec.get("language") or (nb.metadata.get("language_info") or {}).get("name")
+    translator = papermill_translators.find_translator(
+        spec.get("name") or "python3", language or "python"
+    )
+    return [NotebookParameter(info._asdict()) for info in translator.inspect(cell)]
+
+
+def check_notebook_file(notebook: str | Path) -> Path:
+    """``notebook`` as a path, refused unless it is an existing ``.ipynb`` file.
+
+    Raises
+    ------
+    DataFileError
+        For a folder, a missing file or a file that is not a ``.ipynb``.
+    """
+    source = Path(notebook)
+    if source.is_dir():
+        raise DataFileError(source, "is a folder, not a notebook", hint="give a .ipynb file")
+    if not source.is_file():
+        raise DataFileError(source, "notebook not found", hint="check the path")
+    if source.suffix != ".ipynb":
+        raise DataFileError(source, "not a notebook", hint="give a .ipynb file")
+    return source
+
+
+def read_declared_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
+    """:func:`notebook_parameters`, with a file that cannot be read as a notebook (empty, not
+    JSON, not a notebook's JSON) refused as a :class:`~ai4s_lab.errors.DataFileError`."""
+    try:
+        return notebook_parameters(notebook)
+    except ParameterError:
+        raise
+    except Exception as err:  # nbformat raises several types for a corrupt notebook
+        raise DataFileError(
+            notebook, f"cannot be read as a notebook: {_first_line(err)}", hint="give a .ipynb file"
+        ) from err
+
+
 def _assignments(source: str) -> list[NotebookParameter] | None:
-    """The names a cell assigns (None if it is not Python): ``name = value``,
+    """The names a cell assigns (None if it is neither Python nor IPython): ``name = value``,
     ``name: type = value``, ``a = b = value`` and ``a, b = 1, 2``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return None
+        # IPython syntax (magics, shell escapes) as the Python the kernel runs, same lines
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        try:
+            source = TransformerManager().transform_cell(source)
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return None
     lines = source.splitlines()
     found = []
     for node in tree.body:
@@ -353,8 +406,24 @@ def check_parameters(
     notebook: str | Path,
     values: Mapping[str, Any],
     declared: Mapping[str, Mapping[str, Any]] | None = None,
-) -> None:
+) -> dict[str, Any]:
     """Check names and types of ``values`` against the notebook's parameters cell.
+
+    Parameters
+    ----------
+    notebook
+        The notebook (named in messages; read when ``declared`` is not given).
+    values
+        Parameter name -> value, as :func:`normalize_parameters` returns them.
+    declared
+        The notebook's parameters (:func:`notebook_parameters`), if already read.
+
+    Returns
+    -------
+    dict
+        The values the notebook receives: ``values`` with an int given for a parameter whose
+        default is a float turned into that float (``-p x 3`` against ``x = 0.5`` gives
+        ``3.0``, so that ``x: [1, 1.0]`` in a grid is one run, not two).
 
     Raises
     ------
@@ -371,6 +440,7 @@ def check_parameters(
             f"{label} has no cell tagged 'parameters', so it takes no parameters "
             f"(got {', '.join(sorted(values))}); tag its first code cell 'parameters'"
         )
+    checked = dict(values)
     for name, value in values.items():
         if name not in declared:
             known = ", ".join(sorted(declared))
@@ -385,15 +455,29 @@ def check_parameters(
         )
         if not ok:
             default = declared[name].get("default")
-            hint = (
-                f"; quote it to pass text, e.g. -p {name} \"'{value}'\""
-                if base == "str" and isinstance(value, (bool, int, float))
-                else ""
-            )
             raise ParameterError(
                 f"{label}: parameter {name!r} expects {base} (default {default}), "
-                f"got {value!r} of type {type(value).__name__}{hint}"
+                f"got {value!r} of type {type(value).__name__}{_type_hint(name, base, value)}"
             )
+        if base == "float" and isinstance(value, int):
+            checked[name] = float(value)
+    return checked
+
+
+def _type_hint(name: str, base: str, value: Any) -> str:
+    """How to write the value a parameter of type ``base`` was likely meant to get."""
+    if base == "str" and isinstance(value, (bool, int, float)):
+        return f"; quote it to pass text, e.g. -p {name} \"'{value}'\""
+    if base == "str" and isinstance(value, dict) and len(value) == 1:
+        key, item = next(iter(value.items()))  # YAML read "a: b" as a mapping
+        return f"; quote text holding ': ', e.g. -p {name} \"'{key}: {item}'\""
+    if base == "float" and isinstance(value, str) and value.strip().lower().lstrip("+-") in (
+        "nan", "inf", "infinity"
+    ):  # fmt: skip
+        sign = "-" if value.strip().startswith("-") else ""
+        special = ".nan" if "nan" in value.lower() else f"{sign}.inf"
+        return f"; YAML writes this number {special}, e.g. -p {name} {special}"
+    return ""
 
 
 def _literal_type(default: object) -> str:

@@ -3,6 +3,10 @@
 The value travels as a notebook output with its own MIME type, so it reaches the run manifest
 through the executed notebook itself (no side channel): it survives a kernel crash after the
 cell ran, and anyone can read it back from the ``.ipynb``.
+
+Files (large arrays, figures, checkpoints) belong in the run folder, whose path a run gives the
+kernel as ``os.environ["AI4S_RUN_DIR"]``; record their names. The notebook's working directory is
+its own folder, shared by every run of it.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ def record(name: str, value: Any) -> None:
     value
         A JSON-ready value, a numpy scalar or array, a ``pandas.DataFrame`` (stored as a list
         of row records) or a plotly figure (stored as ``{"plotly_figure": <figure JSON>}``); at
-        most about 1 MB once encoded.
+        most about 1 MB once encoded. Save larger data to a file in the run folder
+        (``os.environ["AI4S_RUN_DIR"]`` during a run) and record its name.
 
     Notes
     -----
@@ -47,7 +52,8 @@ def record(name: str, value: Any) -> None:
     if len(encoded) > _MAX_BYTES:
         raise InputError(
             f"record {name!r}: the value is {len(encoded)} bytes once encoded; the limit is "
-            f"{_MAX_BYTES}. Save large data to a file and record its path instead"
+            f"{_MAX_BYTES}. Save large data to a file in the run folder, "
+            "os.environ['AI4S_RUN_DIR'], and record its name instead"
         )
     shell = _ipython_shell()
     if shell is None:

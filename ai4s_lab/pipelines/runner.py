@@ -2,13 +2,20 @@
 
 A run writes, into its output folder: the executed notebook, an offline HTML report and a
 ``run.json`` manifest (parameters, notebook hash, times, status, versions, device, git commit).
-A failing cell still leaves all three, with the error recorded.
+A failing cell, or an interrupted run (Ctrl-C), still leaves all three, with the error recorded.
+
+The notebook runs with its own folder as working directory, so it reads the data beside it; its
+run folder is ``os.environ["AI4S_RUN_DIR"]`` in the kernel, where it should write its outputs.
+Files it writes into its own folder anyway are copied into ``<run folder>/files/`` and listed
+in ``run.json`` (``stray_files``), with a warning: the next run of the notebook replaces them.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +26,12 @@ from typing import Any
 from ai4s_lab.device import RUN_DEVICES_FILE
 from ai4s_lab.errors import DataFileError, NotebookExecutionError, ParameterError
 from ai4s_lab.pipelines._papermill_files import install_local_files
+from ai4s_lab.pipelines._stray_files import (
+    STRAY_DIRNAME,
+    Snapshot,
+    copy_stray_files,
+    folder_snapshot,
+)
 from ai4s_lab.pipelines.kernels import kernel_manager_class
 from ai4s_lab.pipelines.manifest import (
     MANIFEST_NAME,
@@ -27,9 +40,15 @@ from ai4s_lab.pipelines.manifest import (
     git_commit,
     jsonable,
     package_versions,
+    read_manifest,
     utc_now,
 )
-from ai4s_lab.pipelines.parameters import check_parameters, normalize_parameters
+from ai4s_lab.pipelines.parameters import (
+    check_notebook_file,
+    check_parameters,
+    normalize_parameters,
+    read_declared_parameters,
+)
 from ai4s_lab.pipelines.record import read_records
 from ai4s_lab.pipelines.report import export_html
 
@@ -40,6 +59,8 @@ logger = logging.getLogger(__name__)
 #: Environment of the kernel during a run: plotly inlines its library in the output (so reports
 #: show figures offline), and the notebook can find its run folder.
 KERNEL_ENV = {"PLOTLY_RENDERER": "plotly_mimetype+notebook"}
+#: The variable that gives the kernel the absolute path of its run folder, where a notebook
+#: writes its output files: ``Path(os.environ.get("AI4S_RUN_DIR", ".")) / "fig.png"``.
 RUN_DIR_ENV = "AI4S_RUN_DIR"
 #: Tries to start a kernel for one run before the run is recorded as failed.
 KERNEL_START_ATTEMPTS = 3
@@ -231,11 +252,18 @@ def default_output_dir(notebook: str | Path, root: str | Path = "runs") -> Path:
         return candidate
 
 
-def _check_output_dir(folder: Path, overwrite: bool) -> None:
-    """Refuse a folder that is not a folder, or one that holds an earlier run (unless
-    ``overwrite``): its executed notebook, report and ``run.json`` would be replaced."""
+def _check_output_dir(folder: Path, overwrite: bool, source: Path) -> None:
+    """Refuse a folder that is not a folder, the notebook's own folder (the executed notebook
+    would replace the notebook), or one that holds an earlier run (unless ``overwrite``): its
+    executed notebook, report and ``run.json`` would be replaced."""
     if folder.exists() and not folder.is_dir():
         raise DataFileError(folder, "the output folder is a file", hint="give a folder path")
+    if (folder / source.name).resolve() == source.resolve():
+        raise DataFileError(
+            folder,
+            "is the notebook's own folder: the executed notebook would replace the notebook",
+            hint="give another output folder",
+        )
     previous = folder / MANIFEST_NAME
     if overwrite or not previous.exists():
         return
@@ -251,6 +279,27 @@ def _check_output_dir(folder: Path, overwrite: bool) -> None:
         hint="give a new output folder, or pass overwrite=True (ai4s-lab run --overwrite) "
         "to replace it",
     )
+
+
+def _clear_previous_run(folder: Path) -> None:
+    """Remove what the run recorded in ``folder/run.json`` wrote (its report, executed notebook
+    and copied stray files): a run that overwrites it and writes no report (``report=False``)
+    must not leave the earlier run's report beside its own ``run.json``."""
+    try:
+        earlier = read_manifest(folder / MANIFEST_NAME)
+    except (OSError, ValueError):
+        return
+    if not isinstance(earlier, dict):
+        return
+    for key in ("report", "output_notebook"):
+        name = earlier.get(key)
+        if isinstance(name, str) and name and Path(name).name == name:  # a file of the folder
+            try:
+                (folder / name).unlink(missing_ok=True)
+            except OSError as err:  # a folder of that name: not the run's file
+                logger.debug("%s: not removed (%s)", folder / name, err)
+    if earlier.get("stray_files"):
+        shutil.rmtree(folder / STRAY_DIRNAME, ignore_errors=True)
 
 
 def _kernel_language(name: str) -> str:
@@ -287,7 +336,8 @@ def run_notebook(
     ----------
     notebook
         Path of the ``.ipynb`` to run; it runs with its own folder as working directory, so
-        relative data paths in it keep working.
+        relative data paths in it keep working. Its run folder is
+        ``os.environ["AI4S_RUN_DIR"]`` in the kernel: write output files there.
     parameters
         Values for the names in the notebook's ``parameters`` cell; checked before the kernel
         starts.
@@ -306,21 +356,23 @@ def run_notebook(
         Raise :class:`~ai4s_lab.errors.NotebookExecutionError` when a cell fails (after writing
         the partial outputs); otherwise return a result with ``status="failed"``.
     overwrite
-        Replace the run already in ``output_dir`` (a sweep re-running its own run folder).
+        Replace the run already in ``output_dir`` (a sweep re-running its own run folder); the
+        report, executed notebook and copied files named by its ``run.json`` are removed first.
 
     Returns
     -------
     RunResult
-    """
-    import nbformat
 
-    source = Path(notebook)
-    if source.is_dir():
-        raise DataFileError(source, "is a folder, not a notebook", hint="give a .ipynb file")
-    if not source.is_file():
-        raise DataFileError(source, "notebook not found", hint="check the path")
-    if source.suffix != ".ipynb":
-        raise DataFileError(source, "not a notebook", hint="give a .ipynb file")
+    Notes
+    -----
+    Files the notebook creates or changes in its own folder (relative paths) are copied into
+    ``<output_dir>/files/``, listed in ``run.json`` as ``stray_files``, and a warning says to
+    write them to ``os.environ["AI4S_RUN_DIR"]`` instead: every run of the notebook writes to the
+    same files there, and runs at once (a sweep with several workers) can replace each
+    other's files before they are copied. A run interrupted by Ctrl-C is recorded as failed
+    (``KeyboardInterrupt``), with its partial notebook and report, and the interrupt re-raised.
+    """
+    source = check_notebook_file(notebook)
     if cell_timeout is not None and not cell_timeout > 0:
         raise ParameterError(
             f"cell_timeout={cell_timeout} must be a positive number of seconds (or None)"
@@ -328,18 +380,16 @@ def run_notebook(
     # papermill writes the parameters in the notebook's language, which a notebook made
     # without a kernelspec (nbformat.v4.new_notebook()) does not state: the kernel's is used.
     language = _kernel_language(kernel_name)
-    values = normalize_parameters(parameters or {})
-    try:
-        check_parameters(source, values)
-    except ParameterError:
-        raise
-    except Exception as err:  # nbformat raises several types for a corrupt notebook
-        raise DataFileError(source, f"cannot be read as a notebook: {err}") from err
+    values = check_parameters(
+        source, normalize_parameters(parameters or {}), read_declared_parameters(source)
+    )
 
     if output_dir is not None:
         folder = Path(output_dir)
-        _check_output_dir(folder, overwrite)
+        _check_output_dir(folder, overwrite, source)
         folder.mkdir(parents=True, exist_ok=True)
+        if overwrite:
+            _clear_previous_run(folder)
     else:
         folder = default_output_dir(source)
     executed = folder / source.name
@@ -355,45 +405,36 @@ def run_notebook(
     manifest.write(folder)
     (folder / RUN_DEVICES_FILE).unlink(missing_ok=True)  # left by an earlier run into this folder
 
+    # Files the notebook writes with relative paths land in its own folder: found afterwards
+    # by comparing snapshots, and copied into the run folder.
+    home = source.resolve().parent
+    # the notebook itself changes when JupyterLab saves it meanwhile: not the run's output
+    skip = [folder, source] + ([Path(assets_dir)] if assets_dir is not None else [])
+    before = folder_snapshot(home, skip)
     started = time.perf_counter()
-    error: dict[str, Any] | None = None
     logger.info("running %s -> %s", source, folder)
     kernel_env = {**KERNEL_ENV, RUN_DIR_ENV: str(folder.resolve())}
-    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-        # Unix sockets first; a kernel that did not start on them (a temporary folder where
-        # sockets cannot be made) gets TCP on localhost next time.
-        manager = kernel_manager_class(kernel_env, unix_sockets=attempt == 1)
-        error = _execute(source, executed, values, (kernel_name, language), cell_timeout, manager)
-        if error is None or _any_cell_started(executed) or attempt == KERNEL_START_ATTEMPTS:
-            break
-        # The kernel never ran a cell (it did not start or answer, e.g. two kernels raced for a
-        # port on a busy machine): that is not the notebook's failure, try again.
-        logger.warning(
-            "%s: the kernel did not start (%s: %s); attempt %d of %d",
-            source.name, error["ename"], error["evalue"], attempt + 1, KERNEL_START_ATTEMPTS,
-        )  # fmt: skip
-
-    manifest.device = _device_summary(values.get("device"), folder)
-    if executed.exists():
-        manifest.recorded = read_records(nbformat.read(executed, as_version=4))
-    manifest.status = "failed" if error else "succeeded"
-    manifest.error = error
-    manifest.finished = utc_now()
-    manifest.duration_s = round(time.perf_counter() - started, 3)
-
-    report_path: Path | None = None
-    if report and executed.exists():
-        banner = {
-            "notebook": source.name,
-            "status": manifest.status,
-            "error": _describe(error) if error else "",
-            "parameters": manifest.parameters,
-        }
-        report_path = export_html(
-            executed, folder / f"{source.stem}.html", assets_dir=assets_dir, banner=banner
+    finish = functools.partial(
+        _finish_run, manifest=manifest, source=source, folder=folder, started=started,
+        report=report, assets_dir=assets_dir, stray=(home, before, skip),
+    )  # fmt: skip
+    try:
+        error = _execute_attempts(
+            source, executed, values, (kernel_name, language), cell_timeout, kernel_env
         )
-        manifest.report = report_path.name
-    manifest.write(folder)
+    except BaseException as err:  # Ctrl-C, SystemExit: record the run as failed, then go on
+        evalue = _first_line(str(err))
+        cell = _mark_stopped_cell(executed, type(err).__name__, evalue)
+        error = {
+            "cell_index": cell[0] if cell else None,
+            "execution_count": cell[1] if cell else None,
+            "ename": type(err).__name__,
+            "evalue": evalue,
+            "source": cell[2] if cell else "",
+        }
+        finish(error=error, interrupted=True)
+        raise
+    report_path = finish(error=error, interrupted=False)
 
     result = RunResult(
         status=manifest.status,
@@ -414,6 +455,91 @@ def run_notebook(
         exc.result = result  # type: ignore[attr-defined]
         raise exc
     return result
+
+
+def _execute_attempts(
+    source: Path,
+    executed: Path,
+    values: Mapping[str, Any],
+    kernel: tuple[str, str],
+    cell_timeout: float | None,
+    kernel_env: Mapping[str, str],
+) -> dict[str, Any] | None:
+    """Execute the notebook, starting its kernel up to :data:`KERNEL_START_ATTEMPTS` times;
+    the error of a failed run, or None."""
+    error: dict[str, Any] | None = None
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        # Unix sockets first; a kernel that did not start on them (a temporary folder where
+        # sockets cannot be made) gets TCP on localhost next time.
+        manager = kernel_manager_class(dict(kernel_env), unix_sockets=attempt == 1)
+        error = _execute(source, executed, values, kernel, cell_timeout, manager)
+        if error is None or _any_cell_started(executed) or attempt == KERNEL_START_ATTEMPTS:
+            break
+        # The kernel never ran a cell (it did not start or answer, e.g. two kernels raced for a
+        # port on a busy machine): that is not the notebook's failure, try again.
+        logger.warning(
+            "%s: the kernel did not start (%s: %s); attempt %d of %d",
+            source.name, error["ename"], error["evalue"], attempt + 1, KERNEL_START_ATTEMPTS,
+        )  # fmt: skip
+    return error
+
+
+def _finish_run(
+    *,
+    manifest: RunManifest,
+    source: Path,
+    folder: Path,
+    started: float,
+    report: bool,
+    assets_dir: str | Path | None,
+    stray: tuple[Path, Snapshot | None, list[Path]],
+    error: dict[str, Any] | None,
+    interrupted: bool,
+) -> Path | None:
+    """Complete the manifest of a run that ended (its outcome, records, device, stray files),
+    write the report if asked, and write ``run.json``; the report's path, or None.
+
+    An interrupted run has its manifest written before the report too: a second Ctrl-C during
+    the report leaves the run recorded as failed, never as running.
+    """
+    import nbformat
+
+    executed = folder / source.name
+    manifest.device = _device_summary(manifest.parameters.get("device"), folder)
+    if executed.exists():
+        try:
+            manifest.recorded = read_records(nbformat.read(executed, as_version=4))
+        except (OSError, ValueError):  # cut short by the interrupt
+            manifest.recorded = {}
+    manifest.status = "failed" if error else "succeeded"
+    manifest.error = error
+    manifest.finished = utc_now()
+    manifest.duration_s = round(time.perf_counter() - started, 3)
+    home, before, skip = stray
+    manifest.stray_files = copy_stray_files(home, before, folder, skip)
+    if interrupted:
+        manifest.write(folder)
+
+    report_path: Path | None = None
+    if report and executed.exists():
+        banner = {
+            "notebook": source.name,
+            "status": manifest.status,
+            "error": _describe(error) if error else "",
+            "parameters": manifest.parameters,
+        }
+        try:
+            report_path = export_html(
+                executed, folder / f"{source.stem}.html", assets_dir=assets_dir, banner=banner
+            )
+        except Exception:
+            if not interrupted:
+                raise
+            logger.warning("%s: no report for the interrupted run", source.name, exc_info=True)
+        else:
+            manifest.report = report_path.name
+    manifest.write(folder)
+    return report_path
 
 
 def _describe(error: Mapping[str, Any]) -> str:

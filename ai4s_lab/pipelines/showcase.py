@@ -11,6 +11,7 @@ import html
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from urllib.parse import quote
 
 from ai4s_lab.errors import Ai4sError, DataFileError, ParameterError
 from ai4s_lab.pipelines.report import ASSETS_DIRNAME
@@ -118,7 +119,7 @@ def _write_index(out: Path, results: list[RunResult]) -> Path:
         name = html.escape(result.executed_notebook.stem)
         status = html.escape(result.status)
         link = (
-            f'<a href="{html.escape(result.report.relative_to(out).as_posix())}">{name}</a>'
+            f'<a href="{html.escape(quote(result.report.relative_to(out).as_posix()))}">{name}</a>'
             if result.report
             else name
         )

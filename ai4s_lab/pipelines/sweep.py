@@ -2,16 +2,22 @@
 
 A sweep folder holds ``catalog.sqlite``, ``runs/<run id>/`` (executed notebook, report,
 ``run.json``), a shared ``assets/`` folder and ``index.html``. The run id is a hash of the inputs
-(notebook bytes, parameters, and the bytes of data files named by parameters), so re-running a
-sweep skips finished runs, finishes interrupted ones, and re-runs a run whose inputs changed.
+(notebook bytes, parameters, and the bytes of data files named by parameters or by their
+defaults), so re-running a sweep skips finished runs, finishes interrupted ones, and re-runs a
+run whose inputs changed. One sweep at a time runs in a folder (a lock file, where the platform
+has ``fcntl``).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+import os
+import socket
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +28,10 @@ from ai4s_lab.pipelines.executors import EXECUTORS, DaskExecutor, Executor, Loca
 from ai4s_lab.pipelines.index import write_index
 from ai4s_lab.pipelines.manifest import file_sha256, read_manifest, utc_now
 from ai4s_lab.pipelines.parameters import (
+    check_notebook_file,
     check_parameters,
     normalize_parameters,
-    notebook_parameters,
+    read_declared_parameters,
 )
 from ai4s_lab.pipelines.report import ASSETS_DIRNAME
 
@@ -32,6 +39,8 @@ __all__ = ["Sweep", "SweepResult", "input_hash"]
 
 #: Bad parameter sets named in one error (the rest are counted).
 _PROBLEMS_SHOWN = 10
+#: The file a running sweep holds locked in its folder.
+LOCK_NAME = ".sweep.lock"
 
 logger = logging.getLogger(__name__)
 
@@ -68,14 +77,27 @@ class SweepResult:
         return not self.failed
 
 
-def input_hash(notebook: Path, parameters: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+def input_hash(
+    notebook: Path,
+    parameters: Mapping[str, Any],
+    declared: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[str, dict[str, str]]:
     """Hash of a run's inputs, and the SHA-256 of each data file named by a parameter.
 
     A string parameter that names an existing file (absolute, or relative to the notebook's
     folder, where the run executes) counts with its bytes: editing the data re-runs the run.
+    So does a parameter left at its default, where ``declared`` (the notebook's parameters,
+    :func:`~ai4s_lab.pipelines.parameters.notebook_parameters`) gives a string default that
+    names a file.
     """
+    named = {
+        name: default
+        for name, entry in (declared or {}).items()
+        if name not in parameters and isinstance(default := _literal(entry.get("default")), str)
+    }
+    named.update(parameters)
     data_files: dict[str, str] = {}
-    for name, value in sorted(parameters.items()):
+    for name, value in sorted(named.items()):
         if isinstance(value, str) and value and len(value) < 4096:
             candidate = Path(value)
             if not candidate.is_absolute():
@@ -88,6 +110,16 @@ def input_hash(notebook: Path, parameters: Mapping[str, Any]) -> tuple[str, dict
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest(), data_files
+
+
+def _literal(source: object) -> Any:
+    """The value of a default written as a Python literal (None for anything else)."""
+    if not isinstance(source, str):
+        return None
+    try:
+        return ast.literal_eval(source)  # literals only: never runs code
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
 
 
 class Sweep:
@@ -136,13 +168,7 @@ class Sweep:
         name: str | None = None,
         progress: bool = True,
     ) -> None:
-        self.notebook = Path(notebook).resolve()
-        if self.notebook.is_dir():
-            raise DataFileError(
-                self.notebook, "is a folder, not a notebook", hint="give a .ipynb file"
-            )
-        if not self.notebook.is_file():
-            raise DataFileError(self.notebook, "notebook not found", hint="check the path")
+        self.notebook = check_notebook_file(notebook).resolve()
         if executor not in EXECUTORS:
             raise ParameterError(
                 f"executor={executor!r} is unknown; use one of {', '.join(EXECUTORS)}"
@@ -156,23 +182,25 @@ class Sweep:
         if timeout is not None and timeout <= 0:
             raise ParameterError(f"timeout={timeout} must be a positive number of seconds")
         self.parameter_sets: list[dict[str, Any]] = []
-        declared = notebook_parameters(self.notebook)
-        problems: list[str] = []  # every bad set, so that one fix of the file is enough
+        self.declared = read_declared_parameters(self.notebook)
+        # every bad set, so that one fix of the file is enough; a problem shared by several
+        # sets (a typo in a grid's name) is said once, with the sets it is in
+        problems: dict[str, list[int]] = {}
         for position, given in enumerate(parameter_sets):
             try:
-                values = normalize_parameters(given)
-                check_parameters(self.notebook, values, declared)
+                values = check_parameters(self.notebook, normalize_parameters(given), self.declared)
             except ParameterError as err:
-                problems.append(f"parameter set {position + 1}: {err}")
+                problems.setdefault(str(err), []).append(position + 1)
                 continue
             self.parameter_sets.append(values)
         if problems:
-            shown = problems[:_PROBLEMS_SHOWN]
-            more = len(problems) - len(shown)
+            lines = [_sets_label(sets) + ": " + problem for problem, sets in problems.items()]
+            shown = lines[:_PROBLEMS_SHOWN]
+            more = sum(len(sets) for sets in list(problems.values())[_PROBLEMS_SHOWN:])
             raise ParameterError(
                 "\n".join(shown)
                 + (f"\n... and {more} more bad parameter sets" if more else "")
-                + ("\nnothing was run; fix these sets" if len(problems) > 1 else "")
+                + ("\nnothing was run; fix these sets" if len(lines) > 1 else "")
             )
         if not self.parameter_sets:
             raise ParameterError("the sweep has no parameter sets; give a grid or a list")
@@ -199,7 +227,7 @@ class Sweep:
         seen: dict[str, int] = {}
         runs_dir = (self.output_dir / RUNS_DIRNAME).resolve()
         for position, values in enumerate(self.parameter_sets):
-            digest, data_files = input_hash(self.notebook, values)
+            digest, data_files = input_hash(self.notebook, values, self.declared)
             run_id = digest[:16]
             if run_id in seen:
                 raise ParameterError(
@@ -224,11 +252,21 @@ class Sweep:
         return tasks
 
     def run(self) -> SweepResult:
-        """Execute the runs that are missing or unfinished, update the catalog and the index."""
-        from tqdm.auto import tqdm
+        """Execute the runs that are missing or unfinished, update the catalog and the index.
 
+        Raises
+        ------
+        DataFileError
+            When another sweep is running in the same output folder.
+        """
         tasks = self.tasks()  # validates before anything is written
         self.output_dir.mkdir(parents=True, exist_ok=True)
+        with _exclusive(self.output_dir):
+            return self._run(tasks)
+
+    def _run(self, tasks: list[dict[str, Any]]) -> SweepResult:
+        from tqdm.auto import tqdm
+
         catalog = RunCatalog(self.output_dir)
         catalog.add_pending(tasks)
         todo, cached = [], 0
@@ -284,16 +322,84 @@ class Sweep:
             for task in tasks:
                 if task["run_id"] in handed and task["run_id"] not in finished:
                     _settle(catalog, task, handed[task["run_id"]])
-            rows = catalog.runs()
-            index = write_index(self.output_dir, rows, title=f"Sweep of {self.notebook.name}")
-        runs = [catalog.get(t["run_id"]) for t in tasks]
-        mine = [r for r in runs if r is not None]
+            # The index compares this sweep's runs; the folder's other runs (earlier versions
+            # of the notebook or its data, earlier parameter sets, other sweeps) are apart.
+            mine = [run for task in tasks if (run := catalog.get(task["run_id"])) is not None]
+            ids = {task["run_id"] for task in tasks}
+            try:
+                sha = file_sha256(self.notebook)
+            except OSError:  # removed meanwhile: every earlier run is of another version
+                sha = ""
+            others = [
+                {**run, "why": self._why_not_current(run, sha)}
+                for run in catalog.runs()
+                if run["run_id"] not in ids
+            ]
+            index = write_index(
+                self.output_dir, mine, title=f"Sweep of {self.notebook.name}", others=others
+            )
         return SweepResult(runs=mine, executed=executed, cached=cached, index=index)
+
+    def _why_not_current(self, run: Mapping[str, Any], notebook_sha256: str) -> str:
+        """Why a run of the sweep folder is not one of this sweep's runs (the notebook's
+        current hash given)."""
+        if Path(str(run.get("notebook"))) != self.notebook:
+            return f"notebook {Path(str(run.get('notebook'))).name}"
+        if run.get("notebook_sha256") != notebook_sha256:
+            return "an earlier version of the notebook"
+        if run.get("parameters") in self.parameter_sets:
+            return "earlier versions of its data files"
+        return "a parameter set not in this sweep"
 
     def _executor(self) -> Executor:
         if self.executor_name == "dask":
             return DaskExecutor(workers=self.workers, scheduler=self.scheduler)
         return LocalExecutor(workers=self.workers)
+
+
+def _sets_label(positions: Sequence[int]) -> str:
+    """``parameter set 3`` or ``parameter sets 1, 2, 3`` (the first few, then a count)."""
+    if len(positions) == 1:
+        return f"parameter set {positions[0]}"
+    shown = ", ".join(str(p) for p in positions[:5])
+    more = f" and {len(positions) - 5} more" if len(positions) > 5 else ""
+    return f"parameter sets {shown}{more}"
+
+
+@contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    """Hold ``folder/.sweep.lock`` locked while the block runs, so that a second sweep of the
+    same folder fails at once instead of running every run a second time. Where the platform
+    has no ``fcntl`` (Windows), or the file system refuses locks, nothing is locked."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(folder / LOCK_NAME, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            handle.seek(0)
+            holder = handle.read().strip()
+            raise DataFileError(
+                folder,
+                "another sweep is running in this folder" + (f" ({holder})" if holder else ""),
+                hint="wait for it to finish, or give another output folder (--out)",
+            ) from err
+        except OSError as err:  # a file system without locks
+            logger.debug("%s: not locked (%s)", folder, err)
+            yield
+            return
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()  # the lock goes with the file's closing
 
 
 def _settle(catalog: RunCatalog, task: Mapping[str, Any], handed: str) -> None:

@@ -118,7 +118,7 @@ def test_values_with_equals_signs_and_several_lines_are_parameters(tmp_path: Pat
 
 
 def test_a_parameters_cell_with_a_magic_is_still_read(tmp_path: Path) -> None:
-    """IPython syntax is not Python: such a cell is read line by line (papermill's reader)."""
+    """IPython syntax is not Python: the cell is read as the Python IPython turns it into."""
     nb = make_notebook(tmp_path / "m.ipynb", ["print(n)"], parameters="%matplotlib inline\nn = 4")
     assert list(notebook_parameters(nb)) == ["n"]
     check_parameters(nb, {"n": 8})
