@@ -3,7 +3,8 @@
 A :class:`Composition` is an immutable mapping from element symbol to amount (atoms per formula
 unit; amounts may be fractional, as in ``"Li0.5Fe0.5PO4"``). Formulas may nest parentheses or
 brackets (``"Ca3(PO4)2"``, ``"K4[Fe(CN)6]"``) and carry hydrate parts after ``"·"`` or ``"*"``
-(``"CuSO4·5H2O"``).
+(``"CuSO4·5H2O"``). A hydrate written with a full stop (``"CuSO4.5H2O"``) is refused: the
+point would read as a decimal point (CuSO4.5 H2O).
 """
 
 from __future__ import annotations
@@ -62,6 +63,14 @@ REDUCTION_TOL = 1e-6
 
 _TOKEN = re.compile(r"\s*(?:([A-Z][a-z]?)|([(\[])|([)\]])|(\d+(?:\.\d*)?|\.\d+)|([·•*]))")
 
+#: A point written as the dot of a hydrate or adduct where a formula reads a decimal point:
+#: after an amount, element or group, a point followed by an amount (or x, n) and water
+#: (``"CuSO4.5H2O"``, ``"CaSO4.0.5H2O"``, ``"CuSO4.xH2O"``), or directly by an element or a
+#: group (``"MgSO4.H2O"``, ``"(NH4)2SO4.FeSO4"``), which no decimal number is.
+_HYDRATE_DOT = re.compile(
+    r"(?<=[\w)\]])\.(?=(?:\d+(?:\.\d+)?|[xnXN])?\s*[HD]2O(?![a-z])|[A-Za-z(\[])"
+)
+
 CompositionLike = Union["Composition", str, Mapping[str, float]]
 
 
@@ -82,7 +91,8 @@ class Composition(Mapping[str, float]):
     ------
     FormulaError
         For an unknown element, an unbalanced parenthesis, a negative, NaN or infinite amount,
-        or an empty composition; the message quotes the formula and the problem.
+        an empty composition, or a hydrate joined by ``"."`` (``"CuSO4.5H2O"``: write
+        ``"CuSO4·5H2O"``); the message quotes the formula and the problem.
 
     Examples
     --------
@@ -274,6 +284,19 @@ def _parse_formula(formula: str) -> dict[str, float]:
     text = formula.strip()
     if not text:
         raise FormulaError("the formula is an empty string; give one such as 'Li3PS4'")
+    dots = _hydrate_dots(text)
+    if dots:
+        first = dots[0]
+        before = re.search(r"\d*$", text[:first])
+        after = re.match(r"\.\d*(?:\.\d+)?", text[first:])
+        misread = (before.group() if before else "") + (after.group() if after else ".")
+        fixed = "".join("·" if i in dots else char for i, char in enumerate(text))
+        raise FormulaError(
+            f"formula {formula!r}: the '.' at character {first + 1} joins a hydrate or adduct "
+            f"part, but a formula reads it as a decimal point ({misread!r}); write the part "
+            f"after '·' or '*', e.g. {fixed!r} (or, for a decimal amount followed by water, "
+            "write the water as a group: 'Li1.5(H2O)')"
+        )
     # Each hydrate part ("CuSO4·5H2O") may start with a multiplier.
     total: dict[str, float] = {}
     for part in re.split(r"\s*[·•*]\s*", text):
@@ -289,6 +312,26 @@ def _parse_formula(formula: str) -> dict[str, float]:
         for el, amount in _parse_group(part, formula).items():
             total[el] = total.get(el, 0.0) + amount * factor
     return _check_mapping(total)
+
+
+def _hydrate_dots(text: str) -> list[int]:
+    """Positions of the points in ``text`` that join a hydrate or adduct part (see
+    :data:`_HYDRATE_DOT`). A point after a whole part of zeros (``"Li0.5H2O"``) is a decimal
+    point, as no amount is zero, and so is one in a multiplier at the start of a part
+    (``"2.5H2O"``) or inside the amount after a hydrate dot (``"CaSO4.0.5H2O"``)."""
+    found: list[int] = []
+    position = 0
+    while (dot := _HYDRATE_DOT.search(text, position)) is not None:
+        whole = re.search(r"\d*$", text[: dot.start()])
+        digits = whole.group() if whole else ""
+        owner = text[dot.start() - len(digits) - 1] if dot.start() > len(digits) else ""
+        if digits and (not digits.strip("0") or not (owner.isalpha() or owner in (")", "]"))):
+            position = dot.end()  # an amount of 0.x, or a leading multiplier ("2.5H2O")
+            continue
+        found.append(dot.start())
+        amount = re.match(r"\d+(?:\.\d+)?", text[dot.end() :])
+        position = dot.end() + (amount.end() if amount else 0)
+    return found
 
 
 def _parse_group(text: str, formula: str) -> dict[str, float]:

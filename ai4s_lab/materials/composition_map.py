@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ai4s_lab._numbers import is_real
+from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.errors import InputError
+from ai4s_lab.materials._fractions import fraction_rows
 from ai4s_lab.materials.composition import ELEMENTS
 
 __all__ = ["composition_grid", "composition_map", "simplex_coordinates"]
@@ -41,6 +42,11 @@ def composition_grid(n_elements: int, step: float) -> np.ndarray:
         Shape (M, n_elements), rows summing to 1, corners included; M = C(n + k - 1, k - 1)
         with n = 1/step and k = n_elements.
     """
+    if not is_integer(n_elements):
+        raise InputError(
+            f"n_elements={n_elements!r} is a {type(n_elements).__name__}, not a whole number; "
+            "give the number of elements of the grid, e.g. 3 for a ternary"
+        )
     if n_elements < 2:
         raise InputError(f"n_elements={n_elements}: a composition grid needs at least 2 elements")
     if not is_real(step) or not (0 < step <= 1):
@@ -87,8 +93,20 @@ def simplex_coordinates(fractions: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         Shape (M, k - 1).
+
+    Raises
+    ------
+    InputError
+        Values that are not numbers, rows with a NaN, infinite or negative value or that sum
+        to 0 (the message names the first), or not 2 to 4 columns.
     """
-    x = np.atleast_2d(np.asarray(fractions, dtype=np.float64))
+    try:
+        x = np.atleast_2d(np.asarray(fractions, dtype=np.float64))
+    except (TypeError, ValueError) as err:
+        raise InputError(
+            f"simplex_coordinates: fractions of type {type(fractions).__name__} are not "
+            f"numbers ({err}); give an array of atomic fractions of shape (M, k)"
+        ) from err
     corners = {
         2: np.array([[0.0], [1.0]]),
         3: np.array([[0.0, 0.0], [1.0, 0.0], [0.5, math.sqrt(3) / 2]]),
@@ -101,11 +119,12 @@ def simplex_coordinates(fractions: np.ndarray) -> np.ndarray:
             ]
         ),
     }.get(x.shape[1])
-    if corners is None:
+    if x.ndim != 2 or corners is None:
         raise InputError(
-            f"fractions of {x.shape[1]} elements cannot be drawn in a simplex; give 2, 3 or 4"
+            f"simplex_coordinates: fractions of shape {x.shape} cannot be drawn in a simplex; "
+            "give rows of 2, 3 or 4 atomic fractions, shape (M, k)"
         )
-    return (x / x.sum(axis=1, keepdims=True)) @ corners
+    return fraction_rows(x, "simplex_coordinates") @ corners
 
 
 def composition_map(

@@ -61,8 +61,13 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 #: Keys of a JSON object that hold the list of entries (pymatgen ``PhaseDiagram.as_dict()``
 #: keeps it under ``computed_data``; older versions at the top level).
 _LIST_KEYS = ("entries", "all_entries", "data")
+#: A pymatgen species: an element with an oxidation state (``"Fe3+"``, ``"O2-"``, ``"Li0+"``)
+#: and maybe a spin (``"Fe3+,spin=5"``).
+_SPECIES = re.compile(r"(?P<element>[A-Z][a-z]?)\d*(?:\.\d+)?[+-](?:,spin=[^,]*)?")
 #: Where a CSV row had more values than the header has columns (see ``_csv_records``).
 _EXTRA_VALUES = "\x00extra values"
+#: The first bytes of a gzip stream (RFC 1952).
+_GZIP_MAGIC = b"\x1f\x8b"
 #: Encodings tried, in order, for a file without a byte-order mark; latin-1 never fails.
 _FALLBACK_ENCODINGS = ("utf-8", "cp1252", "latin-1")
 #: How many rejected rows the warning of :func:`load_entries` lists by name.
@@ -156,15 +161,22 @@ class Entry:
 
     @classmethod
     def from_pymatgen(cls, entry: Any) -> Entry:
-        """Convert a pymatgen ``PDEntry`` or ``ComputedEntry`` (its corrected energy is used)."""
-        comp = {str(el): float(amount) for el, amount in entry.composition.items()}
+        """Convert a pymatgen ``PDEntry`` or ``ComputedEntry`` (its corrected energy is used).
+
+        A composition of species with oxidation states (``Species("Li", 1)``) is taken as its
+        elements (pymatgen's ``element_composition``): ``Fe2+`` and ``Fe3+`` are both Fe.
+        """
+        composition = entry.composition
+        elements = getattr(composition, "element_composition", composition)
+        comp = {str(el): float(amount) for el, amount in elements.items()}
         entry_id = getattr(entry, "entry_id", None) or getattr(entry, "name", None)
         attributes = dict(getattr(entry, "data", None) or {})
         return cls(comp, float(entry.energy), entry_id=entry_id, attributes=attributes)
 
 
 def entries_from_pymatgen(entries: Iterable[Any]) -> list[Entry]:
-    """Convert pymatgen entries (``PDEntry``, ``ComputedEntry``, ...) into :class:`Entry`."""
+    """Convert pymatgen entries (``PDEntry``, ``ComputedEntry``, ...) into :class:`Entry`
+    (see :meth:`Entry.from_pymatgen`; oxidation states are dropped)."""
     return [Entry.from_pymatgen(entry) for entry in entries]
 
 
@@ -227,15 +239,19 @@ def load_entries(
     (``{"mp-1960": {...}, ...}``, the key is the id), or an object with the list under
     ``"entries"``, ``"all_entries"`` or ``"data"``. pymatgen ``as_dict()`` output of
     ``PDEntry``, ``ComputedEntry`` and ``ComputedStructureEntry`` is read with the corrected
-    energy, and so is a ``PhaseDiagram.as_dict()`` file (its ``all_entries``). Other keys go to
-    :attr:`Entry.attributes`. CSV: a header with a ``composition`` (or ``formula``) column, an
-    ``energy`` column (total eV for the formula as written) and optionally ``entry_id``; other
-    columns become attributes. The delimiter may be ``,``, ``;`` or a tab (``.tsv`` files);
-    ``#`` comment lines before the header are skipped; a unit in eV after a column name is
-    allowed (``"Energy (eV)"``); in ``;``- or tab-separated files energies may use a decimal
-    comma (``-14,3``). A row with more values than the header has columns is rejected (an
-    unquoted ``,`` inside a value would shift the columns). Text may be UTF-8, UTF-16 with a
-    byte-order mark, or Windows-1252/Latin-1 (as spreadsheet programs write it).
+    energy, and so is a ``PhaseDiagram.as_dict()`` file (its ``all_entries``); species with
+    oxidation states in a composition (``{"Li+": 2, "O2-": 1}``) count as their elements.
+    Other keys go to :attr:`Entry.attributes`. CSV: a header with a ``composition`` (or
+    ``formula``) column, an ``energy`` column (total eV for the formula as written) and
+    optionally ``entry_id``; other columns become attributes. The delimiter may be ``,``,
+    ``;`` or a tab (``.tsv`` files); ``#`` comment lines are skipped, above the header and
+    below it; a unit in eV after a column name is allowed (``"Energy (eV)"``); in ``;``- or
+    tab-separated files energies may use a decimal comma (``-14,3``). A row with more values
+    than the header has columns is rejected (an unquoted ``,`` inside a value would shift the
+    columns), unless the extra values are empty (a delimiter at the end of the row,
+    ``Li2O,-14.3,``). Text may be UTF-8, UTF-16 with a byte-order mark, or
+    Windows-1252/Latin-1 (as spreadsheet programs write it). A gzipped file is read whether
+    or not its name ends in ``.gz`` (it is known by its first bytes).
 
     Records without a total energy may give ``energy_per_atom`` (eV/atom) instead, as Materials
     Project documents do (``material_id``, ``formula_pretty``, ``energy_per_atom``, which is
@@ -293,7 +309,10 @@ def load_entries(
             hint="use .csv, .tsv or .json (maybe .gz)",
         )
     try:
-        raw = gzip.decompress(file.read_bytes()) if compressed else file.read_bytes()
+        raw = file.read_bytes()
+        # gzip by its magic bytes too: a compressed file saved without .gz is still read
+        if compressed or raw.startswith(_GZIP_MAGIC):
+            raw = gzip.decompress(raw)
         text = _decode(raw, encoding)
     except (OSError, UnicodeDecodeError, LookupError, EOFError) as err:
         raise DataFileError(file, f"cannot be read as text: {err}") from err
@@ -416,7 +435,9 @@ def _csv_records(
         skipped += 1
     first_line = lines[skipped] if skipped < len(lines) else ""
     delimiter = "\t" if tab and "\t" in first_line else max(_DELIMITERS, key=first_line.count)
-    reader = csv.DictReader(io.StringIO("".join(lines[skipped:])), delimiter=delimiter)
+    # comment lines below the header too; blanked, not removed, so line numbers still count
+    body = ["\n" if line.lstrip().startswith("#") else line for line in lines[skipped + 1 :]]
+    reader = csv.DictReader(io.StringIO("".join([first_line, *body])), delimiter=delimiter)
     names = [_column_name(name) for name in reader.fieldnames or []]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -438,7 +459,8 @@ def _csv_records(
     reader.fieldnames = names
     out: list[tuple[int, Mapping[str, Any]]] = []
     for row in reader:
-        extra = row.pop(None, None)
+        # values past the header's columns: empty ones are a trailing delimiter ("Li2O,-14.3,")
+        extra = [value for value in row.pop(None, None) or [] if value.strip()]
         clean: dict[str, Any] = {
             key: (value.strip() if isinstance(value, str) else value) for key, value in row.items()
         }
@@ -526,7 +548,7 @@ def _entry_from_record(
     if energy is None:
         raise EntryError("no energy (an 'energy' value in eV, or 'energy_per_atom' in eV/atom)")
     if isinstance(composition, Mapping):
-        composition = {k: v for k, v in composition.items() if not str(k).startswith("@")}
+        composition = _element_amounts(composition)
     value = _to_float(energy, ident, composition, "energy")
     try:
         parsed = Composition(composition)  # parsed once, here
@@ -548,6 +570,27 @@ def _entry_from_record(
     attributes = {k: v for k, v in record.items() if k not in used}
     unapplied = correction is not None and correction != 0 and apply_corrections is None
     return Entry(parsed, value, ident, attributes), unapplied and not pymatgen
+
+
+def _element_amounts(composition: Mapping[str, Any]) -> dict[str, Any]:
+    """A composition mapping by element: without pymatgen's ``@module``/``@class`` keys, and
+    with species keys (``"Li+"``, ``"O2-"``, ``"Fe3+,spin=5"``, as pymatgen writes species with
+    oxidation states) taken as their element, amounts of one element added up."""
+    out: dict[str, Any] = {}
+    for key, amount in composition.items():
+        name = str(key)
+        if name.startswith("@"):
+            continue
+        match = _SPECIES.fullmatch(name.strip())
+        element = match["element"] if match else name
+        if element in out:
+            try:
+                out[element] = float(out[element]) + float(amount)
+            except (TypeError, ValueError):
+                out[name] = amount  # a bad amount: left for Composition to report
+        else:
+            out[element] = amount
+    return out
 
 
 def _correction(

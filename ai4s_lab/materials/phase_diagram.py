@@ -82,7 +82,8 @@ class PhaseDiagram:
     entries
         :class:`~ai4s_lab.materials.Entry` objects (total energies in eV), or pymatgen
         ``PDEntry``/``ComputedEntry`` objects, which are converted. Polymorphs and duplicates
-        are allowed: per composition, the lowest energy per atom is a hull candidate.
+        are allowed: per composition, the lowest energy per atom is a hull candidate. One
+        object given twice is one entry (its first place counts).
     elements
         The elements spanning the diagram, e.g. ``["Li", "Fe", "O"]``. Default: every element
         present in ``entries``. Entries with other elements are left out and listed in
@@ -135,6 +136,12 @@ class PhaseDiagram:
         zero_references: bool = False,
     ) -> None:
         given = list(entries)
+        unique = list({id(entry): entry for entry in given}.values())  # first places kept
+        if len(unique) < len(given):
+            # one object is one entry: a second mention would be a second row that the
+            # queries by identity (is_stable, e_above_hull) could not tell from the first
+            logger.info("%d repeated entry objects were left out", len(given) - len(unique))
+            given = unique
         if not all(map(isinstance, given, repeat(Entry))):
             given = [_as_entry(entry, position) for position, entry in enumerate(given)]
         if not given:
@@ -361,14 +368,15 @@ class PhaseDiagram:
             out[foreign] = per_atom - x @ self._mu - self._hull_from_fractions(x)
         return out
 
-    def hull_energy(self, composition: CompositionLike | Entry | np.ndarray) -> Any:
+    def hull_energy(self, composition: CompositionLike | Entry | np.ndarray | Sequence[Any]) -> Any:
         """Formation energy per atom of the hull at a composition, eV/atom.
 
         Parameters
         ----------
         composition
-            A composition (formula, mapping, :class:`Composition` or entry), or an array of
-            atomic fractions of shape (N,) or (M, N) in the order of :attr:`elements`.
+            A composition (formula, mapping, :class:`Composition` or entry), or atomic
+            fractions of shape (N,) or (M, N) in the order of :attr:`elements`: an array or
+            any sequence of numbers (``[0.5, 0.5]``) or of rows of numbers.
 
         Returns
         -------
@@ -376,13 +384,20 @@ class PhaseDiagram:
             The lowest formation energy per atom any mixture of the entries reaches there (for
             arrays, one value per row). Add ``fractions @ mu`` to get a total energy.
         """
-        if isinstance(composition, np.ndarray):
+        if isinstance(composition, np.ndarray) or (
+            isinstance(composition, Sequence) and not isinstance(composition, str)
+        ):
             try:
                 x = np.asarray(composition, dtype=np.float64)
             except (TypeError, ValueError) as err:
+                kind = (
+                    f"an array of dtype {composition.dtype}"
+                    if isinstance(composition, np.ndarray)
+                    else f"the {type(composition).__name__} {composition!r:.60}"
+                )
                 raise InputError(
-                    f"hull_energy: an array of dtype {composition.dtype} is not atomic "
-                    f"fractions ({err}); give numbers in the order of {self.elements}"
+                    f"hull_energy: {kind} is not atomic fractions ({err}); give numbers in the "
+                    f"order of {self.elements}, or one composition as a formula"
                 ) from err
             flat = x.ndim == 1
             x2 = np.atleast_2d(x)

@@ -51,6 +51,9 @@ MAX_SEED = 2**64 - 1
 SINGLE_THREAD_MAX_POINTS = 2000
 #: Lower bound of the fitted noise standard deviation, in standardised units.
 MIN_NOISE = 1e-3
+#: A fit whose negative log marginal likelihood (per point) ends higher than it started by
+#: more than this fraction of it has diverged.
+DIVERGENCE_TOL = 1e-6
 
 
 class FormationEnergyGP:
@@ -71,8 +74,9 @@ class FormationEnergyGP:
     Attributes
     ----------
     elements : tuple of str or None
-        The element of each column, from the last fit: a phase diagram's elements or the
-        ``elements=`` given with arrays; ``None`` when arrays were fitted without it.
+        The element of each column, from the last fit: a phase diagram's elements, the
+        ``elements=`` given with arrays or the column names of a table; ``None`` when arrays
+        were fitted without it.
 
     Raises
     ------
@@ -135,7 +139,8 @@ class FormationEnergyGP:
             With it, :func:`~ai4s_lab.materials.composition_map` gives the model its columns in
             this order whatever order the map's elements are listed in; without it, the map
             passes its own order and the caller must keep it the same as the fit's. A phase
-            diagram gives its own :attr:`~ai4s_lab.materials.PhaseDiagram.elements`.
+            diagram gives its own :attr:`~ai4s_lab.materials.PhaseDiagram.elements`, and a
+            table (a pandas ``DataFrame``) whose columns are element symbols gives those.
 
         Returns
         -------
@@ -147,9 +152,13 @@ class FormationEnergyGP:
         InputError
             If targets are missing, given with a phase diagram, do not match the rows or are
             NaN or infinite (the message names their positions); a row is not a composition
-            (negative, NaN, all zero); ``elements`` does not name one element per column; or
-            the kernel matrix cannot be factorised even with extra jitter (in float32 the
-            message says to fit with ``dtype="float64"``).
+            (negative, NaN, all zero); ``elements`` does not name one element per column, or
+            names other elements than the columns of a table; or the kernel matrix cannot be
+            factorised even with extra jitter (in float32 the message says to fit with
+            ``dtype="float64"``).
+        ParameterError
+            The fit diverged: the negative log marginal likelihood ended higher than it
+            started (a ``learning_rate`` too large for Adam); the message says which.
         """
 
         from ai4s_lab.materials.phase_diagram import PhaseDiagram
@@ -173,6 +182,7 @@ class FormationEnergyGP:
         else:
             if targets is None:
                 raise InputError("fit(fractions, targets): targets (eV/atom) are missing")
+            elements = _elements_of_columns(data, elements)
             x_np = np.atleast_2d(_numbers_array(data, "fractions"))
             if x_np.ndim != 2:
                 raise InputError(
@@ -211,6 +221,8 @@ class FormationEnergyGP:
             [math.log(0.2), 0.0, math.log(0.1)], dtype=self.dtype, device=self.device
         ).requires_grad_(True)
         optimizer = torch.optim.Adam([params], lr=self.learning_rate)
+        with torch.no_grad():
+            start = float(_negative_log_likelihood(x, z, params))
         for _ in range(self.iterations):
             optimizer.zero_grad()
             loss = _negative_log_likelihood(x, z, params)
@@ -218,6 +230,20 @@ class FormationEnergyGP:
             optimizer.step()
         with torch.no_grad():
             chol, alpha = _factor(x, z, params)
+            end = float((0.5 * z @ alpha + torch.log(torch.diagonal(chol)).sum()) / len(z))
+        if self.iterations and not end <= start + DIVERGENCE_TOL * max(1.0, abs(start)):
+            shown = ", ".join(
+                f"{name}={float(v):.3g}"
+                for name, v in zip(
+                    ("length_scale", "signal_std", "noise_std"), params.detach().exp(), strict=True
+                )
+            )
+            raise ParameterError(
+                f"FormationEnergyGP: the fit diverged with learning_rate={self.learning_rate:g}: "
+                f"the negative log marginal likelihood went from {start:.4g} to {end:.4g} "
+                f"per point in {self.iterations} Adam steps (hyperparameters {shown}, "
+                "standardised units); give a smaller learning_rate, e.g. 0.05 (the default)"
+            )
         self._state = {
             "x": x,
             "chol": chol,
@@ -246,7 +272,9 @@ class FormationEnergyGP:
         ----------
         fractions
             Atomic fractions (or amounts, scaled to fractions), shape (m, k) or (k,), in the
-            element order of the fit (:attr:`elements` where known).
+            element order of the fit (:attr:`elements` where known); or a table (a pandas
+            ``DataFrame``) whose columns are element symbols, taken by name where
+            :attr:`elements` is known.
 
         Returns
         -------
@@ -257,6 +285,7 @@ class FormationEnergyGP:
         import torch
 
         state = self._require()
+        fractions = self._in_fitted_order(fractions)
         try:
             x_np = np.array(fractions, dtype=np.float64, ndmin=2)  # a copy: may be read-only
         except (TypeError, ValueError) as err:
@@ -283,6 +312,19 @@ class FormationEnergyGP:
             mean_ev = mean * state["scale"] + state["mean"]
             std_ev = var.sqrt() * state["scale"]
         return mean_ev.cpu().numpy(), std_ev.cpu().numpy()
+
+    def _in_fitted_order(self, fractions: Any) -> Any:
+        """A table whose columns are all element symbols, with its columns in the order of
+        the fit (anything else, or a model without :attr:`elements`: as given)."""
+        names = _element_columns(fractions)
+        if names is None or self.elements is None or names == self.elements:
+            return fractions
+        if set(names) != set(self.elements):
+            raise InputError(
+                f"predict: the table's columns {list(names)} are not the elements "
+                f"{list(self.elements)} the model was fitted on; give a column per element"
+            )
+        return fractions[list(self.elements)]
 
     def _require(self) -> dict[str, Any]:
         if self._state is None:
@@ -311,6 +353,30 @@ def _numbers_array(values: Any, name: str) -> np.ndarray:
             f"fit: {name} of type {type(values).__name__} are not numbers ({err}); give a "
             "numeric array (for a table, its numeric columns, e.g. frame[list(elements)])"
         ) from err
+
+
+def _elements_of_columns(data: Any, elements: Sequence[str] | None) -> Sequence[str] | None:
+    """The elements of a fit: those given, else the column names of a table (a pandas
+    ``DataFrame``) where every one is an element symbol; refuse both where they disagree."""
+    names = _element_columns(data)
+    if names is None:
+        return elements
+    if elements is not None and tuple(str(el).strip() for el in elements) != names:
+        raise InputError(
+            f"fit: elements={list(elements)} do not match the columns {list(names)} of the "
+            "table; leave elements out (the columns name the elements) or pass the columns "
+            f"in that order, e.g. frame[{list(elements)}]"
+        )
+    return names
+
+
+def _element_columns(data: Any) -> tuple[str, ...] | None:
+    """The column names of a table when all of them are element symbols, else ``None``."""
+    columns = getattr(data, "columns", None)
+    if columns is None:
+        return None
+    names = tuple(str(name).strip() for name in columns)
+    return names if names and all(name in ELEMENTS for name in names) else None
 
 
 def _check_finite_targets(y: np.ndarray) -> None:

@@ -159,7 +159,7 @@ def _topology(atom_lines: list[str], first_line: int, label: str) -> dict[str, A
     # a chain starts where the numbering goes down (a new molecule, or a wrap past 99,999)
     new_chain = np.r_[True, seq[starts[1:]] < seq[starts[:-1]]]
     chain_of_residue = np.cumsum(new_chain) - 1
-    chain_id = np.array([_chain_name(c) for c in chain_of_residue], dtype="U4")[residue_index]
+    chain_id = np.array([_chain_name(c) for c in chain_of_residue], dtype=str)[residue_index]
     sizes = np.diff(np.r_[starts, len(seq)])
     polymer = _polymer_names(set(res_name))
     element = [
@@ -168,7 +168,7 @@ def _topology(atom_lines: list[str], first_line: int, label: str) -> dict[str, A
     ]
     n = len(seq)
     return {
-        "atom_name": np.array(atom_name, dtype="U4"),
+        "atom_name": np.array(atom_name, dtype=str),  # 5 columns: not cut to 4
         "element": np.array(element, dtype="U2"),
         "res_name": names,
         "res_seq": seq,

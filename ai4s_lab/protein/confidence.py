@@ -19,7 +19,7 @@ from __future__ import annotations
 import gzip
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,9 @@ class PAE:
         ``(chain, residue number)`` of each row where the file names them (AlphaFold 3
         ``token_chain_ids`` / ``token_res_ids``: a ligand or a modified residue is one token
         an atom); ``None`` otherwise (one row a residue).
+    residue_ids
+        ``(chain, number, insertion code)`` of each row, where :meth:`match` named them by
+        the residues of the predicted model; ``None`` otherwise.
     """
 
     matrix: np.ndarray
@@ -70,25 +73,89 @@ class PAE:
     iptm: float | None = None
     source: str = ""
     tokens: tuple[tuple[str, int], ...] | None = None
+    residue_ids: tuple[tuple[str, int, str], ...] | None = None
 
     @property
     def n_residues(self) -> int:
         """Number of residues (the matrix side)."""
         return int(self.matrix.shape[0])
 
-    def residue_matrix(self, residue_ids: list[tuple[str, int, str]]) -> np.ndarray:
-        """The PAE between the given residues (a structure's ``residue_ids``), ``(n, n)``.
+    def match(self, structure: Any) -> PAE:
+        """This PAE with its rows named by the residues of the model it was predicted for.
 
-        A matrix without :attr:`tokens` is returned as it is (one row a residue). With them,
-        each residue takes the row of its first token, so the ligand atoms and the per-atom tokens
-        of modified residues of an AlphaFold 3 prediction drop out.
+        A PAE file without tokens (AlphaFold 2, ColabFold, Boltz) has one row a residue of the
+        predicted model, in order, and does not say which; once matched, :meth:`residue_matrix`
+        can cut out the rows of any part of that model (``model.select(...)``).
+
+        Parameters
+        ----------
+        structure
+            The predicted model (a :class:`~ai4s_lab.protein.Structure`, or its
+            ``residue_ids``), whole.
+
+        Returns
+        -------
+        PAE
+            A copy with :attr:`residue_ids` set.
 
         Raises
         ------
         InputError
-            A residue with no token of its chain and number.
+            The model has another number of residues than the matrix has rows (or, with
+            AlphaFold 3 tokens, a residue without a token).
         """
+        ids = getattr(structure, "residue_ids", structure)
+        keys = tuple((str(c), int(n), str(i)) for c, n, i in ids)
+        if self.tokens is not None:
+            self.residue_matrix(list(keys))  # the tokens name the rows: each residue needs one
+        elif len(keys) != self.n_residues:
+            raise InputError(
+                f"the PAE of {self.source or 'this prediction'} has {self.n_residues} rows but "
+                f"the structure has {len(keys)} amino-acid residues; match it to the whole "
+                "model it was predicted with"
+            )
+        return replace(self, residue_ids=keys)
+
+    def residue_matrix(self, residue_ids: list[tuple[str, int, str]]) -> np.ndarray:
+        """The PAE between the given residues (a structure's ``residue_ids``), ``(n, n)``.
+
+        With :attr:`tokens` (AlphaFold 3), each residue takes the row of its first token, so
+        the ligand atoms and the per-atom tokens of modified residues drop out. With
+        :attr:`residue_ids` (see :meth:`match`), each residue takes its row, so a part of the
+        model (``model.select(residues=range(1, 101))``) gets its block of the matrix.
+        Otherwise the rows are the residues of the whole model in order: the matrix is
+        returned as it is where the residues are as many as its rows.
+
+        Raises
+        ------
+        InputError
+            A residue with no token or row of its chain and number; or, for a PAE that names
+            no residues, another number of residues than the matrix has rows (the message says
+            to give the whole model, or to match the PAE to it first).
+        """
+        if self.tokens is None and self.residue_ids is not None:
+            row_of = {key: row for row, key in enumerate(self.residue_ids)}
+            rows = [row_of.get((str(c), int(n), str(i)), -1) for c, n, i in residue_ids]
+            missing = [key for key, row in zip(residue_ids, rows, strict=True) if row < 0]
+            if missing:
+                shown = ", ".join(f"{c}:{n}{i}" for c, n, i in missing[:5])
+                raise InputError(
+                    f"the PAE of {self.source or 'this prediction'} has no row for residues "
+                    f"{shown} ({len(missing)} of {len(residue_ids)}): they are not residues "
+                    "of the model it was matched to; give a part of that model"
+                )
+            return self.matrix[np.ix_(rows, rows)]
         if self.tokens is None:
+            if len(residue_ids) != self.n_residues:
+                raise InputError(
+                    f"the PAE of {self.source or 'this prediction'} has {self.n_residues} rows, "
+                    f"one for each residue of the predicted model, but {len(residue_ids)} "
+                    "residues were given, and the PAE file does not say which row is which "
+                    "residue. Give the whole predicted model; for a part of it, match the PAE "
+                    "to the whole model first (pae.match(model).residue_matrix("
+                    "part.residue_ids), or PAEView(pae.match(model), part)), or slice "
+                    "pae.matrix yourself"
+                )
             return self.matrix
         # with tokens, always map: a ligand can make the sizes agree while the rows do not
         first: dict[tuple[str, int], int] = {}

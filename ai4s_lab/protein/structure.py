@@ -21,6 +21,8 @@ import numpy as np
 
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import DataFileError, InputError
+from ai4s_lab.protein._molecules import keep_first_conformers, name_blank_chains
+from ai4s_lab.protein._predicted import looks_predicted
 
 if TYPE_CHECKING:
     import torch
@@ -31,9 +33,10 @@ __all__ = ["ATOM_SETS", "Structure", "load_structure"]
 ATOM_SETS = ("CA", "CB", "heavy", "backbone", "all")
 _BACKBONE = frozenset({"N", "CA", "C", "O"})
 _FORMATS = {"pdb": "pdb", "ent": "pdb", "cif": "mmcif", "mmcif": "mmcif", "gro": "gro"}
-# Words in a header or an mmCIF block that mark a predicted model.
-_PREDICTOR_MARKERS = ("ALPHAFOLD", "ESMFOLD", "COLABFOLD", "UNI-FOLD", "UNIFOLD", "OPENFOLD")
 _CIF_LINE = re.compile(r":(\d+):\d+")
+# An atom told apart from every other of its model: chain, residue number, insertion code,
+# residue name, atom name, alternate location, and how many such atoms came before it.
+_AtomKey = tuple[str, int, str, str, str, str, int]
 # One-character chain names for PDB text, in the order they are handed out.
 _PDB_CHAIN_NAMES = string.ascii_uppercase + string.ascii_lowercase + string.digits
 # Force-field names (Amber, CHARMM, GROMACS) of protonation states and capped or bonded forms of
@@ -64,14 +67,6 @@ def md_residue_letter(name: str) -> str | None:
         if info is not None and info.is_amino_acid() and info.one_letter_code.strip("?"):
             return str(info.one_letter_code.upper())
     return None
-
-
-# Words of experimental methods (PDB EXPDTA, mmCIF _exptl.method); computed models say
-# "THEORETICAL MODEL" there, or nothing.
-_EXPERIMENTAL_METHODS = (
-    "X-RAY", "NMR", "ELECTRON", "NEUTRON", "FIBER", "DIFFRACTION", "MICROSCOPY", "SCATTERING",
-    "CRYSTALLOGRAPHY", "EPR", "FLUORESCENCE", "INFRARED",
-)  # fmt: skip
 
 
 @dataclass(eq=False)
@@ -235,10 +230,17 @@ class Structure:
             first = self._first_atom_of_residue()
             kinds = sorted(set(self.res_name[first].tolist()))
             held = ", ".join(kinds[:8]) + (", ..." if len(kinds) > 8 else "")
+            nucleic = _nucleotides(kinds)
+            what = (
+                f" (nucleotides {', '.join(nucleic[:4])}: a nucleic acid, which the protein "
+                "tools and views do not handle; draw it with py3Dmol or nglview directly)"
+                if nucleic
+                else ""
+            )
             raise InputError(
                 f"{self.name or self.source!r} has no amino-acid residues (residues with a Cα), "
                 f"so no {atoms!r} atoms to {purpose}; its {self.n_atoms} atoms are in residues "
-                f"{held or '(none)'}. Give a protein structure"
+                f"{held or '(none)'}{what}. Give a protein structure"
             )
         return index
 
@@ -632,11 +634,15 @@ def load_structure(
         ``.gro``). A ``.gro`` file's frames are the models, its positions are converted from
         nm to Å, chains start where the residue numbering goes down, elements come from the
         atom names and ``metadata["time_ps"]`` holds the frame times of the titles
-        (``t= ...``).
+        (``t= ...``). PDB files from simulations often leave chain IDs blank: there a segment
+        ID (columns 73–76) names the chain, and molecules that follow a ``TER`` record with
+        the residue numbers of the one before (two copies of a protein) get chain names not
+        used in the file (``A``, ``B`` ...); one molecule without chain or segment ID keeps
+        the blank name.
     altloc
-        ``"first"`` keeps the first alternate location of each atom (gemmi's
-        ``remove_alternative_conformations``); ``"all"`` keeps every one (then one residue can
-        hold two atoms of the same name).
+        ``"first"`` keeps the first alternate location of each atom with one (and the first
+        residue of a microheterogeneity); ``"all"`` keeps every one (then one residue can hold
+        two atoms of the same name). Atoms without an alternate location are always kept.
     water
         Keep water molecules.
     hydrogens
@@ -645,10 +651,12 @@ def load_structure(
         Whether this is a predicted model with pLDDT in the B-factor column. ``None`` (default)
         recognises AlphaFold, ESMFold, ColabFold, OpenFold and Uni-Fold files from their headers
         (or ModelCIF ``_ma_qa_metric``) and, failing that, from B-factors that are equal within
-        each residue (of several atoms) and lie in 0–100. A file that states an experimental
-        method (``EXPDTA`` / ``_exptl.method``: X-ray, NMR, EM ...) is never taken for a
-        predicted model, even where its header names a predictor; pass ``predicted=True`` to
-        override.
+        each residue (of several atoms), lie in 0–1 or 0–100 and rise with the packing of the
+        residues, as pLDDT does (B-factors fall with it, also where refinement grouped them one
+        a residue); a headerless model of fewer than 10 residues is not recognised. A file that
+        states an experimental method (``EXPDTA`` / ``_exptl.method``: X-ray, NMR, EM ...) is
+        never taken for a predicted model, even where its header names a predictor; pass
+        ``predicted=True`` to override.
 
     Returns
     -------
@@ -658,7 +666,8 @@ def load_structure(
     ------
     DataFileError
         The file is empty, binary, truncated, malformed or holds no atoms; the message names
-        the file and, where known, the line.
+        the file and, where known, the line. Also where two molecules share a chain ID and
+        residue numbers with nothing (``TER``, segment ID) to tell them apart.
     FileNotFoundError
         The path does not exist.
     """
@@ -675,9 +684,12 @@ def load_structure(
     if fmt == "pdb":
         _check_pdb_records(text, label)
         try:
-            st = gemmi.read_pdb_string(text)
+            # TER records end molecules: two copies of a protein with blank chain names are two
+            # chains, not one chain with every atom twice
+            st = gemmi.read_pdb_string(text, split_chain_on_ter=True)
         except (RuntimeError, ValueError) as err:
             raise DataFileError(label, f"gemmi cannot read it as PDB: {err}") from err
+        name_blank_chains(st, label)
     else:
         try:
             block = gemmi.cif.read_string(text).sole_block()
@@ -688,8 +700,7 @@ def load_structure(
             message = str(err).split(": ", 1)[-1]
             raise DataFileError(label, f"malformed mmCIF: {message}", line=line) from err
     st.setup_entities()
-    if altloc == "first":
-        st.remove_alternative_conformations()
+    keep_first_conformers(st, label, keep_all=altloc == "all")
     if not water:
         st.remove_waters()
     if not hydrogens:
@@ -708,7 +719,7 @@ def load_structure(
         stated += dict(st.info.items()).get("_exptl.method", "").split(";")
         methods = list(dict.fromkeys(m.strip().upper() for m in stated if m.strip()))
         structure.metadata["methods"] = methods
-        predicted = _looks_predicted(text, fmt, structure, methods)
+        predicted = looks_predicted(text, fmt, structure, methods)
     structure.predicted = bool(predicted)
     return structure
 
@@ -849,7 +860,8 @@ def _from_gemmi(st: Any, label: str, fmt: str) -> Structure:
             "residue_index",
         )
     }
-    keys: list[tuple[str, int, str, str, str, str]] = []
+    keys: list[_AtomKey] = []
+    occurrences: dict[tuple[str, int, str, str, str, str], int] = {}
     xyz: list[list[float]] = []
     residue = -1
     for chain in st[0]:
@@ -860,7 +872,8 @@ def _from_gemmi(st: Any, label: str, fmt: str) -> Structure:
             icode = res.seqid.icode.strip()
             for atom in res:
                 alt = atom.altloc if atom.has_altloc() else ""
-                keys.append((chain.name, res.seqid.num, icode, res.name, atom.name, alt))
+                base = (chain.name, res.seqid.num, icode, res.name, atom.name, alt)
+                keys.append(_atom_key(base, occurrences))
                 columns["atom_name"].append(atom.name)
                 columns["element"].append(atom.element.name.upper())
                 columns["res_name"].append(res.name)
@@ -879,12 +892,13 @@ def _from_gemmi(st: Any, label: str, fmt: str) -> Structure:
     for k in range(1, len(st)):
         coords[k] = _model_coords(st[k], keys, label, k)
     arrays: dict[str, Any] = {
-        "atom_name": np.array(columns["atom_name"], dtype="U4"),
+        # as wide as the longest name: mmCIF chain names ("AAAA1") and atom names may be long
+        "atom_name": np.array(columns["atom_name"], dtype=str),
         "element": np.array(columns["element"], dtype="U2"),
-        "res_name": np.array(columns["res_name"], dtype="U5"),
+        "res_name": np.array(columns["res_name"], dtype=str),
         "res_seq": np.array(columns["res_seq"], dtype=np.int64),
         "ins_code": np.array(columns["ins_code"], dtype="U1"),
-        "chain_id": np.array(columns["chain_id"], dtype="U4"),
+        "chain_id": np.array(columns["chain_id"], dtype=str),
         "altloc": np.array(columns["altloc"], dtype="U1"),
         "b_factor": np.array(columns["b_factor"], dtype=np.float64),
         "occupancy": np.array(columns["occupancy"], dtype=np.float64),
@@ -895,23 +909,33 @@ def _from_gemmi(st: Any, label: str, fmt: str) -> Structure:
     return Structure(coords=coords, source=label, format=fmt, **arrays)
 
 
-def _model_coords(
-    model: Any, keys: list[tuple[str, int, str, str, str, str]], label: str, k: int
-) -> np.ndarray:
-    found: list[tuple[tuple[str, int, str, str, str, str], list[float]]] = []
+def _atom_key(
+    base: tuple[str, int, str, str, str, str],
+    occurrences: dict[tuple[str, int, str, str, str, str], int],
+) -> _AtomKey:
+    """``(chain, number, icode, residue, atom, altloc)`` and how many times it came before:
+    keys that tell apart atoms of one name in one residue (a ligand whose atoms are all "C")."""
+    count = occurrences.get(base, 0)
+    occurrences[base] = count + 1
+    return (*base, count)
+
+
+def _model_coords(model: Any, keys: list[_AtomKey], label: str, k: int) -> np.ndarray:
+    found: list[tuple[_AtomKey, list[float]]] = []
+    occurrences: dict[tuple[str, int, str, str, str, str], int] = {}
     for chain in model:
         for res in chain:
             icode = res.seqid.icode.strip()
             for atom in res:
                 alt = atom.altloc if atom.has_altloc() else ""
-                key = (chain.name, res.seqid.num, icode, res.name, atom.name, alt)
-                found.append((key, [atom.pos.x, atom.pos.y, atom.pos.z]))
+                base = (chain.name, res.seqid.num, icode, res.name, atom.name, alt)
+                found.append((_atom_key(base, occurrences), [atom.pos.x, atom.pos.y, atom.pos.z]))
     if len(found) == len(keys) and all(f[0] == key for f, key in zip(found, keys, strict=True)):
         return np.array([f[1] for f in found], dtype=np.float64)
     lookup = dict(found)
     missing = [key for key in keys if key not in lookup]
     if missing:
-        chain, num, icode, res_name, atom_name, _ = missing[0]
+        chain, num, icode, res_name, atom_name, *_ = missing[0]
         raise DataFileError(
             label,
             f"model {k + 1} lacks atoms of model 1 ({len(missing)} missing, e.g. {atom_name} of "
@@ -920,7 +944,7 @@ def _model_coords(
     if len(lookup) > len(keys):
         known = set(keys)
         extra = [key for key in lookup if key not in known]
-        chain, num, icode, res_name, atom_name, _ = extra[0]
+        chain, num, icode, res_name, atom_name, *_ = extra[0]
         raise DataFileError(
             label,
             f"model {k + 1} has atoms model 1 lacks ({len(extra)} more, e.g. {atom_name} of "
@@ -930,33 +954,15 @@ def _model_coords(
     return np.array([lookup[key] for key in keys], dtype=np.float64)
 
 
-def _looks_predicted(text: str, fmt: str, structure: Structure, methods: list[str]) -> bool:
-    """Whether a file is a predicted model with pLDDT in its B-factor column.
-
-    An experimental method in the file (PDB ``EXPDTA``, mmCIF ``_exptl.method``) means real
-    B-factors, even where the header names a predictor (an X-ray structure phased by molecular
-    replacement with an AlphaFold model says so in its REMARK 200 / ``_refine`` records).
-    """
-    if any(word in method for method in methods for word in _EXPERIMENTAL_METHODS):
-        return False
-    if fmt == "mmcif" and "_ma_qa_metric" in text:
-        return True
-    head = text[:20000].upper()
-    if any(marker in head for marker in _PREDICTOR_MARKERS):
-        return True
-    # Fallback: one B-factor a residue (per-residue confidence), all within 0-100, no waters,
-    # in residues of several atoms (one atom a residue, as in Cα-only models, proves nothing).
-    if structure.water.any() or structure.n_models > 1:
-        return False
-    b = structure.b_factor
-    if b.size == 0 or b.min() < 0 or b.max() > 100 or np.ptp(b) == 0:
-        return False
-    starts = np.r_[0, np.flatnonzero(np.diff(structure.residue_index)) + 1]
-    if np.median(np.diff(np.r_[starts, b.size])) < 2:
-        return False
-    per_residue_max = np.maximum.reduceat(b, starts)
-    per_residue_min = np.minimum.reduceat(b, starts)
-    return bool(np.all(per_residue_max == per_residue_min))
+def _nucleotides(names: list[str]) -> list[str]:
+    """The residue names among ``names`` that the PDB dictionary knows as nucleotides."""
+    gemmi = import_optional("gemmi")
+    found = []
+    for name in names:
+        info = gemmi.find_tabulated_residue(name)
+        if info is not None and info.is_nucleic_acid():
+            found.append(name)
+    return found
 
 
 def _is_residue_key(item: Any) -> bool:

@@ -85,21 +85,40 @@ def _gradient(values: np.ndarray) -> list[str]:
 
 
 def _py3dmol_selection(
-    chain: str, num: int, icode: str, with_icodes: bool, serials: list[int] | None = None
+    chain: str,
+    num: int,
+    icode: str,
+    with_icodes: bool,
+    serials: list[int] | None = None,
+    *,
+    mmcif: bool = False,
 ) -> dict[str, Any]:
     """A 3Dmol.js atom selection of one residue.
 
     3Dmol.js compares ``resi`` with the residue number (a string such as ``"52A"`` matches no
     atom) and keeps the insertion code apart, as ``icode`` (a space where there is none) in
     PDB text. Its mmCIF reader keeps no insertion code: there the residue's atoms are named by
-    their ``serial`` (the row of the atom in ``_atom_site``), passed as ``serials``.
+    their ``serial`` (the row of the atom in ``_atom_site``), passed as ``serials``. ``mmcif``
+    says the text is mmCIF (see :func:`_py3dmol_chain` for a blank chain ID).
     """
-    selection: dict[str, Any] = {"chain": chain, "resi": int(num)}
+    selection: dict[str, Any] = {**_py3dmol_chain(chain, mmcif), "resi": int(num)}
     if serials is not None:
         selection["serial"] = serials
     elif with_icodes:
         selection["icode"] = icode or " "
     return selection
+
+
+def _py3dmol_chain(chain: str, mmcif: bool) -> dict[str, str]:
+    """The chain part of a 3Dmol.js selection.
+
+    3Dmol.js's PDB reader keeps a blank chain ID as ``" "`` (column 22), which ``""`` does not
+    match; in mmCIF text a blank name is written as ``''``, so there the chain is left out of
+    the selection (residues are then told apart by number, or by atom serial).
+    """
+    if chain.strip():
+        return {"chain": chain}
+    return {} if mmcif else {"chain": " "}
 
 
 def _ranges(numbers: list[int]) -> list[Any]:
@@ -147,6 +166,12 @@ class ProteinView(ipywidgets.VBox):
     width, height
         Size of the view in pixels.
 
+    Raises
+    ------
+    InputError
+        A structure without amino-acid residues (a DNA or RNA, a ligand alone), which would
+        give a blank view; the message says what the structure holds.
+
     Attributes
     ----------
     selected
@@ -177,11 +202,15 @@ class ProteinView(ipywidgets.VBox):
             raise InputError(f"style={style!r} is not a style; use one of {_STYLES}")
         if backend not in ("nglview", "py3dmol"):
             raise InputError(f"backend={backend!r}: use 'nglview' or 'py3dmol'")
+        self.residue_ids = structure.residue_ids
+        if not self.residue_ids:
+            # the view colours amino-acid residues: without any it would stay blank; the error
+            # says what the structure holds instead (a nucleic acid, a ligand, waters)
+            structure.required_atoms("CA", "draw in a ProteinView")
         self.structure = structure
         self.style = style
         self.backend = backend
         self.model = structure.model_index(model)
-        self.residue_ids = structure.residue_ids
         #: ``"pdb"``, or ``"cif"`` where PDB text cannot hold the structure (sent as mmCIF)
         self.text_format = "pdb" if structure.fits_pdb_format() else "cif"
         # chains as named in the text the viewers read (renamed where mmCIF names are long and
@@ -382,7 +411,10 @@ class ProteinView(ipywidgets.VBox):
         out: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for (chain, code), colours in groups.items():
             numbers = [int(n) for n in colours]
-            selection: dict[str, Any] = {"chain": chain, "resi": _ranges(numbers)}
+            selection: dict[str, Any] = {
+                **_py3dmol_chain(chain, self.text_format == "cif"),
+                "resi": _ranges(numbers),
+            }
             if code is not None:
                 selection["icode"] = code
             out.append((selection, {"prop": "resi", "map": colours}))
@@ -396,7 +428,14 @@ class ProteinView(ipywidgets.VBox):
     ) -> dict[str, Any]:
         chain, num, icode = key
         short = self._pdb_chain.get(chain, chain)
-        return _py3dmol_selection(short, num, icode, with_icodes, serials.get((chain, num, icode)))
+        return _py3dmol_selection(
+            short,
+            num,
+            icode,
+            with_icodes,
+            serials.get((chain, num, icode)),
+            mmcif=self.text_format == "cif",
+        )
 
     def _icode_serials(self) -> dict[tuple[str, int, str], list[int]]:
         """Atom rows of the residues that share a number with another of their chain (insertion

@@ -7,6 +7,7 @@ import json
 import re
 import warnings
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -279,7 +280,9 @@ def _selected(sent: dict[str, np.ndarray], selection: dict[str, Any], fmt: str) 
     for key, wanted in selection.items():
         if key == "icode" and fmt != "pdb":
             return np.zeros_like(mask)
-        values = np.where(sent[key] == "", " ", sent[key]) if key == "icode" else sent[key]
+        # 3Dmol.js's PDB reader keeps a blank column as it is: " " (biotite reads "")
+        blank = key == "icode" or (key == "chain" and fmt == "pdb")
+        values = np.where(sent[key] == "", " ", sent[key]) if blank else sent[key]
         hit = np.zeros_like(mask)
         for option in wanted if isinstance(wanted, list) else [wanted]:
             bounds = re.match(r"(-?\d+)\s*-\s*(-?\d+)", option) if isinstance(option, str) else None
@@ -413,3 +416,44 @@ def test_pae_view_of_an_alphafold3_prediction_with_a_ligand(tmp_path) -> None:  
     pae = load_pae(path)
     view = PAEView(pae, structure)
     np.testing.assert_allclose(view.figure.data[0].z, pae.matrix[np.ix_(rows, rows)], rtol=1e-6)
+
+
+# -- blank chain IDs, nucleic acids, a part of a predicted model -----------------------------------
+def test_py3dmol_colours_a_structure_with_a_blank_chain_id(shared_data: Path) -> None:
+    """md_1u19 (an MD topology) has no chain IDs: 3Dmol.js reads its chain as " ", which a
+    selection of chain "" would not match (a blank view)."""
+    structure = load_structure(shared_data / "protein" / "md_1u19.pdb")
+    assert structure.chains == [""]
+    view = ProteinView(structure, color_by="chain", backend="py3dmol")
+    view.highlight([10])
+    html = view.html()
+    selections = [selection for selection, _ in _js_calls(html, "setStyle")]
+    assert selections and all(selection["chain"] == " " for selection in selections)
+    assert [args[0] for args in _js_calls(html, "addStyle")] == [{"chain": " ", "resi": 10}]
+    _assert_py3dmol_colours(view, html)  # every residue, read back by biotite, is coloured
+
+
+def test_a_nucleic_acid_alone_is_refused_not_drawn_blank() -> None:
+    atoms = ["P", "OP1", "OP2", "O5'", "C5'", "C4'", "O4'", "C3'", "O3'", "C2'", "C1'"]
+    lines = [
+        f"ATOM  {k * 11 + i + 1:5d}  {name:<3s} {res:>3s} A{k + 1:4d}    "
+        f"{i * 1.5:8.3f}{k * 6.0:8.3f}{0.0:8.3f}  1.00 20.00           {name[0]}"
+        for k, res in enumerate(["DA", "DC", "DG"])
+        for i, name in enumerate(atoms)
+    ]
+    dna = load_structure("\n".join(lines) + "\nEND\n")
+    assert dna.n_atoms == 33 and dna.residue_ids == []
+    with pytest.raises(InputError, match=r"no amino-acid residues.*DA, DC, DG.*nucleic acid"):
+        ProteinView(dna, backend="py3dmol")
+
+
+def test_pae_view_of_a_part_of_a_predicted_model(model, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    n = len(model.residue_ids)
+    matrix = np.add.outer(np.arange(n) * 1000.0, np.arange(n)) / 100.0
+    np.save(tmp_path / "pae.npy", matrix)
+    pae = load_pae(tmp_path / "pae.npy")
+    part = model.select(residues=range(1, 101))
+    with pytest.raises(InputError, match=r"pae\.match\(model\)"):
+        PAEView(pae, part)
+    view = PAEView(pae.match(model), part)
+    np.testing.assert_allclose(view.figure.data[0].z, matrix[:100, :100], rtol=1e-6)
