@@ -168,7 +168,7 @@ def _drop_microheterogeneity(chain: Any) -> None:
 
 def _first_atoms(residue: Any, chain: str, label: str, keep_all: bool) -> None:
     """Keep the first alternate location of each atom name (all with ``keep_all``); refuse
-    a polymer residue with two atoms of one name and no alternate location."""
+    a polymer residue with two heavy atoms of one name and no alternate location."""
     names: set[str] = set()
     plain: set[str] = set()
     i = 0
@@ -181,7 +181,8 @@ def _first_atoms(residue: Any, chain: str, label: str, keep_all: bool) -> None:
                     del residue[i]
                     continue
                 atom.altloc = "\0"
-        elif name in plain and _is_polymer_residue(residue):
+        elif name in plain and not atom.is_hydrogen() and _is_polymer_residue(residue):
+            # (some programs give every hydrogen of a residue the same name: kept, not refused)
             raise DataFileError(
                 label,
                 f"residue {residue.name} {residue.seqid.num}{residue.seqid.icode.strip()} "

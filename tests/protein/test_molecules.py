@@ -116,3 +116,14 @@ def test_long_mmcif_chain_names_are_kept_whole(shared_data: Path) -> None:
     assert structure.chains == [chain.name for chain in theirs[0]] == ["AAAA1", "AAAA2"]
     assert len(structure.select(chains="AAAA2").residue_ids) == 76
     assert len(set(structure.residue_ids)) == 152
+
+
+def test_hydrogens_sharing_one_name_are_all_kept(shared_data: Path) -> None:
+    # some programs name every hydrogen of a residue "H": not two molecules in one residue
+    lines = _ubiquitin_atoms(shared_data)[:8]  # MET 1 of chain A
+    hydrogens = [
+        "ATOM    999  H   MET A   1      27.000  24.000   2.000  1.00  0.00           H",
+        "ATOM   1000  H   MET A   1      27.500  24.500   2.500  1.00  0.00           H",
+    ]
+    text = "\n".join(lines + hydrogens) + "\nEND\n"
+    assert load_structure(text).n_atoms == len(_biotite(text)) == 10
