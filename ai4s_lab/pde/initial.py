@@ -265,9 +265,9 @@ def _generator(seed: object, owner: str) -> torch.Generator:
 
     if seed is None:
         seed = secrets.randbits(63)
-    if not (is_integer(seed) and 0 <= seed < 2**63):
+    if not (is_integer(seed) and 0 <= seed < 2**64):  # what torch's generators take
         raise ParameterError(
-            f"{owner}: seed={seed!r} must be an integer in [0, 2**63) (or None for a fresh one)"
+            f"{owner}: seed={seed!r} must be an integer in [0, 2**64) (or None for a fresh one)"
         )
     return torch.Generator().manual_seed(int(seed))
 
