@@ -1,10 +1,14 @@
 """Turn what a user hands to :class:`~ai4s_lab.widgets.FieldView` into (t, z, y, x) frames.
 
 Accepted: NumPy and torch arrays ``(y, x)`` / ``(t, y, x)``, and xarray DataArrays (or a Dataset
-holding one variable) of 2 to 4 dims. A DataArray's last two dims are the image axes whatever
-their names (``lat``/``lon`` as well as ``y``/``x``); a leading dim is time, unless it is named
-like a vertical axis (``z``, ``depth``, ``level``...), in which case it is sliced. Dims named
-``t``, ``z``, ``y``, ``x`` in another order are transposed first. Image axes with descending
+holding one variable) of 2 to 4 dims. A DataArray's dims are read by name first: a time-like dim
+(``time``, ``t``, ``date``, ``step``, ``valid_time``... or any datetime/timedelta coordinate) is
+played on the slider, a vertical one (``z``, ``depth``, ``level``...) is sliced, ``y``/``lat*``
+and ``x``/``lon*`` are the image axes, in whatever order they are stored. Size-1 dims with none
+of these names (``member``, a channel) are dropped. Dims without a name left are read by
+position: the last two are the image axes, a leading one is time (a second one, vertical). Where
+the names and the positions disagree (an unnamed dim after the image axes), the field is refused
+with the ``.transpose(...)`` that fixes it. Image axes with descending
 coordinates (latitude from north to south) are flipped so that y grows upwards. Image axes
 must be evenly spaced (the view draws equal cells); an uneven axis is refused with the
 interpolation that fixes it.
@@ -18,10 +22,12 @@ from typing import Any
 import numpy as np
 
 from ai4s_lab.errors import InputError
+from ai4s_lab.widgets._arrays import to_numpy
 
 #: Leading dims with these names (case-insensitive) are shown as slices, not as frames.
 VERTICAL_DIMS = frozenset({"z", "depth", "level", "lev", "height", "altitude", "plev", "pressure"})
-_CANONICAL = ("t", "z", "y", "x")
+#: Dims with these names (case-insensitive), or with datetime/timedelta coordinates, are time.
+TIME_DIMS = frozenset({"t", "time", "date", "datetime", "step", "valid_time"})
 #: An image axis is evenly spaced when every step is within this fraction of the mean step (a
 #: ten-thousandth of a cell cannot be seen, and covers float32 grids converted to float64) ...
 UNIFORM_RTOL = 1e-4
@@ -43,6 +49,8 @@ class FieldData:
     axis_names: tuple[str, str]
     name: str
     units: str
+    #: The first time of a datetime series (times are seconds since it), else ``None``.
+    time_origin: np.datetime64 | None = None
 
 
 def read_field(data: Any) -> FieldData:
@@ -84,8 +92,7 @@ def on_grid_of(component: Any, data: Any) -> Any:
                 f"vectors with dims {dict(component.sizes)} do not fit the field's "
                 f"{dict(data.sizes)}; give u and v on the field's grid"
             ) from err
-    raw = component.detach().cpu().numpy() if hasattr(component, "detach") else component
-    array = np.asarray(raw)
+    array = np.asarray(to_numpy(component))
     if array.shape != tuple(data.shape):
         raise InputError(
             f"vectors of shape {array.shape} do not match the field's {tuple(data.shape)} "
@@ -119,9 +126,7 @@ def float_values(raw: Any, what: str) -> np.ndarray:
     """``raw`` (NumPy or torch, on any device) as a float array, without a copy where it is
     float32 or float64 already: a 1024² × 1000-frame float32 series would take 8 GB as float64.
     Other numbers (integers, float16, booleans) become float64."""
-    if hasattr(raw, "detach"):
-        raw = raw.detach().cpu().numpy()
-    array = np.asarray(raw)
+    array = np.asarray(to_numpy(raw))
     if array.dtype in (np.float32, np.float64):
         return array
     if np.iscomplexobj(array):
@@ -156,10 +161,30 @@ def _read_array(data: Any) -> FieldData:
     )
 
 
-def _roles(
-    dims: tuple[str, ...], name: str = "vorticity"
-) -> tuple[str | None, str | None, str, str]:
-    """(time, vertical, y, x) dims of a DataArray called ``name``, ``None`` where absent."""
+def _role(data: Any, dim: str) -> str | None:
+    """``"t"``, ``"z"``, ``"y"`` or ``"x"`` where the name (or the coordinate) of ``dim`` says
+    which axis it is, ``None`` where only its position can tell."""
+    lower = dim.lower()
+    if lower in TIME_DIMS:
+        return "t"
+    if dim in data.coords:
+        kind = np.asarray(data[dim].values).dtype
+        if np.issubdtype(kind, np.datetime64) or np.issubdtype(kind, np.timedelta64):
+            return "t"
+    if lower in VERTICAL_DIMS:
+        return "z"
+    if lower == "y" or lower.startswith("lat"):
+        return "y"
+    if lower == "x" or lower.startswith("lon"):
+        return "x"
+    return None
+
+
+def _arrange(data: Any, name: str) -> tuple[Any, str | None, str | None, str, str]:
+    """``data`` squeezed and transposed to (time, vertical, y, x) order (the absent ones left
+    out), with those dims (``None`` where absent); :class:`InputError` where the roles of the
+    dims cannot be told."""
+    dims = tuple(str(d) for d in data.dims)
     # a (sample, y, x) stack plays its samples on the slider; with time too, one must be chosen
     for sample_dim in ("batch", "sample"):
         if sample_dim in dims and (sample_dim == "batch" or len(dims) == 4):
@@ -167,29 +192,74 @@ def _roles(
                 f"FieldView got dims {dims}; select one sample first, e.g. "
                 f"ds[{name!r}].isel({sample_dim}=0)"
             )
+    roles = {dim: _role(data, dim) for dim in dims}
+    # size-1 dims without a role (an ensemble member, a channel) carry nothing to show
+    spare = [d for d in dims if roles[d] is None and data.sizes[d] == 1]
+    spare = spare[: max(0, len(dims) - 2)]
+    if spare:
+        data = data.squeeze(spare, drop=True)
+        dims = tuple(d for d in dims if d not in spare)
     if len(dims) not in (2, 3, 4):
         raise InputError(
             f"FieldView got dims {dims}; use 2 to 4 dims: (y, x), (t, y, x), (z, y, x) or "
             "(t, z, y, x) (other names are read by position)"
         )
-    if len(dims) == 2:
-        return None, None, dims[0], dims[1]
+    chosen: dict[str, str] = {}
+    for dim in dims:
+        role = roles[dim]
+        if role is None:
+            continue
+        if role in chosen:
+            raise InputError(
+                f"FieldView got dims {dims}: both {chosen[role]!r} and {dim!r} are read as the "
+                f"{_ROLE_NAMES[role]} axis; select one of them first, e.g. "
+                f"ds[{name!r}].isel({dim}=0)"
+            )
+        chosen[role] = dim
+    # the roles left, in (t, z, y, x) order: two image axes, time before vertical
     if len(dims) == 4:
-        return dims[0], dims[1], dims[2], dims[3]
-    lead = dims[0]
-    if str(lead).lower() in VERTICAL_DIMS:
-        return None, lead, dims[1], dims[2]
-    return lead, None, dims[1], dims[2]
+        wanted = ["t", "z", "y", "x"]
+    elif len(dims) == 3:
+        wanted = ["z" if "z" in chosen and "t" not in chosen else "t", "y", "x"]
+    else:
+        wanted = ["y", "x"]
+    free = [role for role in wanted if role not in chosen]
+    unnamed = [d for d in dims if roles[d] is None]
+    if len(free) != len(unnamed):  # a named role that a field of this many dims cannot hold
+        raise InputError(
+            f"FieldView got dims {dims}, read as {_described(roles)}; a field of {len(dims)} "
+            f"dims is (y, x), (t, y, x), (z, y, x) or (t, z, y, x): rename or select dims first"
+        )
+    chosen.update(zip(free, unnamed, strict=True))
+    order = tuple(chosen[role] for role in wanted)
+    # an unnamed dim is time or vertical only where it comes before the image axes
+    image = [dims.index(chosen["y"]), dims.index(chosen["x"])]
+    for role in ("t", "z"):
+        if role not in chosen:
+            continue
+        dim = chosen[role]
+        if roles[dim] is None and dims.index(dim) > min(image):
+            hint = ", ".join(repr(d) for d in order)
+            raise InputError(
+                f"FieldView cannot tell the roles of dims {dims}: {dim!r} comes after the image "
+                f"axis {dims[min(image)]!r} and has no time or vertical name; put the dims in "
+                f"(t, z, y, x) order, e.g. da.transpose({hint}), or select {dim!r} first"
+            )
+    if order != dims:
+        data = data.transpose(*order)
+    return data, chosen.get("t"), chosen.get("z"), chosen["y"], chosen["x"]
+
+
+_ROLE_NAMES = {"t": "time", "z": "vertical", "y": "y (latitude)", "x": "x (longitude)"}
+
+
+def _described(roles: dict[str, str | None]) -> str:
+    return ", ".join(f"{dim}: {_ROLE_NAMES[r] if r else 'by position'}" for dim, r in roles.items())
 
 
 def _read_data_array(data: Any) -> FieldData:
+    data, time_dim, z_dim, y_dim, x_dim = _arrange(data, str(data.name or "vorticity"))
     dims = tuple(str(d) for d in data.dims)
-    if set(dims) <= set(_CANONICAL) and {"y", "x"} <= set(dims):
-        order = tuple(d for d in _CANONICAL if d in dims)
-        if order != dims:
-            data = data.transpose(*order)
-            dims = order
-    time_dim, z_dim, y_dim, x_dim = _roles(dims, str(data.name or "vorticity"))
     values = float_values(data.values, f"dims {dims}")
     if time_dim is None:
         values = values[None]
@@ -203,6 +273,11 @@ def _read_data_array(data: Any) -> FieldData:
             values = np.flip(values, axis=axis)
         coords[key] = axis_values
     times, labels = _times(data, time_dim, values.shape[0])
+    origin = None
+    if time_dim is not None and time_dim in data.coords:
+        raw = np.asarray(data[time_dim].values)
+        if np.issubdtype(raw.dtype, np.datetime64):
+            origin = raw[0]
     return FieldData(
         values=np.ascontiguousarray(values),
         times=times,
@@ -212,6 +287,7 @@ def _read_data_array(data: Any) -> FieldData:
         axis_names=(y_dim, x_dim),
         name=str(data.name) if data.name is not None else "field",
         units=str(data.attrs.get("units", "")),
+        time_origin=origin,
     )
 
 

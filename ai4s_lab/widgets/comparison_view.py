@@ -19,17 +19,22 @@ __all__ = ["ComparisonView"]
 
 
 def _frames(data: Any, name: str) -> np.ndarray:
-    if hasattr(data, "detach"):
-        data = data.detach().cpu().numpy()
-    values = np.asarray(getattr(data, "values", data), dtype=np.float64)
-    if values.ndim == 2:
-        values = values[None]
-    if values.ndim != 3 or values.size == 0:
+    """``data`` as ``(t, y, x)`` frames, read as :class:`~ai4s_lab.widgets.FieldView` reads it
+    (DataArray dims by name, descending coordinates flipped; float32 stays float32)."""
+    from ai4s_lab.widgets._field_data import read_field
+
+    try:
+        values = read_field(data).values
+    except InputError as err:
         raise InputError(
-            f"ComparisonView: {name} has shape {values.shape}; give (y, x) or (t, y, x) "
-            "(select one sample and channel first)"
+            f"ComparisonView: {name}: {err} (select one sample and channel first)"
+        ) from err
+    if values.shape[1] != 1:
+        raise InputError(
+            f"ComparisonView: {name} has {values.shape[1]} vertical slices "
+            f"{values.shape}; give (y, x) or (t, y, x) (select one level first)"
         )
-    return values
+    return values[:, 0]
 
 
 def _time_labels(times: Any, count: int) -> tuple[list[Any], list[str]]:

@@ -65,10 +65,10 @@ def _as_mask(name: str, values: Any, frame: Any) -> np.ndarray:
             "column or a condition, e.g. frame['hull_energy'] < -0.5"
         )
     if isinstance(values, pd.Series) and not values.index.equals(frame.index):
+        # a criterion of a larger map (a superset of the rows) is matched by label too
         same_rows = (
             values.index.is_unique
             and frame.index.is_unique
-            and len(values) == len(frame)
             and bool(frame.index.isin(values.index).all())
         )
         if not same_rows:
@@ -133,12 +133,19 @@ def composition_map_figure(
         column, or a criterion cannot be evaluated, has the wrong length, is text, or is a
         Series whose index does not hold the map's rows.
     """
+    import pandas as pd
     import plotly.graph_objects as go
 
     elements = _elements(frame)
     if value not in frame.columns:
         raise InputError(
             f"value={value!r} is not a column of the map; columns: {list(frame.columns)}"
+        )
+    if not pd.api.types.is_numeric_dtype(frame[value]) or pd.api.types.is_bool_dtype(frame[value]):
+        numeric = [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        raise InputError(
+            f"value={value!r} is a column of {frame[value].dtype} values; the map colours "
+            f"numbers: use one of {numeric}"
         )
     mask, names = _criteria_mask(frame, criteria)
     overlay = " and ".join(names)

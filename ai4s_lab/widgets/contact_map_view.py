@@ -16,6 +16,7 @@ import traitlets
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import InputError
 from ai4s_lab.protein.structure import Structure
+from ai4s_lab.widgets._arrays import to_numpy
 
 __all__ = ["MAX_CELLS_A_SIDE", "ContactMapView", "PAEView"]
 
@@ -66,7 +67,7 @@ class ContactMapView(ipywidgets.VBox):
         zmax: float | None = None,
     ) -> None:
         go = import_optional("plotly.graph_objects", purpose="contact map views")
-        values = np.asarray(matrix.cpu() if hasattr(matrix, "cpu") else matrix, dtype=np.float32)
+        values = np.asarray(to_numpy(matrix), dtype=np.float32)
         if values.ndim == 3 and values.shape[0] == 1:  # contact_map's one-model batch
             values = values[0]
         self.residue_ids = structure.residue_ids
@@ -120,6 +121,13 @@ class ContactMapView(ipywidgets.VBox):
 
     def click(self, i: int, j: int) -> None:
         """Act as a click on cell (i, j) (0-based positions): highlight both residues."""
+        n = len(self.residue_ids)
+        for name, value in (("i", i), ("j", j)):
+            if not (isinstance(value, (int, np.integer)) and 0 <= value < n):
+                raise InputError(
+                    f"click: {name}={value!r} is not a residue position; use 0 to {n - 1} "
+                    f"(the {n} residues of the map)"
+                )
         a, b = list(self.residue_ids[i]), list(self.residue_ids[j])
         self.clicked = [a, b]
         if self.view is not None:

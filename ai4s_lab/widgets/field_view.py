@@ -12,6 +12,7 @@ the value as sent (float32 or float16). 3D fields are shown as ``z`` slices.
 from __future__ import annotations
 
 import base64
+import datetime
 import logging
 import math
 import struct
@@ -168,9 +169,10 @@ class FieldView(anywidget.AnyWidget):
         One of :data:`COLORMAPS`.
     range_mode
         ``"auto"`` (min to max over all frames), ``"symmetric"`` (±max|value|) or ``"fixed"``
-        (``vmin``/``vmax``).
+        (``vmin``/``vmax``). Not given: ``"fixed"`` where ``vmin`` and ``vmax`` are given,
+        else ``"auto"``.
     vmin, vmax
-        The colour range for ``range_mode="fixed"``.
+        The colour range for ``range_mode="fixed"`` (finite, ``vmin < vmax``).
     fps
         Frames per second of the play button.
     dtype
@@ -185,7 +187,7 @@ class FieldView(anywidget.AnyWidget):
     live
         Follow the last frame as :meth:`append` adds frames (e.g. ``solve(callback=view.append)``).
     height
-        Height of the canvas in CSS pixels.
+        Height of the canvas in CSS pixels (positive).
 
     Notes
     -----
@@ -227,7 +229,7 @@ class FieldView(anywidget.AnyWidget):
         data: Any,
         *,
         colormap: str = "viridis",
-        range_mode: str = "auto",
+        range_mode: str | None = None,
         vmin: float | None = None,
         vmax: float | None = None,
         fps: int = 10,
@@ -237,6 +239,8 @@ class FieldView(anywidget.AnyWidget):
         height: int = 360,
     ) -> None:
         field = read_field(data)
+        if range_mode is None:
+            range_mode = "fixed" if vmin is not None and vmax is not None else "auto"
         values, coords = field.values, field.coords
         if dtype not in ("float32", "float16"):
             raise ParameterError(f"dtype={dtype!r} must be 'float32' or 'float16'")
@@ -246,13 +250,19 @@ class FieldView(anywidget.AnyWidget):
             )
         if not (is_integer(fps) and 1 <= fps <= 60):
             raise ParameterError(f"fps={fps!r} must be an integer from 1 to 60")
-        if range_mode == "fixed" and (vmin is None or vmax is None or not vmin < vmax):
+        if range_mode == "fixed" and (
+            vmin is None or vmax is None or not math.isfinite(vmin) or not vmin < vmax < math.inf
+        ):
             raise ParameterError(
-                f"range_mode='fixed' needs vmin < vmax (got vmin={vmin!r}, vmax={vmax!r})"
+                f"range_mode='fixed' needs finite vmin < vmax (got vmin={vmin!r}, vmax={vmax!r})"
             )
+        if not (is_integer(height) and height > 0):
+            raise ParameterError(f"height={height!r} must be a positive number of CSS pixels")
         self._values: list[np.ndarray] = list(values)  # each (z, y, x)
         self._times: list[float] = list(field.times)
         self._coords = coords
+        self._time_origin = field.time_origin
+        self._data_range = finite_range(self._values)  # kept up to date by append()
         self._np_dtype = np.dtype(dtype)
         self._vectors = _read_vectors(vectors, data, field) if vectors is not None else None
         self.live = bool(live)
@@ -278,7 +288,8 @@ class FieldView(anywidget.AnyWidget):
             height=int(height),
         )
         if range_mode == "fixed" and vmin is not None and vmax is not None:
-            self.vmin, self.vmax = float(vmin), float(vmax)
+            with self.hold_trait_notifications():  # checked together: vmin < vmax
+                self.vmin, self.vmax = float(vmin), float(vmax)
             self._fixed_range = (self.vmin, self.vmax)
         else:
             self._update_range()
@@ -307,6 +318,42 @@ class FieldView(anywidget.AnyWidget):
             )
         return str(value)
 
+    @traitlets.validate("fps")
+    def _valid_fps(self, proposal: Mapping[str, Any]) -> int:
+        value = proposal["value"]
+        if not 1 <= value <= 60:
+            raise _RefusedTraitError(
+                f"fps={value!r} must be an integer from 1 to 60 (the view keeps {self.fps!r})"
+            )
+        return int(value)
+
+    @traitlets.validate("height")
+    def _valid_height(self, proposal: Mapping[str, Any]) -> int:
+        value = proposal["value"]
+        if value <= 0:
+            raise _RefusedTraitError(
+                f"height={value!r} must be a positive number of CSS pixels "
+                f"(the view keeps {self.height!r})"
+            )
+        return int(value)
+
+    @traitlets.validate("vmin", "vmax")
+    def _valid_bound(self, proposal: Mapping[str, Any]) -> float:
+        name, value = proposal["trait"].name, float(proposal["value"])
+        if not math.isfinite(value):
+            raise _RefusedTraitError(
+                f"{name}={value!r} must be a finite number (the view keeps {getattr(self, name)!r})"
+            )
+        if self.range_mode == "fixed":
+            low, high = (value, self.vmax) if name == "vmin" else (self.vmin, value)
+            if not low < high:
+                raise _RefusedTraitError(
+                    f"{name}={value!r} would give vmin={low!r} >= vmax={high!r} in "
+                    f"range_mode='fixed'; set {'vmax' if name == 'vmin' else 'vmin'} first "
+                    f"(the view keeps {getattr(self, name)!r})"
+                )
+        return value
+
     @traitlets.observe("colormap")
     def _on_colormap(self, change: Mapping[str, Any]) -> None:
         self.lut = colormap_lut(change["new"]).tobytes()
@@ -316,7 +363,8 @@ class FieldView(anywidget.AnyWidget):
         if change["new"] != "fixed":
             self._update_range()
         elif self._fixed_range is not None:  # back to the range the user fixed
-            self.vmin, self.vmax = self._fixed_range
+            with self.hold_trait_notifications():
+                self.vmin, self.vmax = self._fixed_range
 
     @traitlets.observe("vmin", "vmax")
     def _on_fixed_range(self, change: Mapping[str, Any]) -> None:
@@ -329,12 +377,14 @@ class FieldView(anywidget.AnyWidget):
 
     def _send_frame(self) -> None:
         values = self.current()
-        if self._np_dtype == np.float16 and np.nanmax(np.abs(values), initial=0.0) > _FLOAT16_MAX:
-            # float16 holds up to 65504: larger values (pressures in Pa, ...) would arrive as inf
+        largest = float(np.max(np.abs(values), where=np.isfinite(values), initial=0.0))
+        if self._np_dtype == np.float16 and largest > _FLOAT16_MAX:
+            # float16 holds up to 65504: larger finite values (pressures in Pa, ...) would arrive
+            # as inf (±inf and NaN themselves fit float16)
             logger.warning(
                 "FieldView: values up to %.4g do not fit float16 (at most 65504); frames are "
                 "sent as float32 from now on",
-                float(np.nanmax(np.abs(values))),
+                largest,
             )
             self._np_dtype = np.dtype(np.float32)
             self.frame_dtype = "float32"
@@ -352,14 +402,22 @@ class FieldView(anywidget.AnyWidget):
                 self.vector_shape, self.vector_frame = [], b""
 
     def _update_range(self) -> None:
-        low, high = finite_range(self._values) or (0.0, 1.0)
-        self.vmin, self.vmax = colour_range(low, high, symmetric=self.range_mode == "symmetric")
+        low, high = self._data_range or (0.0, 1.0)
+        low, high = colour_range(low, high, symmetric=self.range_mode == "symmetric")
+        with self.hold_trait_notifications():  # checked together: vmin < vmax
+            self.vmin, self.vmax = low, high
 
     # -- live streaming ---------------------------------------------------------------------------
-    def append(self, t: float, frame: Any) -> None:
-        """Add a frame at time ``t`` (a 2D/3D array, or the ``{name: array}`` mapping that
-        :func:`ai4s_lab.pde.solve` passes to its ``callback``); with ``live=True`` the view jumps
-        to it."""
+    def append(self, t: Any, frame: Any) -> None:
+        """Add a frame at time ``t`` (a 2D/3D array or DataArray, or the ``{name: array}``
+        mapping that :func:`ai4s_lab.pde.solve` passes to its ``callback``); with ``live=True``
+        the view jumps to it.
+
+        ``t`` is a number, or a datetime (``np.datetime64``, ``pd.Timestamp``, ``datetime``)
+        where the view's times are datetimes. A DataArray is read like the view's data (its
+        dims by name, descending coordinates flipped). Everything is checked before the view
+        changes: a refused frame leaves it as it was. The colour range grows with each frame.
+        """
         if isinstance(frame, Mapping):
             if self.name not in frame:
                 if len(frame) != 1:
@@ -369,7 +427,12 @@ class FieldView(anywidget.AnyWidget):
                 frame = next(iter(frame.values()))
             else:
                 frame = frame[self.name]
-        values = np.array(float_values(frame, f"append at t={t!r}"))  # the caller may reuse it
+        seconds, label = self._read_time(t)
+        if hasattr(frame, "dims") or hasattr(frame, "data_vars"):
+            read = read_field(frame).values
+            values = np.array(read[0] if read.shape[0] == 1 else read)
+        else:  # a copy: the caller may reuse its buffer
+            values = np.array(float_values(frame, f"append at t={t!r}"))
         if values.ndim == 2:
             values = values[None]
         if values.shape != self._values[0].shape:
@@ -377,17 +440,52 @@ class FieldView(anywidget.AnyWidget):
                 f"append: frame shape {values.shape} differs from the view's "
                 f"{self._values[0].shape}"
             )
+        new_range = finite_range([values])
+        if new_range is not None and self._data_range is not None:
+            low, high = self._data_range
+            new_range = (min(low, new_range[0]), max(high, new_range[1]))
+        self._data_range = new_range or self._data_range
         self._values.append(values)
-        self._times.append(float(t))
+        self._times.append(seconds)
         with self.hold_sync():
             self.n_frames = len(self._values)
-            self.times = [*self.times, float(t)]
+            self.times = [*self.times, seconds]
             if self.time_labels:
-                self.time_labels = [*self.time_labels, f"{self.time_name} = {float(t):g}"]
+                self.time_labels = [*self.time_labels, label]
             if self.range_mode != "fixed":
                 self._update_range()
             if self.live:
                 self.index = len(self._values) - 1
+
+    def _read_time(self, t: Any) -> tuple[float, str]:
+        """``t`` as seconds for the slider and as a label; :class:`InputError` where it is not a
+        time this view can hold. On a datetime series a number is seconds since its first time."""
+        is_date = isinstance(t, (np.datetime64, datetime.date)) or hasattr(t, "to_datetime64")
+        if is_date and self._time_origin is None:
+            raise InputError(
+                f"append: t={t!r} is a datetime, but this view's {self.time_name!r} times are "
+                "numbers; pass a number (e.g. seconds), or show a series with datetime "
+                "coordinates"
+            )
+        if is_date:
+            stamp = t.to_datetime64() if hasattr(t, "to_datetime64") else np.datetime64(t)
+            seconds = (
+                math.nan
+                if np.isnat(stamp)
+                else (stamp - self._time_origin) / np.timedelta64(1, "s")
+            )
+        else:
+            try:
+                seconds = float(t)
+            except (TypeError, ValueError) as err:
+                raise InputError(f"append: t={t!r} is not a number; pass the frame's time") from err
+        if not math.isfinite(seconds):
+            raise InputError(f"append: t={t!r} is not a finite time; pass the frame's time")
+        if self._time_origin is None:
+            return seconds, f"{self.time_name} = {seconds:g}"
+        when = self._time_origin + np.timedelta64(round(seconds * 1e9), "ns")
+        text = np.datetime_as_string(when.astype(self._time_origin.dtype), unit="auto")
+        return float(seconds), f"{self.time_name} = {text}"
 
     # -- profile --------------------------------------------------------------------------------
     def profile_values(self, points: int = 200) -> tuple[np.ndarray, np.ndarray]:

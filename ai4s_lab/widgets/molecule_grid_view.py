@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import anywidget
+import numpy as np
 import pandas as pd
 import traitlets
 
+from ai4s_lab._numbers import is_integer
 from ai4s_lab.errors import InputError
 from ai4s_lab.widgets._frontend import frontend_file
 
@@ -87,13 +89,17 @@ class MoleculeGridView(anywidget.AnyWidget):
 
         if data is None and hasattr(mols, "data") and hasattr(mols, "mols"):
             data = mols.data
-        if not isinstance(page_size, int) or page_size < 1:
+        if not is_integer(page_size) or isinstance(page_size, bool) or page_size < 1:
             raise InputError(f"page_size={page_size!r}: use a positive integer")
         self._mols = as_mols(getattr(mols, "mols", mols))
         table = pd.DataFrame(index=range(len(self._mols))) if data is None else data
         if len(table) != len(self._mols):
             raise InputError(f"data has {len(table)} rows for {len(self._mols)} molecules")
-        self._data = table.reset_index(drop=True)
+        # rows are numbered 0, 1, 2...; a meaningful index (set_index("Compound ID"), a named
+        # one, labels) is kept as a column; the row numbers a filtered frame keeps are not
+        index = table.index
+        keep = index.name is not None or not pd.api.types.is_integer_dtype(index.dtype)
+        self._data = table.reset_index(drop=not keep)
         self._query = None if query is None else as_mol(query, "query")
         self._highlight_cache: dict[int, list[int]] = {}
         self._view = self._data.index.to_numpy()
@@ -108,7 +114,7 @@ class MoleculeGridView(anywidget.AnyWidget):
                 f"columns {missing} not in the data; it has {list(self._data.columns)}"
             )
         super().__init__(
-            page_size=page_size,
+            page_size=int(page_size),
             columns=shown,
             sortable=[str(c) for c in self._data.columns],
             n_rows=len(self._data),
@@ -138,13 +144,32 @@ class MoleculeGridView(anywidget.AnyWidget):
         """The selected rows of the table."""
         return self._data.iloc[self.selection]
 
-    def select(self, rows: Sequence[int]) -> None:
-        """Select rows from Python."""
+    def select(self, rows: Sequence[int] | Sequence[bool]) -> None:
+        """Select rows from Python: row numbers, or a boolean mask of one value a row (e.g.
+        ``grid.select(df.logS > 0)``)."""
+        flags = np.asarray(rows)
+        if flags.dtype == bool:
+            if flags.shape != (len(self._data),):
+                raise InputError(
+                    f"select: a boolean mask of shape {flags.shape} for {len(self._data)} rows; "
+                    "give one True/False a row, or row numbers"
+                )
+            rows = [int(r) for r in np.flatnonzero(flags)]
+        not_numbers = [r for r in rows if not is_integer(r) or isinstance(r, bool)]
+        if not_numbers:
+            raise InputError(
+                f"select: rows {not_numbers[:5]} are not row numbers; give integers from 0 to "
+                f"{len(self._data) - 1} or a boolean mask"
+            )
         bad = [r for r in rows if not 0 <= r < len(self._data)]
         if bad:
             raise InputError(f"rows {bad} are outside 0..{len(self._data) - 1}")
         self.selected_rows = [int(r) for r in rows]
         self._refresh()
+
+    @traitlets.validate("page")
+    def _valid_page(self, proposal: dict[str, Any]) -> int:
+        return max(0, int(proposal["value"]))  # past the last page is clamped in _refresh
 
     @traitlets.validate("page_size")
     def _valid_page_size(self, proposal: dict[str, Any]) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import InputError
 from ai4s_lab.protein.confidence import plddt_band
 from ai4s_lab.protein.structure import Structure
+from ai4s_lab.widgets._arrays import to_numpy
 
 __all__ = ["PLDDT_COLORS", "ProteinView"]
 
@@ -259,7 +261,7 @@ class ProteinView(ipywidgets.VBox):
             raise InputError(
                 f"color_by={color_by!r}: use 'plddt', 'chain', 'ss', 'bfactor' or an array"
             )
-        values = np.asarray(color_by, dtype=float)
+        values = np.asarray(to_numpy(color_by), dtype=float)
         if values.shape != (n,):
             raise InputError(f"color_by array has shape {values.shape}; expected ({n},)")
         return _gradient(values)
@@ -277,18 +279,30 @@ class ProteinView(ipywidgets.VBox):
                     f"{len(matches)} residues ({keys}); pass a (chain, number[, icode]) key"
                 )
             return list(matches[0])
+        if isinstance(residue, str):  # "A:5" or "A:5B" (chain:number[icode])
+            match = re.fullmatch(r"\s*([^:\s]+)\s*:\s*(-?\d+)([A-Za-z]?)\s*", residue)
+            if match is None:
+                raise InputError(
+                    f"residue {residue!r} is not a key: use 'chain:number' (e.g. 'A:5'), a "
+                    "number, or a (chain, number[, icode]) tuple"
+                )
+            residue = (match[1], int(match[2]), match[3])
         key = tuple(residue) if len(residue) == 3 else (*tuple(residue), "")
         if key not in self.residue_ids:
             raise InputError(f"no residue {residue!r} in {self.structure.name!r}")
         return list(key)
 
     def highlight(self, residues: Any) -> None:
-        """Highlight residues (numbers, or ``(chain, number[, icode])`` keys); ``[]`` clears.
+        """Highlight residues (numbers, ``(chain, number[, icode])`` keys or ``"A:5"`` strings),
+        or one of them; ``[]`` clears.
 
         A bare number must name one residue: in a complex whose chains share a numbering, pass
         ``(chain, number)`` keys (an ambiguous number raises :class:`InputError`).
         """
-        keys = [self._key(r) for r in residues]
+        one = isinstance(residues, (int, np.integer, str)) or (
+            isinstance(residues, tuple) and len(residues) in (2, 3) and isinstance(residues[0], str)
+        )
+        keys = [self._key(residues)] if one else [self._key(r) for r in residues]
         self.highlighted = keys
         if self._ngl is not None:
             self._ngl._remove_representations_by_name(_HIGHLIGHT)

@@ -6,14 +6,18 @@ as the ``callback`` of :func:`ai4s_lab.pde.learn.train` (it appends one epoch), 
 the curves grow as epochs finish, and :meth:`TrainingView.stop` asks the run to stop after the
 current epoch (the callback returns ``False``). The view computes nothing.
 
-A loss may be a Python or NumPy number or a 0-d array or tensor. A missing key, ``None`` or NaN
+A loss may be a Python or NumPy number or an array or tensor of one element. A missing key,
+``None`` or NaN
 (what ``learn.train`` records as ``val_loss`` without validation data) is not drawn, silently;
 a value the log axis cannot show (±inf, zero or negative) or that is not a number is not drawn
-either, and one :class:`~ai4s_lab.errors.Ai4sWarning` a key says so.
+either, and one :class:`~ai4s_lab.errors.Ai4sWarning` a key says so. A record without the
+``x_key`` is drawn at its position (0, 1, 2...), and where none of the ``keys`` is in the first
+records one warning names the keys they hold.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import warnings
@@ -25,6 +29,7 @@ import numpy as np
 from ai4s_lab._numbers import is_real
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import Ai4sWarning, ParameterError
+from ai4s_lab.widgets._arrays import to_numpy
 
 __all__ = ["TrainingView"]
 
@@ -35,6 +40,10 @@ LOSS_KEYS = ("train_loss", "val_loss")
 #: points, not the whole history (which made a 500-epoch run send megabytes). ``records``
 #: keeps every record.
 MAX_DRAWN_POINTS = 400
+#: Records looked at before warning that none holds any of the ``keys``.
+KEYS_CHECKED_AFTER = 3
+
+logger = logging.getLogger(__name__)
 
 
 class TrainingView:
@@ -43,20 +52,28 @@ class TrainingView:
     Parameters
     ----------
     keys
-        Record keys to draw, one trace each.
+        Record keys to draw, one trace each (a string is one key).
     x_key
-        Record key of the horizontal axis (``"epoch"``; ``"step"`` for PINN records).
+        Record key of the horizontal axis (``"epoch"``; ``"step"`` for PINN records); a record
+        without it is drawn at its position in :attr:`records`.
     title
         Figure title.
     """
 
     def __init__(
-        self, keys: tuple[str, ...] = LOSS_KEYS, *, x_key: str = "epoch", title: str = "Training"
+        self,
+        keys: str | tuple[str, ...] = LOSS_KEYS,
+        *,
+        x_key: str = "epoch",
+        title: str = "Training",
     ) -> None:
         go = import_optional("plotly.graph_objects", purpose="the TrainingView")
+        if isinstance(keys, str):
+            keys = (keys,)
         if not keys:
             raise ParameterError("TrainingView: keys=() is empty; name at least one loss key")
         self.keys = tuple(keys)
+        self.title = title
         self.x_key = x_key
         self.records: list[dict[str, Any]] = []
         self.figure = go.FigureWidget(
@@ -83,7 +100,8 @@ class TrainingView:
         module docstring), with one :class:`~ai4s_lab.errors.Ai4sWarning` a key."""
         with self._lock:
             self.records.append(dict(record))
-            x = _plain(record.get(self.x_key))
+            x = self._x(record)
+            self._check_keys()
             with self.figure.batch_update():
                 for trace, key in zip(self.figure.data, self.keys, strict=True):
                     y = self._loss(record, key)
@@ -92,8 +110,39 @@ class TrainingView:
                     xs, ys = self._points[key]
                     xs.append(x)
                     ys.append(y)
-                    trace.x, trace.y = _drawn(xs), _drawn(ys)
+                    trace.x, trace.y = _drawn(xs, np.float64), _drawn(ys, np.float32)
         return not self._stop.is_set()
+
+    def _x(self, record: Mapping[str, Any]) -> Any:
+        """The horizontal position of ``record``: its ``x_key``, else its position."""
+        if self.x_key in record:
+            return _plain(record[self.x_key])
+        position = len(self.records) - 1
+        if "\0x" not in self._warned:
+            self._warned.add("\0x")
+            warnings.warn(
+                f"TrainingView: record {position} has no {self.x_key!r} (it has "
+                f"{sorted(map(str, record))}); records without it are drawn at their position "
+                f"0, 1, 2...; pass x_key= one of its keys",
+                Ai4sWarning,
+                stacklevel=4,
+            )
+        return position
+
+    def _check_keys(self) -> None:
+        """Warn once where none of the first records holds any of :attr:`keys`."""
+        if len(self.records) != KEYS_CHECKED_AFTER or "\0keys" in self._warned:
+            return
+        seen = sorted({str(k) for record in self.records for k in record})
+        if any(key in record for record in self.records for key in self.keys):
+            return
+        self._warned.add("\0keys")
+        warnings.warn(
+            f"TrainingView: none of keys={self.keys} is in the first {KEYS_CHECKED_AFTER} "
+            f"records, which hold {seen}; nothing is drawn: pass keys= some of those",
+            Ai4sWarning,
+            stacklevel=4,
+        )
 
     def _loss(self, record: Mapping[str, Any], key: str) -> float | None:
         """The value of ``key`` as a float to draw, or ``None`` (missing or not drawable)."""
@@ -120,23 +169,51 @@ class TrainingView:
         return None
 
     def start(self, train: Callable[..., Any], *args: Any, **kwargs: Any) -> TrainingView:
-        """Run ``train(*args, callback=self.update, **kwargs)`` in a background thread."""
+        """Run ``train(*args, callback=self.update, **kwargs)`` in a background thread.
+
+        The curves of a previous run are cleared first (so are :attr:`records`). Where ``train``
+        raises, the error is kept for :meth:`wait`, logged, warned about
+        (:class:`~ai4s_lab.errors.Ai4sWarning`) and shown in the figure title ("failed: ...").
+        """
         if self.running:
             raise ParameterError("TrainingView: a run is already in progress; call stop() first")
         if "callback" in kwargs:
             raise ParameterError("TrainingView.start sets callback= itself; do not pass one")
         self._stop.clear()
         self.result, self.error = None, None  # not those of a previous run
+        self._clear()
 
         def run() -> None:
             try:
                 self.result = train(*args, callback=self.update, **kwargs)
             except BaseException as err:  # kept for the user to inspect: a thread cannot raise
                 self.error = err
+                self._report(err)
 
         self._thread = threading.Thread(target=run, name="ai4s-training", daemon=True)
         self._thread.start()
         return self
+
+    def _clear(self) -> None:
+        with self._lock:
+            self.records.clear()
+            self._points = {k: ([], []) for k in self.keys}
+            self._warned.clear()
+            with self.figure.batch_update():
+                for trace in self.figure.data:
+                    trace.x, trace.y = [], []
+                self.figure.layout.title = self.title
+
+    def _report(self, err: BaseException) -> None:
+        """Make the error of a background run visible: log, warning and figure title."""
+        text = f"{type(err).__name__}: {err}"
+        logger.error("TrainingView: the training run failed", exc_info=err)
+        self.figure.layout.title = f"{self.title}: failed: {text}"
+        warnings.warn(
+            f"TrainingView: the training run failed ({text}); view.wait() re-raises it",
+            Ai4sWarning,
+            stacklevel=2,
+        )
 
     @property
     def running(self) -> bool:
@@ -160,22 +237,22 @@ class TrainingView:
         display(self.figure)
 
 
-def _drawn(values: list[Any]) -> np.ndarray:
+def _drawn(values: list[Any], dtype: type[np.floating[Any]]) -> np.ndarray:
     """The points of a trace that are drawn: all of them up to :data:`MAX_DRAWN_POINTS`, else
-    every k-th (the newest always), as float32 (sent to the browser as a binary buffer)."""
+    every k-th (the newest always), as ``dtype`` (sent to the browser as a binary buffer):
+    float32 is plenty for losses, x keeps float64 (unix times need it)."""
     stride = -(-len(values) // MAX_DRAWN_POINTS)
     kept = values[::-1][::stride][::-1]  # counted from the newest point back
     try:
-        return np.asarray(kept, dtype=np.float32)  # plenty for a curve; half the bytes
+        return np.asarray(kept, dtype=dtype)
     except (TypeError, ValueError):  # x values that are not numbers (dates, labels)
         return np.asarray(kept, dtype=object)
 
 
 def _plain(value: Any) -> Any:
-    """A 0-d NumPy array or torch tensor (or a NumPy scalar) as a Python number; anything
-    else as it is."""
-    if hasattr(value, "detach"):  # a torch tensor: maybe on the GPU, maybe with a graph
-        value = value.detach().cpu().numpy()
-    if isinstance(value, np.ndarray | np.generic) and value.ndim == 0:
-        return value.item()
+    """A NumPy array or torch tensor of one element (or a NumPy scalar) as a Python number;
+    anything else as it is."""
+    value = to_numpy(value)  # a torch tensor: maybe on the GPU, maybe with a graph
+    if isinstance(value, np.ndarray | np.generic) and value.size == 1:
+        return value.reshape(()).item()
     return value

@@ -43,8 +43,11 @@ def test_a_series_with_other_rows_is_refused() -> None:
     other = pd.Series([True] * 6, index=range(6))
     with pytest.raises(InputError, match=r"criterion 'x' is a Series whose index .*to_numpy"):
         CompositionMapView(frame, "hull_energy", criteria={"x": other})
-    with pytest.raises(InputError, match="criterion 'x'"):
-        CompositionMapView(frame.iloc[:4], "hull_energy", criteria={"x": frame["Li"] > 0.5})
+    # a criterion of the whole map holds a part of it: matched by label, as pandas aligns
+    part = frame.iloc[[3, 0, 1]]
+    rule = frame["Li"] > 0.5
+    view = CompositionMapView(part, "hull_energy", criteria={"x": rule})
+    np.testing.assert_array_equal(view.mask, part.assign(x=rule)["x"].to_numpy(dtype=bool))
     # an array is matched by position
     view = CompositionMapView(frame, "hull_energy", criteria={"x": other.to_numpy()})
     assert view.mask.all()
@@ -64,3 +67,11 @@ def test_text_criteria_are_refused() -> None:
     frame = _binary_map()
     with pytest.raises(InputError, match="text values"):
         CompositionMapView(frame, "hull_energy", criteria={"x": ["yes"] * 6})
+
+
+def test_a_text_value_column_is_refused() -> None:
+    with pytest.raises(
+        InputError,
+        match=r"value='formula' is a column of .* values; the map colours numbers: use .*'Li'",
+    ):
+        CompositionMapView(_binary_map(), "formula")

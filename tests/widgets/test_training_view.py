@@ -69,7 +69,9 @@ def test_a_new_run_forgets_the_error_of_the_previous_one() -> None:
         return "trained"
 
     view = TrainingView()
-    view.start(failing)
+    with pytest.warns(Ai4sWarning, match="diverged"):  # a failed run is shown at once
+        view.start(failing)
+        view._thread.join(30)  # type: ignore[union-attr]
     with pytest.raises(RuntimeError, match="diverged"):
         view.wait(timeout=30)
     view.start(working)
@@ -129,7 +131,7 @@ def test_a_long_run_sends_bounded_binary_updates() -> None:
     assert len(view.records) == n
     last_json, last_buffers = sent[-1]
     assert last_json < 4_000  # no values in the JSON
-    assert 0 < last_buffers <= 2 * 2 * MAX_DRAWN_POINTS * 4  # 2 traces × (x, y) × float32
+    assert 0 < last_buffers <= 2 * MAX_DRAWN_POINTS * (8 + 4)  # 2 traces × (x float64, y float32)
     train = view.figure.data[0]
     assert len(train.x) <= MAX_DRAWN_POINTS and train.x[-1] == n
     drawn = np.asarray(train.x, dtype=int)
