@@ -184,6 +184,15 @@ class PhaseDiagram:
                 len(self.excluded_entries),
                 "-".join(self.elements),
             )
+        absent = [el for el, seen in zip(self.elements, (amounts > 0).any(axis=0), strict=True)
+                  if not seen]  # fmt: skip
+        if absent:
+            held = sorted({el for e in kept for el in e.composition.elements})
+            raise InputError(
+                f"no entry contains {', '.join(absent)}: the {len(kept)} entries of "
+                f"{'-'.join(self.elements)} hold {', '.join(held)}; check the elements argument "
+                "or add entries of those elements"
+            )
         self.zero_references = zero_references
         implicit = self._implicit_references(amounts, energies) if zero_references else []
         if implicit:

@@ -64,3 +64,10 @@ def test_hull_energy_takes_a_list_a_tuple_or_rows() -> None:
         diagram.hull_energy(["a", "b"])
     with pytest.raises(InputError, match="do not match the 2 elements"):
         diagram.hull_energy([0.2, 0.3, 0.5])
+
+
+def test_an_element_no_entry_holds_is_refused_not_invented() -> None:
+    entries = [Entry("Li", -1.9), Entry("O2", -9.8), Entry("Li2O", -14.3)]
+    for zero in (False, True):  # with zero_references it was given a 0 eV reference
+        with pytest.raises(InputError, match=r"no entry contains Na: .* hold Li, O"):
+            PhaseDiagram(entries, elements=["Li", "Na", "O"], zero_references=zero)
