@@ -243,3 +243,9 @@ def test_shape_errors_suggest_the_right_fix() -> None:
     model = FNO(2, 3, modes=4, width=8, layers=1)
     with pytest.raises(InputError, match=r"targets have shape \(6, 2, 16, 16\).*3 channel"):
         model.fit_normalization(torch.randn(6, 2, 16, 16), torch.randn(6, 2, 16, 16))
+
+
+def test_a_grid_too_coarse_after_padding_names_the_padding() -> None:
+    model = FNO(1, 1, modes=12, width=8, layers=1, padding=4)
+    with pytest.raises(InputError, match=r"\(16, 16\) \(padded by \[4, 4\] cells to \(20, 20\)"):
+        model(torch.zeros(2, 1, 16, 16))

@@ -331,6 +331,16 @@ class FNO(nn.Module):
             self.padding_grid = grid  # the first grid seen fixes the physical padding width
         pads = self.padding_cells(grid)
         if any(pads):
+            padded = tuple(n + pad for n, pad in zip(grid, pads, strict=True))
+            modes = int(self.config["modes"])
+            if 2 * modes > min(padded):
+                need = 2 * modes - max(pads)
+                raise InputError(
+                    f"the input grid {grid} (padded by {list(pads)} cells to {padded}) is too "
+                    f"coarse for modes={modes}: the Fourier layers need {2 * modes} "
+                    f"points per axis after padding, so an input of about {need} points or "
+                    "more; use a finer grid or a model with fewer modes"
+                )
             # F.pad lists the last axis first
             h = nn.functional.pad(h, [side for pad in reversed(pads) for side in (0, pad)])
         last = len(self.spectral) - 1
