@@ -53,6 +53,20 @@ cells = [
         "from plotly.subplots import make_subplots\n\n"
         "import ai4s_lab\n"
         "from ai4s_lab.pde import learn\n\n"
+        "# check the parameters before any work: one actionable line per mistake\n"
+        'if problem not in ("darcy", "navier-stokes", "burgers"):\n'
+        '    raise ValueError(f"problem={problem!r}: use \\"darcy\\", \\"navier-stokes\\" or \\"burgers\\"")\n'
+        "for key, value in dict(resolution=resolution, n_train=n_train, n_test=n_test, epochs=epochs,\n"
+        "                       modes=modes, width=width).items():\n"
+        "    if isinstance(value, bool) or not isinstance(value, int) or value < 1:\n"
+        '        raise ValueError(f"{key}={value!r}: use a positive integer")\n'
+        'pad = 4 if problem == "darcy" else 0  # Darcy is not periodic: the FNO pads 4 cells\n'
+        "if 2 * modes > resolution + pad:  # an FNO layer keeping `modes` modes needs 2·modes points\n"
+        "    raise ValueError(\n"
+        '        f"modes={modes} is too many for resolution={resolution}: use resolution >= "\n'
+        '        f"{2 * modes - pad} or modes <= {(resolution + pad) // 2} (2·modes <= resolution"\n'
+        '        + (" + 4 padding)" if pad else ")")\n'
+        "    )\n\n"
         "dev = ai4s_lab.resolve_device(device)\n"
         'print(f"training on {dev}")'
     ),

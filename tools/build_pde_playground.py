@@ -27,7 +27,7 @@ cells = [
     ),
     new_code_cell(
         "# Parameters (papermill and `ai4s-lab run -p NAME VALUE` override these)\n"
-        'equation = "navier-stokes"  # one of the names in the table below\n'
+        'equation = "navier-stokes"  # a name of the table below (case, `_` and spaces are ignored)\n'
         "n_grid = 128  # grid points per side\n"
         "t_end = None  # final time; None uses the equation's own time scale (table below)\n"
         "frames = 60  # saved frames shown in the viewer\n"
@@ -36,19 +36,46 @@ cells = [
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(
-        "import time\n\n"
+        "import time\n"
+        "import warnings\n\n"
         "import numpy as np\n"
         "import plotly.graph_objects as go\n"
         "from plotly.subplots import make_subplots\n\n"
         "import ai4s_lab\n"
         "from ai4s_lab import pde\n"
         "from ai4s_lab.widgets import FieldView\n\n"
+        "# check the parameters before any work: one actionable line per mistake\n"
+        "name = pde.equation(equation).name  # the canonical name ('Navier_Stokes' -> 'navier-stokes');\n"
+        "# unknown names fail here with the list of the known ones\n"
+        "if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:\n"
+        '    raise ValueError(f"frames={frames!r}: use an integer >= 1 (the number of saved frames)")\n'
+        "if t_end is not None and not float(t_end) > 0:\n"
+        '    raise ValueError(f"t_end={t_end!r}: use a positive final time, or None for the equation\'s own")\n'
+        "# the finest scale of each set-up below should span a grid cell or more\n"
+        "MIN_GRID = {\n"
+        '    "kuramoto-sivashinsky": 128,  # domain 32π: spacing 32π/n must be ≲ 1 (at 64 it blows up)\n'
+        '    "burgers": 128,  # viscosity 0.01 on 2π: at n = 64 max |u| is 25 % off\n'
+        '    "allen-cahn": 128,  # interfaces of width √2·0.04 = 0.057 on 2π: spacing 2π/n ≲ 0.057\n'
+        '    "navier-stokes": 128,  # viscosity 1e-3 on 2π: at n = 64 max |ω| is 15 % off\n'
+        "}\n"
+        "if isinstance(n_grid, bool) or not isinstance(n_grid, int) or n_grid < 16:\n"
+        '    raise ValueError(f"n_grid={n_grid!r}: use an even integer >= 16")\n'
+        'if name == "kuramoto-sivashinsky" and n_grid < MIN_GRID[name]:  # a wrong answer, not a rough one\n'
+        '    raise ValueError(f"n_grid={n_grid} under-resolves {name}: use n_grid >= {MIN_GRID[name]}")\n'
+        "if n_grid < MIN_GRID.get(name, 16):\n"
+        "    warnings.warn(\n"
+        '        f"n_grid={n_grid} under-resolves {name}: the fields are rough and their extremes off "\n'
+        '        f"(see MIN_GRID in this cell); use n_grid >= {MIN_GRID[name]} for a converged picture",\n'
+        "        stacklevel=1,\n"
+        "    )\n\n"
         "dev = ai4s_lab.resolve_device(device)\n"
         'dtype = "float64" if dev.type == "cpu" else "float32"\n'
         'print(f"AI4S Lab {ai4s_lab.__version__}: solving on {dev} in {dtype}")'
     ),
     new_markdown_cell(
         "## The equations\n\n"
+        "The values of `equation` (`heat` is also called `diffusion`; case, `_` and spaces do not "
+        "matter, so `Navier_Stokes` works):\n\n"
         "| name | equation | in two sentences |\n"
         "|---|---|---|\n"
         "| `heat` | $u_t = D\\nabla^2 u$ | Heat (or any diffusing quantity) spreads from hot to cold; "
@@ -80,6 +107,11 @@ cells = [
         "it induces, and vortices of the same sign merge into ever larger ones (the inverse "
         "cascade). With the Kolmogorov forcing $f_x = \\sin 4y$ and drag it becomes the turbulence "
         "benchmark of Kochkov et al. 2021 (doi:10.1073/pnas.2101784118). |\n"
+        "\n\n"
+        "Not a choice of `equation` (it has no time evolution; it is solved at the end of this "
+        "notebook and in `neural_operator.ipynb`):\n\n"
+        "| name | equation | in two sentences |\n"
+        "|---|---|---|\n"
         "| Darcy | $-\\nabla\\cdot(a\\nabla p) = f$ | Pressure of a fluid seeping through a porous "
         "medium of permeability $a(x)$, with $p$ fixed on the boundary. It is the classic benchmark "
         "of neural operators (Li et al. 2021): a map from a permeability field to a solution. |"
@@ -109,14 +141,14 @@ cells = [
         '    if name == "navier-stokes":\n'
         '        eq = pde.NavierStokes2D(viscosity=1e-3, forcing="kolmogorov")\n'
         "        return eq, pde.initial.random_field(eq.grid(n), seed, amplitude=2.0), 6.0\n"
-        "    return pde.equation(name), None, None  # unknown names get the library's error\n\n\n"
-        "eq, initial, time_scale = setup(equation, n_grid, seed)\n"
+        '    raise ValueError(f"equation {name!r} has no set-up in this notebook; add one to setup()")\n\n\n'
+        "eq, initial, time_scale = setup(name, n_grid, seed)\n"
         "t_final = float(t_end) if t_end is not None else time_scale\n"
         "start = time.perf_counter()\n"
         "ds = pde.solve(eq, initial, t_end=t_final, save_every=t_final / frames, device=dev,\n"
         "               dtype=dtype, progress=False)\n"
         "wall = time.perf_counter() - start\n"
-        'field = eq.fields[-1] if equation == "gray-scott" else eq.fields[0]\n'
+        'field = eq.fields[-1] if name == "gray-scott" else eq.fields[0]\n'
         "print(f\"{eq!r}\\n{ds.attrs['steps']} {ds.attrs['method']} steps to t = {t_final:g} in {wall:.1f} s \"\n"
         "      f\"({ds.attrs['steps'] / wall:.0f} steps/s on {dev})\")\n"
         'ai4s_lab.record("equation", eq.name)\n'

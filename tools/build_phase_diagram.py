@@ -15,7 +15,8 @@ cells = [
     new_markdown_cell(
         "# Phase diagrams from computed formation energies\n\n"
         "Which compounds of a chemical system are thermodynamically stable at 0 K? Given computed "
-        "energies (here DFT, from the Alexandria database), every compound is a point "
+        "energies (the shipped examples are DFT energies from the Alexandria database; the code "
+        "cell below prints which file was read), every compound is a point "
         "(composition, formation energy per atom). The stable ones are the vertices of the "
         "**lower convex hull** of these points; any other compound lowers its energy by separating "
         "into the hull phases under it, and its height above the hull, $E_\\mathrm{hull}$, "
@@ -49,7 +50,9 @@ cells = [
         "loaded = load_entries(path)\n"
         'chosen = [el.strip() for el in elements.split("-")] if elements else None\n'
         "pd = PhaseDiagram(loaded, elements=chosen, zero_references=zero_references)\n"
-        'print(f"{len(loaded)} entries read from {path.name} ({len(loaded.rejected)} rejected)")\n'
+        'origin = ("shipped example, DFT (PBE) energies from the Alexandria database"\n'
+        '          if entries_file in EXAMPLE_FILES else "your file")\n'
+        'print(f"{len(loaded)} entries read from {path.name}, {origin} ({len(loaded.rejected)} rejected)")\n'
         "print(pd)\n"
         'ai4s_lab.record("n_entries", len(pd.entries))\n'
         'ai4s_lab.record("n_stable", len(pd.stable_entries))\n'

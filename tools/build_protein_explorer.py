@@ -38,7 +38,7 @@ cells = [
         'alignment = ""  # how residues pair with the reference: "" by residue number, "sequence" by aligning sequences\n'
         'pae_path = ""  # optional AlphaFold PAE JSON of the structure\n'
         'trajectory_topology = ""  # multi-model PDB or topology; empty: the shipped 1L2Y ensemble\n'
-        'trajectory_path = ""  # DCD/XTC file of trajectory_topology; empty: its models (the shipped 1l2y.xtc by default)\n'
+        'trajectory_path = ""  # DCD/XTC file; its topology is trajectory_topology, else structure_path\n'
         'chains = ""  # chains to keep, e.g. "A" or "A,B"; empty: all of them\n'
         "color_by = \"\"  # '' picks pLDDT for a predicted model, else chain or ss; or 'plddt', 'chain', 'ss', 'bfactor'\n"
         "contact_cutoff = 8.0  # Å, Cβ–Cβ\n"
@@ -46,10 +46,25 @@ cells = [
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(
+        "from pathlib import Path\n\n"
         "import plotly.graph_objects as go\n\n"
         "import ai4s_lab\n"
         "from ai4s_lab import protein\n"
         "from ai4s_lab.widgets import ContactMapView, PAEView, ProteinView\n\n"
+        "# check the parameters before any work: one actionable line per mistake\n"
+        "if trajectory_path and not trajectory_topology:  # a DCD/XTC file needs its topology\n"
+        "    if not structure_path:\n"
+        "        raise ValueError(\n"
+        '            f"trajectory_path={trajectory_path!r} has no topology: set trajectory_topology "\n'
+        '            "(or structure_path) to the PDB/GRO file with the same atoms"\n'
+        "        )\n"
+        "    trajectory_topology = structure_path\n"
+        '    print(f"trajectory topology: structure_path {structure_path}")\n'
+        'if alignment not in ("", "sequence"):\n'
+        '    raise ValueError(f"alignment={alignment!r}: use \\"\\" (by residue number) or \\"sequence\\"")\n'
+        "# Scores computed on the shipped 1L2Y example while you gave your own structure are\n"
+        "# recorded with the prefix 'example_', so that they are never mistaken for yours.\n"
+        'example_prefix = "example_" if structure_path and not trajectory_topology else ""\n\n'
         "dev = ai4s_lab.resolve_device(device)\n"
         'structure = protein.load_structure(structure_path or protein.example_file("AF-Q5VSL9-F1-model_v4.pdb"))\n'
         "if chains:\n"
@@ -99,16 +114,28 @@ cells = [
         "With `reference_path` the structure is superposed onto the reference, residues paired "
         'by their numbers, or by a global sequence alignment with `alignment="sequence"` (a '
         "model numbered from 1 against a PDB entry, a homologue, an MD topology). Without one, we "
-        "compare the models of the NMR ensemble with its first model: the spread of an NMR "
-        "ensemble shows how well the data define each region."
+        "compare the frames of your trajectory (`trajectory_topology`), else the models of the "
+        "shipped 1L2Y NMR ensemble, with the first one: the spread of an NMR ensemble shows how "
+        "well the data define each region. The cell prints which data the scores come from, and "
+        "scores of the shipped example next to a structure of your own are recorded as "
+        "`example_...`."
     ),
     new_code_cell(
         "import pandas as pd\n\n"
-        'ensemble = protein.load_trajectory(trajectory_topology or protein.example_file("1l2y.pdb"))\n'
+        "if trajectory_topology:  # your ensemble or trajectory\n"
+        "    ensemble = protein.load_trajectory(trajectory_topology, trajectory_path or None)\n"
+        '    ensemble_source = f"your trajectory {Path(trajectory_path or trajectory_topology).name}"\n'
+        "else:\n"
+        '    ensemble = protein.load_trajectory(protein.example_file("1l2y.pdb"))\n'
+        '    ensemble_source = "the shipped 1L2Y NMR ensemble"\n'
+        "    if structure_path:\n"
+        '        ensemble_source += " (example data, not your structure)"\n'
         "if reference_path:\n"
         "    mobile, reference = structure, protein.load_structure(reference_path)\n"
+        '    source, prefix = f"the structure onto {Path(reference_path).name}", ""\n'
         "else:\n"
         "    mobile, reference = ensemble, ensemble.with_coords(ensemble.coords[:1])\n"
+        '    source, prefix = f"{ensemble_source}, each model onto the first", example_prefix\n'
         "pairs = alignment or None\n"
         'fit = protein.superpose(mobile, reference, selection="CA", alignment=pairs, device=dev)\n'
         "scores = pd.DataFrame({\n"
@@ -116,23 +143,27 @@ cells = [
         '    "tm_score": protein.tm_score(mobile, reference, alignment=pairs, device=dev).cpu().numpy(),\n'
         '    "gdt_ts": protein.gdt_ts(mobile, reference, alignment=pairs, device=dev).cpu().numpy(),\n'
         "})\n"
-        'ai4s_lab.record("superposition_scores", scores)\n'
-        'ai4s_lab.record("median_tm_score", float(scores.tm_score.median()))\n'
+        'print(f"scores of {source}")\n'
+        'ai4s_lab.record("superposition_source", source)\n'
+        'ai4s_lab.record(f"{prefix}superposition_scores", scores)\n'
+        'ai4s_lab.record(f"{prefix}median_tm_score", float(scores.tm_score.median()))\n'
         'scores.describe().loc[["mean", "min", "max"]]'
     ),
     new_markdown_cell(
         "## A trajectory over time\n\n"
+        "Your trajectory (`trajectory_topology`, with `trajectory_path` if given), else the "
+        "shipped 1L2Y models: "
         "Cα RMSD to the first frame (after superposition) and radius of gyration of every frame."
     ),
     new_code_cell(
-        "if trajectory_topology:  # a multi-model PDB alone, or a topology with its DCD/XTC\n"
-        "    trajectory = protein.load_trajectory(trajectory_topology, trajectory_path or None)\n"
-        "else:\n"
-        "    trajectory = protein.load_trajectory(\n"
-        '        protein.example_file("1l2y.pdb"), trajectory_path or protein.example_file("1l2y.xtc")\n'
-        "    )\n"
+        "if trajectory_topology:  # the ensemble or trajectory loaded above\n"
+        "    trajectory = ensemble\n"
+        "else:  # the shipped 1L2Y models, read from their XTC file\n"
+        '    trajectory = protein.load_trajectory(protein.example_file("1l2y.pdb"), protein.example_file("1l2y.xtc"))\n'
         "frames = protein.trajectory_table(trajectory, device=dev)\n"
-        'ai4s_lab.record("max_rmsd_A", float(frames.rmsd.max()))\n'
+        'print(f"{len(frames)} frames of {ensemble_source}")\n'
+        'ai4s_lab.record("trajectory_source", ensemble_source)\n'
+        'ai4s_lab.record(f"{example_prefix}max_rmsd_A", float(frames.rmsd.max()))\n'
         "fig = go.Figure()\n"
         'fig.add_trace(go.Scatter(x=frames.frame, y=frames.rmsd, mode="lines+markers", name="Cα RMSD (Å)"))\n'
         'fig.add_trace(go.Scatter(x=frames.frame, y=frames.rg, mode="lines", name="Rg (Å)", yaxis="y2"))\n'

@@ -14,8 +14,9 @@ from _notebook import write_notebook
 cells = [
     new_markdown_cell(
         "# Virtual screening: similarity search, drug-likeness and a solubility model\n\n"
-        "We load a real library of 4999 NCI compounds with RDKit (the rows RDKit rejects are "
-        "reported, not dropped silently), find the molecules most similar to a query by the "
+        "We load a library of compounds with RDKit (by default the first 5000 compounds of the "
+        "NCI set shipped with ai4s_lab; the code cell below prints which library and its size; "
+        "the rows RDKit rejects are reported, not dropped silently), find the molecules most similar to a query by the "
         "**Tanimoto similarity** of their Morgan fingerprints (Rogers & Hahn 2010, "
         "doi:10.1021/ci100050t), check the hits against Lipinski's and Veber's rules and the "
         "PAINS and Brenk structural alerts, and rank them by an aqueous-solubility model trained "
@@ -35,16 +36,31 @@ cells = [
         metadata={"tags": ["parameters"]},
     ),
     new_code_cell(
-        "import time\n\n"
+        "import time\n"
+        "from pathlib import Path\n\n"
         "import plotly.express as px\n"
-        "from IPython.display import HTML, display\n\n"
+        "from IPython.display import HTML, display\n"
+        "from rdkit import Chem, RDLogger\n\n"
         "import ai4s_lab\n"
         "from ai4s_lab import molecules as mol\n"
         "from ai4s_lab.widgets import ConformerView, MoleculeGridView\n\n"
+        'RDLogger.DisableLog("rdApp.info")  # no "Initializing Normalizer" lines in the report\n'
+        "# check the parameters before any work: one actionable line per mistake\n"
+        "if isinstance(k, bool) or not isinstance(k, int) or k < 1:\n"
+        '    raise ValueError(f"k={k!r}: use a positive integer (the number of hits to keep)")\n'
+        "for key, value in dict(ensemble_size=ensemble_size, epochs=epochs).items():\n"
+        "    if isinstance(value, bool) or not isinstance(value, int) or value < 1:\n"
+        '        raise ValueError(f"{key}={value!r}: use a positive integer")\n'
+        'unknown = sorted(set(filters) - {"lipinski", "veber", "pains", "brenk"})\n'
+        "if unknown:\n"
+        '    raise ValueError(f"filters: unknown {unknown}; choose from lipinski, veber, pains, brenk")\n'
+        "if not query_smiles or Chem.MolFromSmiles(query_smiles) is None:\n"
+        '    raise ValueError(f"query_smiles={query_smiles!r} is not a valid SMILES; e.g. \\"CC(=O)Nc1ccc(O)cc1\\"")\n\n'
         'path = library_path or mol.example_path("first_5K.smi")\n'
         "started = time.perf_counter()\n"
         "library = mol.read_molecules(path, standardize=mol.StandardizeOptions(canonical_tautomer=False))\n"
-        'print(f"{library}: read and standardized in {time.perf_counter() - started:.1f} s")\n'
+        'print(f"library: {Path(path).name}, {len(library)} molecules ({len(library.errors)} rows rejected); "\n'
+        '      f"read and standardized in {time.perf_counter() - started:.1f} s")\n'
         'ai4s_lab.record("library_size", len(library))\n'
         'ai4s_lab.record("library_errors", len(library.errors))\n'
         "library.errors"
