@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import json
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -135,16 +136,12 @@ class PAE:
         """
         if self.tokens is None and self.residue_ids is not None:
             row_of = {key: row for row, key in enumerate(self.residue_ids)}
-            rows = [row_of.get((str(c), int(n), str(i)), -1) for c, n, i in residue_ids]
-            missing = [key for key, row in zip(residue_ids, rows, strict=True) if row < 0]
-            if missing:
-                shown = ", ".join(f"{c}:{n}{i}" for c, n, i in missing[:5])
-                raise InputError(
-                    f"the PAE of {self.source or 'this prediction'} has no row for residues "
-                    f"{shown} ({len(missing)} of {len(residue_ids)}): they are not residues "
-                    "of the model it was matched to; give a part of that model"
-                )
-            return self.matrix[np.ix_(rows, rows)]
+            keys = [(str(c), int(n), str(i)) for c, n, i in residue_ids]
+            return self._rows(
+                row_of, keys, residue_ids, "row",
+                ": they are not residues of the model it was matched to; give a part of that "
+                "model",
+            )  # fmt: skip
         if self.tokens is None:
             if len(residue_ids) != self.n_residues:
                 raise InputError(
@@ -161,14 +158,23 @@ class PAE:
         first: dict[tuple[str, int], int] = {}
         for row, token in enumerate(self.tokens):
             first.setdefault(token, row)
-        rows = [first.get((chain, number), -1) for chain, number, _ in residue_ids]
-        missing = [key for key, row in zip(residue_ids, rows, strict=True) if row < 0]
+        tokens = [(chain, number) for chain, number, _ in residue_ids]
+        return self._rows(
+            first, tokens, residue_ids, "token", "; give the structure the PAE was predicted with"
+        )
+
+    def _rows(
+        self, row_of: Mapping[Any, int], keys: list[Any], residue_ids: Any, what: str, fix: str
+    ) -> np.ndarray:
+        """The matrix restricted to the rows ``row_of`` gives ``keys`` (one key a residue of
+        ``residue_ids``); a residue without a row is an :class:`InputError` ending in ``fix``."""
+        rows = [row_of.get(key, -1) for key in keys]
+        missing = [rid for rid, row in zip(residue_ids, rows, strict=True) if row < 0]
         if missing:
-            shown = ", ".join(f"{chain}:{number}" for chain, number, _ in missing[:5])
+            shown = ", ".join(f"{c}:{n}{str(i).strip()}" for c, n, i in missing[:5])
             raise InputError(
-                f"the PAE of {self.source or 'this prediction'} has no token for residues "
-                f"{shown} ({len(missing)} of {len(residue_ids)}); give the structure the PAE "
-                "was predicted with"
+                f"the PAE of {self.source or 'this prediction'} has no {what} for residues "
+                f"{shown} ({len(missing)} of {len(residue_ids)}){fix}"
             )
         return self.matrix[np.ix_(rows, rows)]
 
