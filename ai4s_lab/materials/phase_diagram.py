@@ -184,7 +184,8 @@ class PhaseDiagram:
                 len(self.excluded_entries),
                 "-".join(self.elements),
             )
-        absent = [el for el, seen in zip(self.elements, (amounts > 0).any(axis=0), strict=True)
+        held_by_some = np.asarray((amounts > 0).any(axis=0), dtype=bool)
+        absent = [el for el, seen in zip(self.elements, held_by_some.tolist(), strict=True)
                   if not seen]  # fmt: skip
         if absent:
             held = sorted({el for e in kept for el in e.composition.elements})
