@@ -188,7 +188,7 @@ def darcy(s: dict[str, int], dev: str, schedule: str, threads: int) -> None:
     xtr, ytr = learn.to_tensors(ds, samples=slice(0, s["n_train"]))
     xte, yte = learn.to_tensors(ds, samples=slice(s["n_train"], None))
     torch.manual_seed(0)
-    model = learn.FNO(modes=s["modes"], width=s["width"], layers=4, padding=8)
+    model = learn.FNO(modes=s["modes"], width=s["width"], layers=4, padding=8, coordinates="nodes")
     t0 = time.perf_counter()
     learn.train(
         model,

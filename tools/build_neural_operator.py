@@ -99,7 +99,10 @@ cells = [
         "torch.manual_seed(seed)\n"
         "ndim = x_train.ndim - 2\n"
         'padding = 4 if problem == "darcy" else 0  # Darcy is not periodic\n'
-        "model = learn.FNO(modes=modes, width=width, layers=4, ndim=ndim, padding=padding)\n"
+        "# Darcy grids hold both boundaries (nodes j/(n-1)); the others are periodic (i/n)\n"
+        'coordinates = "nodes" if problem == "darcy" else "cells"\n'
+        "model = learn.FNO(modes=modes, width=width, layers=4, ndim=ndim, padding=padding,\n"
+        "                  coordinates=coordinates)\n"
         "result = learn.train(model, x_train, y_train, epochs=epochs, batch_size=10, lr=3e-3,\n"
         '                     schedule="cosine", validation=(x_test, y_test), seed=seed,\n'
         "                     device=dev, progress=False)\n"

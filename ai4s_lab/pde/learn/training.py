@@ -33,7 +33,7 @@ from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device
 from ai4s_lab.errors import DataFileError, InputError, ParameterError, SolverDivergedError
 from ai4s_lab.pde.learn._threads import single_thread
-from ai4s_lab.pde.learn.fno import FNO, _positive_int, build_model
+from ai4s_lab.pde.learn.fno import FNO, _positive_int, build_model, coordinate_mode
 
 __all__ = [
     "TrainResult",
@@ -269,7 +269,9 @@ def _resumable_state(path: Path, model: FNO, dev: torch.device) -> dict[str, Any
             hint="load it with learn.load_checkpoint(path) and train that model without "
             "resume=True, writing to a new checkpoint= file",
         )
-    saved = state.get("config", {})
+    saved = dict(state.get("config", {}))
+    if "coordinates" in saved:  # True/False in checkpoints written before the names
+        saved["coordinates"] = coordinate_mode(saved["coordinates"])
     differ = [
         f"{key}={saved.get(key)!r} in the file but {model.config.get(key)!r} in the model"
         for key in sorted(set(saved) | set(model.config))
