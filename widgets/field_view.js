@@ -1,6 +1,9 @@
 // FieldView front end (anywidget ES module): draws a 2D field from a binary float32/float16
 // frame with a colour table sent by the kernel; time slider and play, hover readout, line
 // profile, velocity arrows, and z slices for 3D fields. Kernel side: ai4s_lab/widgets/field_view.py
+// A large frame arrives as block means (`block` = [by, bx] samples a value, `shape` the blocks
+// sent, `full_shape` the data's): the picture keeps the data's proportions and extent, each
+// block covers its samples, and blocks padded past the far edges are clipped.
 
 function decode(view, dtype) {
   // view: DataView (anywidget hands bytes over as a DataView) -> Float32Array
@@ -55,9 +58,10 @@ function render({ model, el: root }) {
   const zbox = el("span", { style: "display:none" }, bar);
   el("span", { textContent: " z " }, zbox);
   const zslider = el("input", { type: "range", min: 0, step: 1, style: "width:80px" }, zbox);
+  const note = el("span", { className: "fv-note", style: "opacity:.6" }, bar);
 
-  const stage = el("div", { style: "position:relative; display:inline-block" }, wrap);
-  const canvas = el("canvas", { className: "fv-canvas", style: "image-rendering:pixelated; display:block" }, stage);
+  const stage = el("div", { style: "position:relative; display:inline-block; overflow:hidden" }, wrap);
+  const canvas = el("canvas", { className: "fv-canvas", style: "image-rendering:pixelated; display:block; position:absolute; left:0; bottom:0" }, stage);
   const overlay = el("canvas", { style: "position:absolute; left:0; top:0; cursor:crosshair" }, stage);
   const colorbar = el("canvas", { width: 16, height: 256, style: "display:inline-block; margin-left:6px; vertical-align:top" }, wrap);
   const cblabel = el("div", { style: "display:inline-flex; flex-direction:column; justify-content:space-between; vertical-align:top; margin-left:4px" }, wrap);
@@ -68,9 +72,14 @@ function render({ model, el: root }) {
   let timer = null;
   let drag = null;
 
-  const dims = () => model.get("shape"); // [ny, nx]
+  const dims = () => model.get("shape"); // [ny, nx] of the frame sent (blocks)
+  const full = () => {
+    const shape = model.get("full_shape"); // [ny, nx] of the data
+    return shape && shape[0] > 0 ? shape : dims();
+  };
+  const blocks = () => model.get("block") || [1, 1]; // [by, bx] samples a value sent
   const size = () => {
-    const [ny, nx] = dims();
+    const [ny, nx] = full();
     const h = model.get("height");
     return [Math.max(1, Math.round((h * nx) / Math.max(ny, 1))), h];
   };
@@ -84,17 +93,25 @@ function render({ model, el: root }) {
     const [x0, x1, y0, y1] = model.get("extent");
     return [((x - x0) / (x1 - x0)) * w, ((y1 - y) / (y1 - y0)) * h];
   };
-  // The extent spans whole cells centred on the samples: the cell under (x, y) is the
-  // nearest sample, returned with its own coordinates.
+  // The extent spans whole cells centred on the data's samples: the cell under (x, y) is
+  // the nearest sample; its value is that of the block holding it, returned with the centre
+  // of the block's samples (an edge block holds fewer) and how many rows and columns it holds.
   const nearest = (x, y) => {
     const [ny, nx] = dims();
+    const [fy, fx] = full();
+    const [by, bx] = blocks();
     const [x0, x1, y0, y1] = model.get("extent");
-    const j = Math.min(nx - 1, Math.max(0, Math.floor(((x - x0) / (x1 - x0)) * nx)));
-    const i = Math.min(ny - 1, Math.max(0, Math.floor(((y - y0) / (y1 - y0)) * ny)));
-    const xj = x0 + ((j + 0.5) / nx) * (x1 - x0);
-    const yi = y0 + ((i + 0.5) / ny) * (y1 - y0);
-    return [xj, yi, frame[i * nx + j]];
+    const sj = Math.min(fx - 1, Math.max(0, Math.floor(((x - x0) / (x1 - x0)) * fx)));
+    const si = Math.min(fy - 1, Math.max(0, Math.floor(((y - y0) / (y1 - y0)) * fy)));
+    const j = Math.min(nx - 1, Math.floor(sj / bx));
+    const i = Math.min(ny - 1, Math.floor(si / by));
+    const [ja, jb] = [j * bx, Math.min(fx, (j + 1) * bx)]; // samples ja to jb - 1
+    const [ia, ib] = [i * by, Math.min(fy, (i + 1) * by)];
+    const xj = x0 + ((ja + jb) / 2 / fx) * (x1 - x0);
+    const yi = y0 + ((ia + ib) / 2 / fy) * (y1 - y0);
+    return [xj, yi, frame[i * nx + j], ib - ia, jb - ja];
   };
+  const blocked = () => blocks()[0] * blocks()[1] > 1;
   const sample = (x, y) => nearest(x, y)[2];
 
   function draw() {
@@ -128,8 +145,13 @@ function render({ model, el: root }) {
     }
     ctx.putImageData(image, 0, 0);
     const [w, h] = size();
-    canvas.style.width = `${w}px`;
-    canvas.style.height = `${h}px`;
+    const [fy, fx] = full();
+    const [by, bx] = blocks();
+    // ny blocks of by rows cover ny * by >= fy rows: the padding sticks out (top, right), clipped
+    canvas.style.width = `${(w * nx * bx) / fx}px`;
+    canvas.style.height = `${(h * ny * by) / fy}px`;
+    stage.style.width = `${w}px`;
+    stage.style.height = `${h}px`;
     overlay.width = w;
     overlay.height = h;
     colorbar.height = h;
@@ -228,7 +250,7 @@ function render({ model, el: root }) {
     ctx.fillStyle = "#333";
     ctx.fillText(fmt(hi), 2, 12);
     ctx.fillText(fmt(lo), 2, prof.height - 4);
-    ctx.fillText("profile along the red line", 60, 12);
+    ctx.fillText(`profile along the red line${blocked() ? " (block means)" : ""}`, 60, 12);
   }
 
   function syncControls() {
@@ -242,6 +264,7 @@ function render({ model, el: root }) {
     zslider.max = String(Math.max(0, ns - 1));
     zslider.value = String(model.get("slice_index"));
     play.textContent = model.get("playing") ? "❚❚" : "▶";
+    note.textContent = model.get("resolution_note");
   }
 
   function setIndex(i) {
@@ -291,8 +314,9 @@ function render({ model, el: root }) {
   overlay.addEventListener("mousemove", (event) => {
     const [x, y] = toData(event.offsetX, event.offsetY);
     const [yName, xName] = model.get("axis_names");
-    const [xs, ys, value] = nearest(x, y);
-    readout.textContent = `${xName} = ${fmt(xs)}, ${yName} = ${fmt(ys)}, ${model.get("name")} = ${fmt(value)}`;
+    const [xs, ys, value, rows, cols] = nearest(x, y);
+    const mean = blocked() ? ` (mean of ${rows}×${cols} block)` : "";
+    readout.textContent = `${xName} = ${fmt(xs)}, ${yName} = ${fmt(ys)}, ${model.get("name")} = ${fmt(value)}${mean}`;
     if (drag && event.buttons === 0) {
       endDrag(event); // released where the view did not see it
     } else if (drag) {

@@ -12,10 +12,17 @@ with the ``.transpose(...)`` that fixes it. Image axes with descending
 coordinates (latitude from north to south) are flipped so that y grows upwards. Image axes
 must be evenly spaced (the view draws equal cells); an uneven axis is refused with the
 interpolation that fixes it.
+
+A DataArray is not loaded here: its frames are read one at a time when shown (:class:`Frames`),
+so a dask-backed or lazily opened NetCDF file of many GB costs one frame of memory. NumPy and
+torch input is in memory already and is held as it is (float32 and float64 without a copy).
 """
 
 from __future__ import annotations
 
+import math
+import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,12 +43,152 @@ UNIFORM_RTOL = 1e-4
 UNIFORM_ULPS = 4
 
 
+def finite_range(frames: Iterable[np.ndarray]) -> tuple[float, float] | None:
+    """The smallest and largest finite value over ``frames`` (NaN and ±inf left out), or
+    ``None`` where no value is finite."""
+    low, high = math.inf, -math.inf
+    for frame in frames:
+        finite = np.isfinite(frame)
+        if finite.any():
+            low = min(low, float(np.min(frame, where=finite, initial=math.inf)))
+            high = max(high, float(np.max(frame, where=finite, initial=-math.inf)))
+    return (low, high) if low <= high else None
+
+
+class Frames:
+    """The ``(z, y, x)`` frames of a field, read on demand: ``len``, ``frames[i]`` (negative
+    ``i`` counts from the end), iteration and :meth:`append`.
+
+    Frames of an in-memory array are views of it. Frames of a DataArray (arranged to
+    ``(t, z, y, x)`` order, not loaded) are loaded one at a time when asked for, flipped where
+    the coordinates descend; the last one loaded is kept, so that showing, hovering and
+    profiling one frame reads it once. Appended frames are held in memory.
+    """
+
+    def __init__(
+        self,
+        stored: np.ndarray | None = None,
+        *,
+        lazy: Any = None,
+        time_dim: str | None = None,
+        z_dim: str | None = None,
+        flip: tuple[bool, bool] = (False, False),
+        what: str = "",
+    ) -> None:
+        if (stored is None) == (lazy is None):
+            raise TypeError("Frames needs either a stored (t, z, y, x) array or a DataArray")
+        self._stored = stored
+        self._lazy = lazy
+        self._time_dim, self._z_dim, self._flip, self._what = time_dim, z_dim, flip, what
+        if stored is not None:
+            self._base, self.frame_shape = int(stored.shape[0]), tuple(stored.shape[1:])
+        else:
+            sizes = lazy.sizes
+            self._base = int(sizes[time_dim]) if time_dim is not None else 1
+            depth = int(sizes[z_dim]) if z_dim is not None else 1
+            self.frame_shape = (depth, int(lazy.shape[-2]), int(lazy.shape[-1]))
+        self._appended: list[np.ndarray] = []
+        self._last: tuple[int, np.ndarray] | None = None  # the lazy frame loaded last
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``(t, z, y, x)``: the number of frames and the shape of each."""
+        return (len(self), *self.frame_shape)
+
+    @property
+    def lazy(self) -> bool:
+        """Whether the frames are read from a DataArray when asked for (not held in memory)."""
+        return self._lazy is not None
+
+    def __len__(self) -> int:
+        return self._base + len(self._appended)
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        count = len(self)
+        if not -count <= index < count:
+            raise IndexError(f"frame {index} of a field of {count} frames")
+        index %= count
+        if index >= self._base:
+            return self._appended[index - self._base]
+        if self._stored is not None:
+            return self._stored[index]
+        if self._last is None or self._last[0] != index:
+            self._last = (index, self._load(index))
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for index in range(self._base):  # loaded one by one, past the one-frame cache
+            yield self._stored[index] if self._stored is not None else self._load(index)
+        yield from self._appended
+
+    def append(self, frame: np.ndarray) -> None:
+        """Add a ``(z, y, x)`` frame (held as it is: pass a copy where the caller may reuse it)."""
+        if frame.shape != self.frame_shape:
+            raise InputError(f"a frame of shape {frame.shape} in a field of {self.frame_shape}")
+        self._appended.append(frame)
+
+    def _load(self, index: int) -> np.ndarray:
+        part = self._lazy if self._time_dim is None else self._lazy.isel({self._time_dim: index})
+        values = float_values(np.asarray(part.values), self._what)
+        if self._z_dim is None:
+            values = values[None]
+        if self._flip[0]:
+            values = values[:, ::-1]
+        if self._flip[1]:
+            values = values[:, :, ::-1]
+        return values
+
+    def to_array(self) -> np.ndarray:
+        """All frames as one ``(t, z, y, x)`` array: the stored array itself where nothing was
+        appended, else loaded (a DataArray whole) and copied; for in-memory use."""
+        if self._stored is not None and not self._appended:
+            return self._stored
+        if self._lazy is not None and not self._appended:
+            values = float_values(np.asarray(self._lazy.values), self._what)
+            if self._time_dim is None:
+                values = values[None]
+            if self._z_dim is None:
+                values = values[:, None]
+            for axis, flipped in zip((-2, -1), self._flip, strict=True):
+                if flipped:
+                    values = np.flip(values, axis=axis)
+            return np.ascontiguousarray(values)
+        return np.stack(list(self))
+
+    def finite_range(self) -> tuple[float, float] | None:
+        """:func:`finite_range` of all frames without holding them: one dask reduction (min and
+        max computed together, ±inf left out) for dask-backed data, else frame by frame."""
+        if self._lazy is None or self._lazy.chunks is None or self._appended:
+            return finite_range(self)
+        import xarray as xr  # the data is a DataArray: xarray is there
+
+        # one task a chunk, so that min and max read each chunk once between them
+        finite = xr.apply_ufunc(
+            _finite_or_nan,
+            self._lazy,
+            dask="parallelized",
+            output_dtypes=[self._lazy.dtype if self._lazy.dtype.kind == "f" else np.float64],
+        )
+        with warnings.catch_warnings():  # all-NaN chunks: NaN is the answer, not a warning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            both = xr.Dataset(
+                {"low": finite.min(skipna=True), "high": finite.max(skipna=True)}
+            ).compute()
+        low, high = float(both["low"]), float(both["high"])
+        return (low, high) if low <= high else None
+
+
+def _finite_or_nan(values: np.ndarray) -> np.ndarray:
+    """``values`` with ±inf replaced by NaN (integers and booleans as float64)."""
+    return np.where(np.isfinite(values), values, np.nan)
+
+
 @dataclass
 class FieldData:
     """Frames ``(t, z, y, x)`` (float32 data stays float32, other numbers become float64) and
     what describes them."""
 
-    values: np.ndarray
+    frames: Frames
     times: list[float]
     time_labels: list[str]
     time_name: str
@@ -52,17 +199,23 @@ class FieldData:
     #: The first time of a datetime series (times are seconds since it), else ``None``.
     time_origin: np.datetime64 | None = None
 
+    @property
+    def values(self) -> np.ndarray:
+        """All frames as one ``(t, z, y, x)`` array, for in-memory use: a DataArray is loaded
+        whole (index :attr:`frames` to read one frame at a time)."""
+        return self.frames.to_array()
+
 
 def read_field(data: Any) -> FieldData:
     """Frames of ``data`` (see the module docstring); :class:`InputError` if it cannot be shown."""
     if hasattr(data, "data_vars"):
         data = _only_variable(data)
-    if hasattr(data, "dims") and hasattr(data, "values"):
+    if hasattr(data, "dims") and hasattr(data, "coords"):  # not hasattr "values": it loads
         field = _read_data_array(data)
     else:
         field = _read_array(data)
-    if field.values.size == 0:
-        raise InputError(f"FieldView got an empty field (shape {field.values.shape})")
+    if 0 in field.frames.shape:
+        raise InputError(f"FieldView got an empty field (shape {field.frames.shape})")
     return field
 
 
@@ -150,7 +303,7 @@ def _read_array(data: Any) -> FieldData:
     values = (values[None] if values.ndim == 2 else values)[:, None]
     ny, nx = values.shape[-2:]
     return FieldData(
-        values=values,
+        frames=Frames(values),
         times=[float(i) for i in range(values.shape[0])],
         time_labels=[],
         time_name="t",
@@ -260,26 +413,32 @@ def _described(roles: dict[str, str | None]) -> str:
 def _read_data_array(data: Any) -> FieldData:
     data, time_dim, z_dim, y_dim, x_dim = _arrange(data, str(data.name or "vorticity"))
     dims = tuple(str(d) for d in data.dims)
-    values = float_values(data.values, f"dims {dims}")
-    if time_dim is None:
-        values = values[None]
-    if z_dim is None:
-        values = values[:, None]
-    coords = {}
-    for key, dim, axis in (("y", y_dim, -2), ("x", x_dim, -1)):
-        axis_values = _axis(data, dim, values.shape[axis])
-        if len(axis_values) > 1 and axis_values[-1] < axis_values[0]:
-            axis_values = axis_values[::-1]
-            values = np.flip(values, axis=axis)
-        coords[key] = axis_values
-    times, labels = _times(data, time_dim, values.shape[0])
+    what = f"dims {dims}"
+    kind = np.dtype(data.dtype)
+    if kind.kind == "c":
+        raise InputError(
+            f"FieldView got complex values ({what}); show a real part: field.real, field.imag "
+            "or abs(field)"
+        )
+    if kind.kind not in "fiub" and data.size:  # objects, strings: does the first frame convert?
+        first = data.isel({time_dim: 0}) if time_dim is not None else data
+        float_values(np.asarray(first.values), what)
+    coords, flip = {}, []
+    for key, dim in (("y", y_dim), ("x", x_dim)):
+        axis_values = _axis(data, dim, int(data.sizes[dim]))
+        descending = len(axis_values) > 1 and axis_values[-1] < axis_values[0]
+        coords[key] = axis_values[::-1] if descending else axis_values
+        flip.append(descending)
+    count = int(data.sizes[time_dim]) if time_dim is not None else 1
+    times, labels = _times(data, time_dim, count)
     origin = None
     if time_dim is not None and time_dim in data.coords:
         raw = np.asarray(data[time_dim].values)
         if np.issubdtype(raw.dtype, np.datetime64):
             origin = raw[0]
+    frames = Frames(lazy=data, time_dim=time_dim, z_dim=z_dim, flip=(flip[0], flip[1]), what=what)
     return FieldData(
-        values=np.ascontiguousarray(values),
+        frames=frames,
         times=times,
         time_labels=labels,
         time_name=time_dim or "t",

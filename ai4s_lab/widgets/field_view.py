@@ -7,6 +7,13 @@ PNG fallback (:meth:`FieldView.to_png`, also put beside the widget in the displa
 offline HTML report shows the field) use the same colours: both pick the colour table entry
 ``round((value - vmin) / (vmax - vmin) * 255)`` (halves up, as JavaScript's ``Math.round``) of
 the value as sent (float32 or float16). 3D fields are shown as ``z`` slices.
+
+Frames larger than ``max_display_side`` samples per side are sent as NaN-aware block means (an
+integer block per axis), so that an 8192² field costs 4 MB a step instead of 256 MB; the extent
+stays that of the whole grid, and what the kernel computes (:meth:`FieldView.current`,
+:meth:`FieldView.profile_values`) uses the full frames. Frames of a DataArray are read when shown
+(see :class:`~ai4s_lab.widgets._field_data.Frames`): a dask-backed or lazily opened NetCDF file is
+not loaded whole.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import logging
 import math
 import struct
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +34,9 @@ from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.widgets._field_data import (
     FieldData,
+    Frames,
     cell_bounds,
+    finite_range,
     float_values,
     on_grid_of,
     read_field,
@@ -41,7 +50,16 @@ else:
     anywidget = import_optional("anywidget", purpose="the FieldView widget")
     traitlets = import_optional("traitlets", purpose="the FieldView widget")
 
-__all__ = ["COLORMAPS", "FieldView", "colormap_lut", "colour_range", "finite_range", "render_png"]
+__all__ = [
+    "COLORMAPS",
+    "FieldView",
+    "block_means",
+    "colormap_lut",
+    "colour_range",
+    "display_block",
+    "finite_range",
+    "render_png",
+]
 
 #: Colour maps: control points (position in [0, 1], RGB 0-255), linearly interpolated to 256.
 #: viridis and magma follow the matplotlib maps of van der Walt & Smith (CC0).
@@ -66,6 +84,12 @@ COLORMAPS: dict[str, list[tuple[float, tuple[int, int, int]]]] = {
 RANGE_MODES = ("auto", "fixed", "symmetric")
 #: Largest number of arrows per side of the velocity overlay.
 VECTOR_ARROWS = 24
+#: Default largest number of samples per side of a frame sent to the browser (1024² float32 is
+#: 4 MB a message); larger frames are sent as block means.
+MAX_DISPLAY_SIDE = 1024
+#: :func:`block_means` works through a frame in strips of about this many samples (32 MB of
+#: float64), so that an 8192² frame needs no padded float64 copy of itself.
+_STRIP_SAMPLES = 1 << 22
 
 logger = logging.getLogger(__name__)
 
@@ -76,18 +100,6 @@ _FLOAT16_MAX = 65504.0
 class _RefusedTraitError(ParameterError, traitlets.TraitError):
     """A bad value for a trait: a :class:`ParameterError` that traitlets also knows, so that a
     value refused inside ``hold_trait_notifications`` (a front-end message) is rolled back."""
-
-
-def finite_range(frames: Iterable[np.ndarray]) -> tuple[float, float] | None:
-    """The smallest and largest finite value over ``frames`` (NaN and ±inf left out), or
-    ``None`` where no value is finite."""
-    low, high = math.inf, -math.inf
-    for frame in frames:
-        finite = np.isfinite(frame)
-        if finite.any():
-            low = min(low, float(np.min(frame, where=finite, initial=math.inf)))
-            high = max(high, float(np.max(frame, where=finite, initial=-math.inf)))
-    return (low, high) if low <= high else None
 
 
 def colour_range(low: float, high: float, *, symmetric: bool = False) -> tuple[float, float]:
@@ -151,6 +163,58 @@ def render_png(frame: np.ndarray, vmin: float, vmax: float, colormap: str = "vir
     )
 
 
+def display_block(shape: Sequence[int], max_side: int | None) -> tuple[int, int]:
+    """The block ``(by, bx)`` (samples per shown pixel along y and x) that brings a frame of
+    ``shape = (ny, nx)`` to at most ``max_side`` samples per side: ``ceil(n / max_side)`` per
+    axis, ``(1, 1)`` where it fits or ``max_side`` is ``None``."""
+    ny, nx = (int(n) for n in shape[-2:])
+    if max_side is None:
+        return 1, 1
+    return max(1, -(-ny // max_side)), max(1, -(-nx // max_side))
+
+
+def block_means(frame: np.ndarray, block: tuple[int, int]) -> np.ndarray:
+    """Means of a 2D frame over blocks of ``block = (by, bx)`` samples, NaN left out.
+
+    The frame is padded with NaN to whole blocks at its far edges (the last rows and columns),
+    so an edge block averages only the samples it holds, and a block of NaN only stays NaN;
+    ±inf carry over (+inf and -inf in one block give NaN), like ``np.nanmean``. Returns float64
+    of shape ``(ceil(ny / by), ceil(nx / bx))``; the frame is read in strips of block rows, so
+    the memory needed beyond the result is a few strips, whatever the frame's size.
+    """
+    values = np.asarray(frame)
+    by, bx = (int(b) for b in block)
+    if values.ndim != 2 or by < 1 or bx < 1:
+        raise InputError(
+            f"block_means needs a 2D frame and positive blocks, got shape {values.shape} and "
+            f"block={block!r}"
+        )
+    if values.dtype.kind != "f":
+        values = values.astype(np.float64)
+    ny, nx = values.shape
+    my, mx = -(-ny // by), -(-nx // bx)
+    out = np.empty((my, mx))
+    rows = max(1, _STRIP_SAMPLES // (by * mx * bx))  # block rows a strip
+    for start in range(0, my, rows):
+        stop = min(my, start + rows)
+        part = values[start * by : stop * by]
+        if part.shape == ((stop - start) * by, mx * bx):
+            strip = part
+        else:  # the far edges: pad with NaN to whole blocks
+            strip = np.full(((stop - start) * by, mx * bx), np.nan, dtype=values.dtype)
+            strip[: part.shape[0], :nx] = part
+        counted = ~np.isnan(strip)
+        with np.errstate(invalid="ignore", divide="ignore"):  # inf - inf, and 0 / 0: NaN
+            # the rows of a block (a reduction across whole rows, fast), then its columns
+            # (one strided addition a column, as fast: numpy is slow to reduce a short axis)
+            rowsums = np.where(counted, strip, 0).reshape(-1, by, mx * bx).sum(1, np.float64)
+            rowcounts = counted.reshape(-1, by, mx * bx).sum(1, np.int64)
+            total = sum(rowsums[:, k::bx] for k in range(1, bx)) + rowsums[:, 0::bx]
+            count = sum(rowcounts[:, k::bx] for k in range(1, bx)) + rowcounts[:, 0::bx]
+            out[start:stop] = total / count  # 0 / 0 where a block holds only NaN
+    return out
+
+
 class FieldView(anywidget.AnyWidget):
     """An interactive view of a 2D field or a time series of 2D fields.
 
@@ -164,7 +228,10 @@ class FieldView(anywidget.AnyWidget):
         shown as dates). Or a NumPy/torch array ``(y, x)`` or ``(t, y, x)``. A ``batch`` dim must
         be selected first (``.isel(batch=0)``). The ``y`` and ``x`` coordinates must be evenly
         spaced (each sample is drawn as a cell of the same size): interpolate an uneven grid
-        first, e.g. ``da.interp(x=np.linspace(x0, x1, n))``.
+        first, e.g. ``da.interp(x=np.linspace(x0, x1, n))``. A DataArray is read one frame
+        at a time when shown, so a dask-backed or lazily opened file (``xr.open_dataset``) is
+        not loaded whole; the ``"auto"`` and ``"symmetric"`` ranges read every frame once, when
+        first needed (one dask computation for dask-backed data); ``"fixed"`` reads none.
     colormap
         One of :data:`COLORMAPS`.
     range_mode
@@ -188,11 +255,24 @@ class FieldView(anywidget.AnyWidget):
         Follow the last frame as :meth:`append` adds frames (e.g. ``solve(callback=view.append)``).
     height
         Height of the canvas in CSS pixels (positive).
+    max_display_side
+        Largest number of samples (pixels of the image sent) per side of a frame sent to the
+        browser, a positive integer; a larger frame is sent as means over blocks of
+        ``ceil(n / max_display_side)`` samples along each axis of ``n`` samples (NaN left out),
+        e.g. an 8192² field as 1024² means over 8 x 8 blocks. ``None`` always sends whole
+        frames (256 MB a step for 8192² float32). The hover readout and the front end's line
+        profile then show block means; :meth:`current` and :meth:`profile_values` always use
+        the full frames.
 
     Notes
     -----
     Traits the front end sets: ``index`` (frame shown), ``slice_index`` (3D), ``playing``,
     ``profile`` (``[x0, y0, x1, y1]`` of the drawn line, in data coordinates).
+
+    ``shape`` is ``[ny, nx]`` of the frame sent, ``full_shape`` that of the data, ``block``
+    the samples ``[by, bx]`` each sent value averages (``[1, 1]``: full resolution) and
+    ``resolution_note`` says so in words (``"shown 1024×1024 of 8192×8192 (8×8 block
+    means)"``, empty at full resolution); ``extent`` is the full grid's either way.
     """
 
     _esm = frontend_file("field_view.js")
@@ -201,6 +281,9 @@ class FieldView(anywidget.AnyWidget):
     frame_index = traitlets.Int(-1).tag(sync=True)
     frame_dtype = traitlets.Unicode("float32").tag(sync=True)
     shape = traitlets.List(traitlets.Int(), [0, 0]).tag(sync=True)
+    full_shape = traitlets.List(traitlets.Int(), [0, 0]).tag(sync=True)
+    block = traitlets.List(traitlets.Int(), [1, 1]).tag(sync=True)
+    resolution_note = traitlets.Unicode("").tag(sync=True)
     index = traitlets.Int(0).tag(sync=True)
     n_frames = traitlets.Int(0).tag(sync=True)
     times = traitlets.List(traitlets.Float(), []).tag(sync=True)
@@ -237,11 +320,20 @@ class FieldView(anywidget.AnyWidget):
         vectors: tuple[Any, Any] | None = None,
         live: bool = False,
         height: int = 360,
+        max_display_side: int | None = MAX_DISPLAY_SIDE,
     ) -> None:
+        if max_display_side is not None and not (
+            is_integer(max_display_side) and max_display_side >= 1
+        ):
+            raise ParameterError(
+                f"max_display_side={max_display_side!r} must be a positive whole number of "
+                f"samples per side (e.g. {MAX_DISPLAY_SIDE}), or None to always send whole "
+                "frames"
+            )
         field = read_field(data)
         if range_mode is None:
             range_mode = "fixed" if vmin is not None and vmax is not None else "auto"
-        values, coords = field.values, field.coords
+        frames, coords = field.frames, field.coords
         if dtype not in ("float32", "float16"):
             raise ParameterError(f"dtype={dtype!r} must be 'float32' or 'float16'")
         if range_mode not in RANGE_MODES:
@@ -258,18 +350,33 @@ class FieldView(anywidget.AnyWidget):
             )
         if not (is_integer(height) and height > 0):
             raise ParameterError(f"height={height!r} must be a positive number of CSS pixels")
-        self._values: list[np.ndarray] = list(values)  # each (z, y, x)
+        self._values: Frames = frames  # each (z, y, x), read when shown
         self._times: list[float] = list(field.times)
         self._coords = coords
         self._time_origin = field.time_origin
-        self._data_range = finite_range(self._values)  # kept up to date by append()
         self._np_dtype = np.dtype(dtype)
         self._vectors = _read_vectors(vectors, data, field) if vectors is not None else None
+        # the finite (low, high) of all frames: read when a range mode first needs it (a lazy
+        # file is read through once), then kept up to date by append()
+        self._data_range: tuple[float, float] | None = None
+        self._range_known = False
         self.live = bool(live)
         self._fixed_range: tuple[float, float] | None = None  # what "fixed" goes back to
         y, x = coords["y"], coords["x"]
+        depth, ny, nx = frames.frame_shape
+        by, bx = display_block((ny, nx), max_display_side)
+        self._block = (by, bx)
+        self._shown: tuple[int, int, np.ndarray] | None = None  # (index, slice, block means)
+        shown = [-(-ny // by), -(-nx // bx)]
         super().__init__(
-            shape=[int(values.shape[-2]), int(values.shape[-1])],
+            shape=shown,
+            full_shape=[ny, nx],
+            block=[by, bx],
+            resolution_note=(
+                f"shown {shown[0]}×{shown[1]} of {ny}×{nx} ({by}×{bx} block means)"
+                if (by, bx) != (1, 1)
+                else ""
+            ),
             n_frames=len(self._values),
             times=[float(t) for t in self._times],
             time_labels=field.time_labels,
@@ -283,8 +390,8 @@ class FieldView(anywidget.AnyWidget):
             range_mode=range_mode,
             fps=int(fps),
             frame_dtype=dtype,
-            n_slices=int(values.shape[1]),
-            slice_index=int(values.shape[1]) // 2,
+            n_slices=depth,
+            slice_index=depth // 2,
             height=int(height),
         )
         if range_mode == "fixed" and vmin is not None and vmax is not None:
@@ -375,8 +482,19 @@ class FieldView(anywidget.AnyWidget):
         """The 2D frame shown now (``slice_index`` of a 3D field), float64."""
         return np.asarray(self._values[self.index][self.slice_index], dtype=np.float64)
 
+    def _shown_frame(self) -> np.ndarray:
+        """The 2D frame shown now as it is sent, before the cast to float32/float16: the
+        frame itself, or its block means where it has more than ``max_display_side`` samples
+        on a side (kept for the frame shown, so that :meth:`to_png` does not redo them)."""
+        frame = self._values[self.index][self.slice_index]
+        if self._block == (1, 1):
+            return np.asarray(frame)
+        if self._shown is None or self._shown[:2] != (self.index, self.slice_index):
+            self._shown = (self.index, self.slice_index, block_means(frame, self._block))
+        return self._shown[2]
+
     def _send_frame(self) -> None:
-        values = self.current()
+        values = self._shown_frame()
         largest = float(np.max(np.abs(values), where=np.isfinite(values), initial=0.0))
         if self._np_dtype == np.float16 and largest > _FLOAT16_MAX:
             # float16 holds up to 65504: larger finite values (pressures in Pa, ...) would arrive
@@ -402,6 +520,8 @@ class FieldView(anywidget.AnyWidget):
                 self.vector_shape, self.vector_frame = [], b""
 
     def _update_range(self) -> None:
+        if not self._range_known:
+            self._data_range, self._range_known = self._values.finite_range(), True
         low, high = self._data_range or (0.0, 1.0)
         low, high = colour_range(low, high, symmetric=self.range_mode == "symmetric")
         with self.hold_trait_notifications():  # checked together: vmin < vmax
@@ -435,16 +555,17 @@ class FieldView(anywidget.AnyWidget):
             values = np.array(float_values(frame, f"append at t={t!r}"))
         if values.ndim == 2:
             values = values[None]
-        if values.shape != self._values[0].shape:
+        if values.shape != self._values.frame_shape:
             raise InputError(
                 f"append: frame shape {values.shape} differs from the view's "
-                f"{self._values[0].shape}"
+                f"{self._values.frame_shape}"
             )
         new_range = finite_range([values])
         if new_range is not None and self._data_range is not None:
             low, high = self._data_range
             new_range = (min(low, new_range[0]), max(high, new_range[1]))
-        self._data_range = new_range or self._data_range
+        if self._range_known:  # else the first range read covers this frame too
+            self._data_range = new_range or self._data_range
         self._values.append(values)
         self._times.append(seconds)
         with self.hold_sync():
@@ -517,9 +638,11 @@ class FieldView(anywidget.AnyWidget):
     # -- static fallback -------------------------------------------------------------------------
     def to_png(self) -> bytes:
         """The current frame as PNG bytes, in the view's colour map and range: the values as
-        sent to the browser (float32 or float16), so that both show the same colours."""
+        sent to the browser (float32 or float16), so that both show the same colours. Where
+        the frame is sent as block means (``max_display_side``), so is the PNG: one pixel a
+        block, ``shape`` pixels (not ``full_shape``), blocks padded at the far edges."""
         with np.errstate(over="ignore"):
-            sent = self.current().astype(self._np_dtype).astype(np.float64)
+            sent = self._shown_frame().astype(self._np_dtype).astype(np.float64)
         return render_png(sent, self.vmin, self.vmax, self.colormap)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
@@ -531,20 +654,19 @@ class FieldView(anywidget.AnyWidget):
         return bundle
 
 
-def _read_vectors(
-    vectors: Sequence[Any], data: Any, field: FieldData
-) -> tuple[np.ndarray, np.ndarray]:
+def _read_vectors(vectors: Sequence[Any], data: Any, field: FieldData) -> tuple[Frames, Frames]:
     """``(u, v)`` as ``(t, z, y, x)`` frames on the grid of ``field`` (read from ``data``):
-    arrays take the field's dims and coordinates, so they are transposed and flipped with it."""
+    arrays take the field's dims and coordinates, so they are transposed and flipped with it.
+    Like the field's, DataArray frames are read when shown."""
     if len(vectors) != 2:
         raise InputError("vectors must be a pair (u, v) of fields shaped like the data")
-    shape = field.values.shape
+    shape = field.frames.shape
     pair = []
     for name, component in zip("uv", vectors, strict=True):
         read = read_field(on_grid_of(component, data))
-        if read.values.shape != shape:
+        if read.frames.shape != shape:
             raise InputError(
-                f"vectors of shape {read.values.shape} do not match the field's {shape}"
+                f"vectors of shape {read.frames.shape} do not match the field's {shape}"
             )
         for axis in ("y", "x") if hasattr(data, "dims") else ():  # arrays have no coordinates
             here, there = read.coords[axis], field.coords[axis]
@@ -555,7 +677,7 @@ def _read_vectors(
                     f"the field from {there[0]:g} to {there[-1]:g}; give u and v on the "
                     "field's grid (e.g. interpolate them with u.interp_like(field))"
                 )
-        pair.append(read.values)
+        pair.append(read.frames)
     return pair[0], pair[1]
 
 
