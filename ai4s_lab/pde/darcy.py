@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
+from ai4s_lab.pde._keywords import check_keywords
 
 if TYPE_CHECKING:
     import torch
@@ -28,6 +29,7 @@ MIN_NODES = 3
 MAX_NODES = 8193
 
 
+@check_keywords
 def solve_darcy(
     permeability: Any,
     *,

@@ -29,7 +29,7 @@ class Field:
         The grid the values live on.
     batched
         Whether the leading dimension is a real batch (``solve`` then keeps a ``batch`` dim in
-        its output) or a single sample.
+        its output) or a single sample; always true for more than one sample.
     """
 
     data: torch.Tensor
@@ -43,6 +43,8 @@ class Field:
                 f"Field data of shape {tuple(self.data.shape)} does not fit the grid "
                 f"{self.grid.shape}; expected (batch, channels, *{self.grid.shape})"
             )
+        if self.data.shape[0] > 1 and not self.batched:  # several samples are a batch: all kept
+            object.__setattr__(self, "batched", True)
 
     @property
     def channels(self) -> int:
@@ -158,12 +160,33 @@ def as_field(
         return value
     if hasattr(value, "values") and hasattr(value, "dims"):  # an xarray.DataArray
         value = np.asarray(value.values)
+    if np.ma.isMaskedArray(value):  # e.g. a variable read with the netCDF4 package
+        masked = int(np.ma.count_masked(value))
+        if masked:
+            raise InputError(
+                f"{name} is a masked array with {masked:,} masked value(s) (missing data); "
+                "fill them (e.g. values.filled(0.0) or an interpolation) before solving"
+            )
+        value = np.ma.getdata(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        if value.dtype.kind != "O":
+            raise InputError(f"{name} holds text (dtype {value.dtype}); give numbers")
+        try:  # an object array of numbers (e.g. from pandas)
+            value = value.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise InputError(
+                f"{name} is an object array whose items are not all numbers ({err}); give numbers"
+            ) from err
     if isinstance(value, np.ndarray) and not value.dtype.isnative:  # big-endian data files
         value = value.astype(value.dtype.newbyteorder("="))
     try:
         tensor = torch.as_tensor(value)
     except (TypeError, ValueError, RuntimeError) as err:
-        raise InputError(f"{name} of type {type(value).__name__} is not an array") from err
+        raise InputError(
+            f"{name} of type {type(value).__name__} is not an array; give a NumPy array, a "
+            "torch tensor, an xarray.DataArray or a Field (a pandas DataFrame: "
+            "df.to_numpy())"
+        ) from err
     tensor = tensor.detach()  # an initial condition is data, not part of an autograd graph
     if tensor.is_complex() or tensor.dtype == torch.bool:
         raise InputError(f"{name} has dtype {tensor.dtype}; give real numbers")
@@ -176,9 +199,15 @@ def as_field(
     d = grid.ndim
     space = tuple(tensor.shape[-d:]) if tensor.ndim >= d else ()
     if space != grid.shape:
+        swapped = sorted(space) == sorted(grid.shape)
+        hint = (
+            f" (the axes are ordered {', '.join(grid.dims)}: transpose the values)"
+            if swapped
+            else ""
+        )
         raise InputError(
             f"{name} has shape {tuple(tensor.shape)}, whose last {d} axes do not match the grid "
-            f"{grid.shape}"
+            f"{grid.shape}{hint}"
         )
     extra = tensor.ndim - d
     batched = False

@@ -1,8 +1,11 @@
 """Initial conditions: random smooth fields, Fourier modes, classic vortices and seeds.
 
 Every function returns a :class:`~ai4s_lab.pde.fields.Field` in float64 on the CPU; ``solve``
-moves it to the device and dtype of the run. Random fields are drawn on the CPU from a seeded
-generator, so a seed gives the same field on every device.
+moves it to the device and dtype of the run. Random fields are drawn on the CPU, so a seed gives
+the same field on every device. Smooth random fields draw one complex normal per Fourier mode, a
+function of the seed and the mode alone (:mod:`ai4s_lab.pde._mode_noise`): a seed gives the
+same field on every grid that holds its modes, so a convergence study starts every grid from
+one initial condition (a coarser grid gets its lower modes).
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.errors import ParameterError
+from ai4s_lab.pde._mode_noise import held_modes, mode_noise, mode_numbers
 from ai4s_lab.pde.fields import Field
 from ai4s_lab.pde.grids import PeriodicGrid
 from ai4s_lab.pde.memory import check_memory
@@ -44,9 +50,13 @@ def random_field(
 ) -> Field:
     """A smooth Gaussian random field with a Gaussian spectrum peaked at low wave numbers.
 
-    Fourier coefficients are independent complex normals times ``exp(-(|n|/wavenumber)²/2)``
-    (``n`` the integer mode index), the mean is removed and the field scaled to standard
-    deviation ``amplitude``, then ``mean`` is added.
+    The field is ``Re Σ_n ξ_n exp(-(|n|/wavenumber)²/2) exp(i n·x)`` over integer mode vectors
+    ``n ≠ 0`` (Nyquist modes left out), ``ξ_n`` independent complex normals that depend on the
+    seed, the sample, the channel and ``n`` only; it is scaled to standard deviation ``amplitude``
+    over the grid, then ``mean`` is added. So a seed is one field on every grid fine enough for
+    the spectrum (about ``10 · wavenumber`` points per side): ``random_field(eq.grid(128), 3)``
+    is ``random_field(eq.grid(64), 3)`` sampled twice as finely, and sample ``i`` of a batch is
+    the same whatever the batch size.
 
     Parameters
     ----------
@@ -75,25 +85,21 @@ def random_field(
     _check_real("random_field", "mean", mean)
     if not (is_real(wavenumber) and wavenumber > 0 and math.isfinite(wavenumber)):
         raise ParameterError(f"random_field: wavenumber={wavenumber!r} must be positive")
-    count = batch or 1
-    gen = _generator(seed, "random_field")
-    spectrum_shape = (*grid.shape[:-1], grid.shape[-1] // 2 + 1)
-    index2 = torch.zeros(spectrum_shape, dtype=torch.float64)
-    for axis, n in enumerate(grid.shape):
-        last = axis == grid.ndim - 1
-        freq = torch.fft.rfftfreq(n, 1.0 / n) if last else torch.fft.fftfreq(n, 1.0 / n)
-        view = [1] * grid.ndim
-        view[axis] = -1
-        index2 = index2 + freq.to(torch.float64).reshape(view) ** 2
-    envelope = torch.exp(-index2 / (2 * wavenumber**2))
-    noise = torch.randn((count, channels, *spectrum_shape, 2), generator=gen, dtype=torch.float64)
-    spec = torch.complex(noise[..., 0], noise[..., 1]) * envelope
-    axes = tuple(range(-grid.ndim, 0))
-    values = torch.fft.irfftn(spec, s=grid.shape, dim=axes)
-    values = values - values.mean(dim=axes, keepdim=True)
-    std = values.std(dim=axes, keepdim=True).clamp_min(1e-300)
-    values = values / std * amplitude + mean
-    return Field(values, grid, batched=batch is not None)
+    seed = _seed_value(seed, "random_field")
+    numbers = mode_numbers(grid.shape)
+    index2 = sum(m.astype(np.float64) ** 2 for m in numbers)
+    envelope = np.broadcast_to(np.exp(-index2 / (2 * wavenumber**2)), grid.shape)
+    # modes below 1e-20 of the peak change no float64 digit of the field: not drawn
+    support = held_modes(grid.shape) & (envelope > 1e-20)
+    if not support.any():
+        raise ParameterError(
+            f"random_field: wavenumber={wavenumber!r} leaves no mode of the {grid.shape} grid "
+            "with any weight; use a wavenumber of 1 or more (modes per domain length)"
+        )
+    values = _modes_to_values(seed, batch or 1, channels, grid, support, envelope[support])
+    std = values.std(axis=tuple(range(-grid.ndim, 0)), keepdims=True)  # over the grid (ddof 0)
+    values = values / np.maximum(std, 1e-300) * amplitude + mean
+    return Field(torch.from_numpy(values), grid, batched=batch is not None)
 
 
 def gaussian_random_field(
@@ -146,19 +152,16 @@ def gaussian_random_field(
         sigma = tau ** (alpha - 1)
     if not (is_real(sigma) and sigma >= 0 and math.isfinite(sigma)):
         raise ParameterError(f"{owner}: sigma={sigma!r} must be finite and >= 0")
-    k2 = torch.zeros(grid.shape, dtype=torch.float64)
-    for axis, (n, length) in enumerate(zip(grid.shape, grid.lengths, strict=True)):
-        view = [1] * grid.ndim
-        view[axis] = -1
-        k = torch.fft.fftfreq(n, 1.0 / n).to(torch.float64) * (2 * math.pi / length)
-        k2 = k2 + k.reshape(view) ** 2
-    coeff = sigma * (k2 + tau**2) ** (-alpha / 2)
-    coeff.view(-1)[0] = 0.0
-    gen = _generator(seed, owner)
-    noise = torch.randn((batch or 1, 1, *grid.shape, 2), generator=gen, dtype=torch.float64)
-    spectrum = torch.complex(noise[..., 0], noise[..., 1]) * coeff * math.prod(grid.shape)
-    values = torch.fft.ifftn(spectrum, dim=tuple(range(-grid.ndim, 0))).real
-    return Field(values.contiguous(), grid, batched=batch is not None)
+    seed = _seed_value(seed, owner)
+    numbers = mode_numbers(grid.shape)
+    k2 = sum(
+        (m.astype(np.float64) * (2 * math.pi / length)) ** 2
+        for m, length in zip(numbers, grid.lengths, strict=True)
+    )
+    coeff = np.broadcast_to(sigma * (k2 + tau**2) ** (-alpha / 2), grid.shape)
+    support = held_modes(grid.shape)
+    values = _modes_to_values(seed, batch or 1, 1, grid, support, coeff[support] * grid.size)
+    return Field(torch.from_numpy(values), grid, batched=batch is not None)
 
 
 def from_array(values: object, grid: PeriodicGrid, *, channels: int = 1) -> Field:
@@ -256,20 +259,46 @@ def gray_scott_seed(grid: PeriodicGrid, seed: int | None = 0, *, noise: float = 
     return Field(torch.stack([u, v]).unsqueeze(0), grid)
 
 
-def _generator(seed: object, owner: str) -> torch.Generator:
-    """A CPU generator seeded with ``seed`` (``None``: a fresh seed from the OS, a different
-    field every call)."""
+def _seed_value(seed: object, owner: str) -> int:
+    """``seed`` checked (an integer in [0, 2**64)), or a fresh one from the OS for ``None``."""
     import secrets
 
-    import torch
-
     if seed is None:
-        seed = secrets.randbits(63)
+        return secrets.randbits(63)
     if not (is_integer(seed) and 0 <= seed < 2**64):  # what torch's generators take
         raise ParameterError(
             f"{owner}: seed={seed!r} must be an integer in [0, 2**64) (or None for a fresh one)"
         )
-    return torch.Generator().manual_seed(int(seed))
+    return int(seed)
+
+
+def _generator(seed: object, owner: str) -> torch.Generator:
+    """A CPU generator seeded with ``seed`` (``None``: a fresh seed from the OS, a different
+    field every call)."""
+    import torch
+
+    return torch.Generator().manual_seed(_seed_value(seed, owner))
+
+
+def _modes_to_values(
+    seed: int,
+    count: int,
+    channels: int,
+    grid: PeriodicGrid,
+    support: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """``Re Σ w_m ξ_m exp(i m·x)`` on ``grid`` for the modes where ``support`` holds (weights
+    ``w`` in that order, FFT normalisation: the inverse FFT divides by the grid size), as
+    ``(count, channels, *grid)`` float64, ``ξ_m`` from :func:`mode_noise`."""
+    where = [np.broadcast_to(m, grid.shape)[support] for m in mode_numbers(grid.shape)]
+    values = np.empty((count, channels, *grid.shape))
+    spectrum = np.zeros(grid.shape, dtype=np.complex128)
+    for sample in range(count):
+        for channel in range(channels):
+            spectrum[support] = mode_noise(seed, sample, channel, where) * weights
+            values[sample, channel] = np.fft.ifftn(spectrum).real
+    return values
 
 
 def _check_real(owner: str, name: str, value: object, minimum: float | None = None) -> None:
@@ -287,8 +316,8 @@ def _check_batch(batch: object, grid: PeriodicGrid, owner: str, channels: int = 
     ):
         raise ParameterError(f"{owner}: batch={batch!r} must be None or an integer >= 1")
     count = 1 if batch is None else int(batch)
-    # the complex noise and spectrum of the draw: about four float64 copies of the fields
-    nbytes = 4 * 8 * count * channels * grid.size
+    # the fields, plus one complex spectrum and its inverse FFT at a time
+    nbytes = 8 * count * channels * grid.size + 6 * 8 * grid.size
     check_memory(nbytes, torch.device("cpu"), f"{owner} with batch={batch}",
                  "use a smaller batch or a coarser grid")  # fmt: skip
 

@@ -8,13 +8,14 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ai4s_lab._numbers import is_real
+from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
+from ai4s_lab.pde._keywords import check_keywords
 from ai4s_lab.pde._step_runner import StepRunner
 from ai4s_lab.pde.equations import Equation, equation
 from ai4s_lab.pde.fields import Field, as_field
-from ai4s_lab.pde.grids import PeriodicGrid, lengths_from_coords
+from ai4s_lab.pde.grids import DIMS, PeriodicGrid, lengths_from_coords
 from ai4s_lab.pde.memory import check_memory
 from ai4s_lab.pde.steppers import Stepper, make_stepper
 
@@ -50,6 +51,7 @@ SINGLE_THREAD_UP_TO = 2**17
 Callback = Callable[[float, Mapping[str, "np.ndarray"]], Any]
 
 
+@check_keywords
 def solve(
     eq: Equation | str,
     initial: Field | Any,
@@ -78,9 +80,12 @@ def solve(
         A :class:`~ai4s_lab.pde.fields.Field` (e.g. ``pde.initial.random_field(eq.grid(256))``)
         or an array ``(*grid)``, ``(batch, *grid)``, ``(channels, *grid)`` or
         ``(batch, channels, *grid)``. An ``xarray.DataArray`` (e.g. a frame of an earlier
-        result, ``ds["u"].isel(t=-1)``) keeps the domain its coordinates span (and, for an
-        equation of any dimension, as many space axes as its trailing dims named ``z, y, x``);
-        other arrays lie on the equation's default (square) domain.
+        result, ``ds["u"].isel(t=-1)``) or ``Dataset`` (all its fields, ``ds.isel(t=-1)``)
+        keeps the domain its coordinates span, reads its dims named ``z, y, x`` by name (and,
+        for an equation of any dimension, takes as many space axes as it has) and its fields
+        on a ``field`` or ``variable`` dim by their labels; other arrays lie on the
+        equation's default (square) domain, with its default space dimensions (``ndim=``), or
+        as many as the array has axes when it has fewer.
     t_end
         Final time (time units of the equation), > 0.
     save_every
@@ -170,13 +175,12 @@ def solve(
         raise ParameterError(f"adaptive={adaptive!r} must be True, False or None (the default)")
     if callback is not None and not callable(callback):
         raise ParameterError(f"callback={callback!r} is not callable")
-    if threads is not None and (
-        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
-    ):
+    if threads is not None and not (is_integer(threads) and threads >= 1):
         raise ParameterError(f"threads={threads!r} must be None or an integer >= 1")
 
     if isinstance(initial, list | tuple):  # nested lists of numbers, as numpy reads them
         initial = _array_from_lists(initial)
+    initial = _xarray_initial(eq, initial)
     grid = initial.grid if isinstance(initial, Field) else _grid_for(eq, initial)
     eq.check_grid(grid)
     field = as_field(initial, grid, len(eq.fields), name="initial", hint=_fields_hint(eq))
@@ -195,8 +199,16 @@ def solve(
         check_memory(state_bytes * n_frames, torch.device("cpu"), "the saved frames")
 
     u0 = field.data.to(device=dev, dtype=real)
-    if not bool(torch.isfinite(u0).all()):
-        raise InputError("initial contains NaN or inf values; give finite values")
+    bad = ~torch.isfinite(u0)
+    if bool(bad.any()):
+        first = [int(i) for i in bad.nonzero()[0]]
+        where = ", ".join(f"{dim}={i}" for dim, i in zip(grid.dims, first[2:], strict=True))
+        sample = f", batch={first[0]}" if field.batched else ""
+        raise InputError(
+            f"initial has {int(bad.sum()):,} NaN or inf value(s), the first in "
+            f"{eq.fields[first[1]]} at index {where}{sample}; give finite values (fill gaps, "
+            "e.g. with interpolation or np.nan_to_num)"
+        )
     ops = grid.spectral(dev, real)
     stepper = make_stepper(method, eq, ops)
     runner = StepRunner(stepper, ops)  # replays a CUDA graph of the step on a GPU
@@ -207,8 +219,13 @@ def solve(
     # -- integrate -------------------------------------------------------------------------------
     times = np.minimum(np.arange(n_frames, dtype=np.float64) * interval, t_end)
     times[-1] = t_end
-    frames = [u0.detach().cpu().numpy()]
-    stop = _emit(callback, eq, float(times[0]), frames[0], field.batched)
+    # the saved frames, written in place: a list of frames stacked at the end would hold them
+    # twice at once (the memory check above counts them once)
+    frames = np.empty((batch, n_frames, field.channels, *grid.shape),
+                      dtype=np.float32 if real == torch.float32 else np.float64)  # fmt: skip
+    frames[:, 0] = u0.detach().cpu().numpy()
+    saved = 1
+    stop = _emit(callback, eq, float(times[0]), frames[:, 0], field.batched)
     v = ops.rfft(u0)
     u = u0
     steps = 0
@@ -221,7 +238,7 @@ def solve(
     saved_threads = torch.get_num_threads()
     if dev.type == "cpu":
         if threads is not None:
-            torch.set_num_threads(threads)
+            torch.set_num_threads(int(threads))
         elif batch * field.channels * grid.size <= SINGLE_THREAD_UP_TO:
             torch.set_num_threads(1)
     try:
@@ -285,19 +302,22 @@ def solve(
             safe = _cfl_dt(u, cfl, stepper)
             ramp = min(ramp, _steps_to_doubling(last_peak, peak, block))
             last_peak = peak
-            frame = u.detach().cpu().numpy()
-            frames.append(frame)
+            frame = frames[:, i]
+            frame[...] = u.detach().cpu().numpy()
+            saved += 1
             bar.update(span)
             if _emit(callback, eq, float(times[i]), frame, field.batched):
                 break
     finally:
         bar.close()
         torch.set_num_threads(saved_threads)
-    times = times[: len(frames)]
-    if len(frames) < n_frames:
+    times = times[:saved]
+    if saved < n_frames:
         log.info("%s: the callback stopped the run at t=%g", type(eq).__name__, times[-1])
     log.info("%s: %d steps to t=%g on %s", type(eq).__name__, steps, times[-1], dev)
-    return _dataset(eq, grid, times, frames, field.batched, stepper.name, h, steps, dev, real)
+    return _dataset(
+        eq, grid, times, frames[:, :saved], field.batched, stepper.name, h, steps, dev, real
+    )
 
 
 def _positive_time(name: str, value: object) -> float:
@@ -346,10 +366,14 @@ def _grid_for(eq: Equation, initial: Any) -> PeriodicGrid:
     if 0 in shape:
         raise InputError(f"initial is empty (shape {shape}); give values on a grid")
     dims = eq.ndim or _named_space_dims(initial) or eq.default_ndim
+    if eq.ndim is None and len(shape) < dims and len(shape) in eq.dims_allowed:
+        dims = len(shape)  # e.g. a 1D array for the heat equation: a 1D field, nothing else
     space = shape[-dims:]
     if len(space) < dims:
+        axes = ", ".join(f"n{dim}" for dim in DIMS[dims])
         raise InputError(
-            f"initial has shape {shape}, too few axes for a {dims}D {type(eq).__name__}"
+            f"initial has shape {shape}, too few axes for a {dims}D {type(eq).__name__}; give "
+            f"an array of shape ({axes}) or (batch, {axes})"
         )
     lengths = lengths_from_coords(initial, dims, "initial")
     grid = eq.grid(tuple(int(n) for n in space))
@@ -359,6 +383,77 @@ def _grid_for(eq: Equation, initial: Any) -> PeriodicGrid:
         given if given is not None else default
         for given, default in zip(lengths, grid.lengths, strict=True)
     ))  # fmt: skip
+
+
+#: Dim names of the fields of an xarray ``initial`` (what :func:`solve` stacks a Dataset on, and
+#: what ``Dataset.to_array()`` calls it).
+_FIELD_DIMS = ("field", "variable")
+
+
+def _xarray_initial(eq: Equation, initial: Any) -> Any:
+    """An xarray ``initial`` laid out as :func:`solve` reads arrays: a Dataset (a frame of an
+    earlier result, ``ds.isel(t=-1)``) becomes its fields stacked on a ``field`` dim; a
+    ``field`` or ``variable`` dim (``Dataset.to_array()``) moves right before the space dims,
+    its labelled fields in the equation's order; the dims named ``z, y, x`` move last in that
+    order (a transposed frame is not read with its axes swapped). Other data is returned as it
+    is.
+
+    Raises
+    ------
+    InputError
+        For a Dataset without the equation's fields, a DataArray with a time dim ``t`` (a whole
+        run, not a state), other fields than the equation's on its ``field``/``variable`` dim,
+        or more space dims named ``z, y, x`` than the equation has.
+    """
+    kind = type(eq).__name__
+    if hasattr(initial, "data_vars"):  # an xarray.Dataset
+        names = [str(name) for name in initial.data_vars]
+        missing = [name for name in eq.fields if name not in names]
+        if missing:
+            raise InputError(
+                f"initial is a Dataset with the variables {names} but {kind} evolves "
+                f"{', '.join(eq.fields)} (missing: {', '.join(missing)}); give a Dataset with "
+                "those variables, e.g. a frame of a result of this equation, ds.isel(t=-1)"
+            )
+        fields = list(eq.fields)
+        initial = initial[fields[0]] if len(fields) == 1 else initial[fields].to_array("field")
+    if not (hasattr(initial, "dims") and hasattr(initial, "coords")):
+        return initial
+    dims = tuple(str(dim) for dim in initial.dims)
+    if "t" in dims:
+        raise InputError(
+            f"initial has dims {dims}, with the time dim 't' ({initial.sizes['t']} frames): a "
+            "whole run is not an initial state; pick one frame, e.g. "
+            f"ds[{eq.fields[0]!r}].isel(t=-1) (or ds.isel(t=-1) for all fields)"
+        )
+    space = [dim for dim in ("z", "y", "x") if dim in dims]
+    if eq.ndim is not None and len(space) > eq.ndim:
+        raise InputError(
+            f"initial has the space dims {tuple(space)} but {kind} is {eq.ndim}D (dims "
+            f"{DIMS[eq.ndim]}); give a {eq.ndim}D field, e.g. initial.isel("
+            f"{', '.join(f'{dim}=0' for dim in space[: len(space) - eq.ndim])}), or use an "
+            "equation of the field's dimension"
+        )
+    # the fields' dim: "field" as a Dataset is stacked here, "variable" as xarray's to_array()
+    # names it; it goes right before the space dims, its labels in the equation's order
+    channel = [dim for dim in _FIELD_DIMS if dim in dims][:1]
+    labels = (
+        list(initial.coords[channel[0]].values) if channel and channel[0] in initial.coords else []
+    )
+    if labels and all(isinstance(label, str) for label in labels):  # named fields
+        if sorted(labels) != sorted(eq.fields):
+            raise InputError(
+                f"initial's {channel[0]!r} dim holds {labels} but {kind} evolves "
+                f"{', '.join(eq.fields)}; give those fields"
+            )
+        initial = initial.sel({channel[0]: list(eq.fields)})
+    if channel and len(eq.fields) == 1 and initial.sizes[channel[0]] == 1:
+        initial = initial.isel({channel[0]: 0}, drop=True)  # not a batch of one
+        dims = tuple(str(dim) for dim in initial.dims)
+        channel = []
+    others = [dim for dim in dims if dim not in space and dim not in channel]
+    order = [*others, *channel, *space]
+    return initial.transpose(*order) if tuple(order) != dims else initial
 
 
 def _named_space_dims(initial: Any) -> int:
@@ -433,7 +528,7 @@ def _dataset(
     eq: Equation,
     grid: PeriodicGrid,
     times: np.ndarray,
-    frames: list[np.ndarray],
+    frames: np.ndarray,
     batched: bool,
     method: str,
     h: float,
@@ -447,18 +542,17 @@ def _dataset(
 
     from ai4s_lab import __version__
 
-    stack = np.stack(frames, axis=1)  # (batch, t, channels, *grid)
     dims = ("batch", "t", *grid.dims) if batched else ("t", *grid.dims)
     data_vars = {}
     for c, name in enumerate(eq.fields):
-        values = stack[:, :, c] if batched else stack[0, :, c]
+        values = frames[:, :, c] if batched else frames[0, :, c]  # frames: (batch, t, C, *grid)
         data_vars[name] = (dims, values, {"long_name": name})
     coords: dict[str, Any] = {"t": ("t", times, {"long_name": "time"})}
     for (name, values), length in zip(grid.coords().items(), grid.lengths, strict=True):
         # ``period``: the domain length along the axis (the grid is periodic)
         coords[name] = (name, values, {"long_name": name, "units": "1", "period": length})
     if batched:
-        coords["batch"] = ("batch", np.arange(stack.shape[0]))
+        coords["batch"] = ("batch", np.arange(frames.shape[0]))
     params = eq.parameters()
     attrs: dict[str, Any] = {
         "equation": type(eq).__name__,

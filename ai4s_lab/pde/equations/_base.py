@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ai4s_lab.errors import ParameterError
+from ai4s_lab.pde._keywords import check_keywords
 from ai4s_lab.pde.grids import PeriodicGrid, SpectralOps
 
 if TYPE_CHECKING:
@@ -46,6 +47,13 @@ class Equation(ABC):
     example_initial: ClassVar[str] = "pde.initial.random_field(eq.grid(128), seed=0)"
 
     fields: tuple[str, ...] = ("u",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:  # a typo such as viscocity= names the parameter meant
+            cls.__init__ = check_keywords(init, cls.__name__)  # type: ignore[method-assign]
+
     #: Space dimensions when the equation fixes them (Navier–Stokes 2D, Kuramoto–Sivashinsky 1D).
     ndim: int | None = None
     #: Space dimensions of :meth:`grid` when neither the caller nor :attr:`ndim` says.
@@ -64,21 +72,23 @@ class Equation(ABC):
         Parameters
         ----------
         n
-            Points per axis (an int for a square/cubic grid, or a shape ``(..., ny, nx)``).
+            Points per axis (an int for a square/cubic grid, or a shape ``(..., ny, nx)``: a
+            tuple, list or numpy array).
         ndim
             Space dimensions when ``n`` is an int; defaults to the equation's own.
         length
-            Side length of the domain, or one length per axis ordered like ``n``; defaults to
-            :attr:`default_length`.
+            Side length of the domain, or one length per axis ordered like ``n`` (a sequence or
+            an array); defaults to :attr:`default_length`.
         """
-        if isinstance(n, (tuple, list)):
-            shape = tuple(n)
+        shape: tuple[Any, ...]
+        if _is_sequence(n):  # a tuple, a list or a numpy array of sizes
+            shape = tuple(cast("Any", n))
         else:
             dims = ndim or self.ndim or self.default_ndim
-            shape = (n,) * dims
+            shape = (cast("Any", n),) * dims
         if length is None:
             length = self.default_length
-        lengths = tuple(length) if isinstance(length, (tuple, list)) else (length,)
+        lengths: tuple[Any, ...] = tuple(cast("Any", length)) if _is_sequence(length) else (length,)
         grid = PeriodicGrid(shape, lengths)
         self.check_grid(grid)
         return grid
@@ -126,6 +136,11 @@ class Equation(ABC):
     def __repr__(self) -> str:
         args = ", ".join(f"{key}={value!r}" for key, value in self.parameters().items())
         return f"{type(self).__name__}({args})"
+
+
+def _is_sequence(value: object) -> bool:
+    """Whether ``value`` is several numbers (a tuple, list or array), not one."""
+    return isinstance(value, (tuple, list)) or getattr(value, "ndim", 0) > 0
 
 
 def _dims_text(dims: tuple[int | None, ...]) -> str:

@@ -40,8 +40,9 @@ class NavierStokes2D(Equation):
     viscosity
         Kinematic viscosity ``ν`` (length² per time), > 0.
     forcing
-        ``None``; ``"kolmogorov"``: the body force ``f_x = A sin(k_f y)``, i.e. the vorticity
-        source ``−A k_f cos(k_f y)`` (Kochkov et al.); or ``"diagonal"``: the vorticity source
+        ``None`` (or ``"none"``, as the dataset attributes record it); ``"kolmogorov"``: the
+        body force ``f_x = A sin(k_f y)``, i.e. the vorticity source ``−A k_f cos(k_f y)``
+        (Kochkov et al.); or ``"diagonal"``: the vorticity source
         ``A (sin(k_f (x + y)) + cos(k_f (x + y)))`` of the FNO Navier–Stokes benchmark (Li et
         al.; on the unit torus, ``grid(n, length=1.0)``).
     forcing_wavenumber
@@ -81,6 +82,9 @@ class NavierStokes2D(Equation):
     ) -> None:
         owner = "NavierStokes2D"
         self.viscosity = check_positive("viscosity", viscosity, owner)
+        if isinstance(forcing, str):  # "none" is how parameters() records no forcing
+            forcing = forcing.strip().lower()
+            forcing = None if forcing == "none" else forcing
         self.forcing = check_choice("forcing", forcing, FORCINGS, owner)
         diagonal = forcing == "diagonal"
         if forcing_wavenumber is None:
@@ -118,12 +122,18 @@ class NavierStokes2D(Equation):
 
     def check_grid(self, grid: PeriodicGrid) -> None:
         super().check_grid(grid)
-        kept = min(grid.shape) / 3
+        # the Kolmogorov forcing varies along y only (k_x = 0 is always kept); the diagonal one
+        # along both axes
+        kolmogorov = self.forcing == "kolmogorov"
+        kept = (grid.shape[0] if kolmogorov else min(grid.shape)) / 3
         if self.forcing and self.forcing_wavenumber >= kept:
+            axes = "along y" if kolmogorov else "per axis"
+            need = 3 * self.forcing_wavenumber + 1
+            largest = math.ceil(kept) - 1
             raise ParameterError(
                 f"grid {grid.shape} is too small for the {self.forcing} forcing at wave number "
-                f"{self.forcing_wavenumber}: the 2/3 dealiasing keeps |k| < {int(kept)}; "
-                f"use at least {3 * self.forcing_wavenumber + 2} points per axis"
+                f"{self.forcing_wavenumber}: the 2/3 dealiasing keeps |k| <= {largest}; "
+                f"use at least {need + need % 2} points {axes}"  # even, > 3 k_f
             )
 
     def linear(self, ops: SpectralOps) -> torch.Tensor:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
+from ai4s_lab.pde._mode_noise import mode_noise
 from ai4s_lab.pde.learn._threads import single_thread
 
 if TYPE_CHECKING:
@@ -131,7 +132,10 @@ def darcy_permeability(
 
     ``μ = Σ_k ξ_k λ_k^(−α/2) φ_k`` with Neumann eigenfunctions ``φ_k = cos(π k_1 x) cos(π k_2 y)``
     of ``−Δ`` on the unit square, eigenvalues ``λ_k = π²|k|² + τ²``, ``ξ_k ~ N(0, 1)``; then
-    ``a = 12`` where ``μ >= 0``, ``3`` elsewhere. The same seed gives the same fields.
+    ``a = 12`` where ``μ >= 0``, ``3`` elsewhere. The same seed gives the same fields, and the
+    same ``μ`` at every resolution up to the modes a grid holds (``ξ_k`` is a function of the
+    seed, the sample and ``k``): sample ``i`` at 33² and at 65² is one medium, the finer grid
+    adding only its higher modes (the FNO benchmark's data drew new fields per resolution).
 
     Parameters
     ----------
@@ -140,7 +144,7 @@ def darcy_permeability(
     resolution
         Nodes per side (boundary included, spacing ``1 / (resolution − 1)``).
     seed
-        Seed (>= 0) of the random generator (NumPy ``default_rng``); ``None`` draws a fresh one.
+        Seed (>= 0) of the fields; ``None`` draws a fresh one.
     tau, alpha
         Inverse length scale and smoothness of the covariance ``(−Δ + τ²)^(−α)``.
 
@@ -156,14 +160,16 @@ def darcy_permeability(
     resolution = _count("resolution", resolution, owner, minimum=8)
     tau = _positive("tau", tau, owner)
     alpha = _positive("alpha", alpha, owner)
-    rng = np.random.default_rng(_seed(seed, owner))
+    seed = _seed(seed, owner)
     k = np.arange(resolution)
     lam = math.pi**2 * (k[:, None] ** 2 + k[None, :] ** 2) + tau**2
     coeff = lam ** (-alpha / 2)
     coeff[0, 0] = 0.0  # zero mean, as in the reference data generator
     nodes = np.linspace(0.0, 1.0, resolution)
     basis = np.cos(math.pi * k[:, None] * nodes[None, :])  # (k, node)
-    xi = rng.standard_normal((n_samples, resolution, resolution))
+    # ξ_k from (seed, sample, k): the same field at every resolution, up to the modes it holds
+    modes = [k[:, None], k[None, :]]
+    xi = np.stack([mode_noise(seed, s, 0, modes).real for s in range(n_samples)])
     mu = np.einsum("ky,skl,lx->syx", basis, xi * coeff, basis, optimize=True)
     return np.where(mu >= 0, DARCY_HIGH, DARCY_LOW).astype(np.float32)
 
