@@ -27,19 +27,12 @@ import numpy as np
 
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import DataFileError
+from ai4s_lab.protein._elements import ION_NAMES as _ION_NAMES
+from ai4s_lab.protein._elements import WATER_NAMES
 
 __all__ = ["looks_like_gro", "read_gro"]
 
 _NM = 10.0  # Å a nm
-# Water residue names of the common force fields and water models.
-WATER_NAMES = frozenset(
-    {"SOL", "WAT", "HOH", "H2O", "TIP3", "TIP4", "TIP5", "TP3", "T3P", "T4P", "T5P", "SPC"}
-)
-# CHARMM / GROMACS ion residue names that are not element symbols.
-_ION_NAMES = {
-    "SOD": "NA", "CLA": "CL", "POT": "K", "CAL": "CA", "CES": "CS", "LIT": "LI", "RUB": "RB",
-    "ZN2": "ZN", "MG2": "MG", "CA2": "CA", "NA+": "NA", "CL-": "CL", "K+": "K",
-}  # fmt: skip
 _CHAIN_NAMES = string.ascii_uppercase + string.ascii_lowercase + string.digits
 _TIME = re.compile(r"\bt\s*=\s*([-+0-9.eE]+)")
 _LINE = re.compile(r"^\s*\d+\s*$")

@@ -19,7 +19,13 @@ from typing import Any
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import DataFileError
 
-__all__ = ["keep_first_conformers", "name_blank_chains"]
+__all__ = [
+    "in_file_order",
+    "keep_first_conformers",
+    "name_blank_chains",
+    "number_cif_rows",
+    "number_pdb_records",
+]
 
 #: Names given, in this order, to molecules without a chain name (then two characters, ...).
 _NEW_CHAIN_NAMES = string.ascii_uppercase + string.ascii_lowercase + string.digits
@@ -205,3 +211,76 @@ def _is_polymer_residue(residue: Any) -> bool:
     if info is not None and (info.is_amino_acid() or info.is_nucleic_acid()):
         return True
     return residue.find_atom("CA", "*", gemmi.Element("C")) is not None
+
+
+# -- file order ---------------------------------------------------------------------------------
+_HYBRID36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def in_file_order(st: Any) -> bool:
+    """Whether the atoms of the first model, as gemmi holds them, are in the order of their
+    serial numbers. gemmi files every atom under its residue: where a residue's atoms are apart
+    in the file (hydrogens listed after all heavy atoms), it moves them together."""
+    last = -1
+    for chain in st[0]:
+        for residue in chain:
+            for atom in residue:
+                if atom.serial < last:
+                    return False
+                last = atom.serial
+    return True
+
+
+def number_pdb_records(text: str) -> str:
+    """PDB text whose ATOM/HETATM records are numbered 1, 2, ... in file order, in every model
+    (hybrid-36 past 99,999, as gemmi reads them), so that serial numbers give the file order."""
+    lines = text.split("\n")
+    count = 0
+    for i, line in enumerate(lines):
+        if line.startswith("MODEL"):
+            count = 0
+        elif line[:6] in ("ATOM  ", "HETATM"):
+            count += 1
+            lines[i] = f"{line[:6]}{_hybrid36(count)}{line[11:]}"
+    return "\n".join(lines)
+
+
+def number_cif_rows(st: Any, block: Any) -> None:
+    """Give the atoms of the first model of an mmCIF structure their row number in
+    ``_atom_site`` as serial number, in place, where the ``_atom_site.id`` values of that model
+    are distinct integers (else leave them)."""
+    ids = list(block.find_values("_atom_site.id"))
+    models = list(block.find_values("_atom_site.pdbx_PDB_model_num")) or ["1"] * len(ids)
+    first = models[0] if models else "1"
+    row_of: dict[int, int] = {}
+    for row, (ident, model) in enumerate(zip(ids, models, strict=False)):
+        if model != first:
+            continue
+        try:
+            key = int(ident)
+        except ValueError:
+            return
+        if key in row_of:
+            return
+        row_of[key] = row
+    for chain in st[0]:
+        for residue in chain:
+            for atom in residue:
+                if atom.serial not in row_of:
+                    return
+    for chain in st[0]:
+        for residue in chain:
+            for atom in residue:
+                atom.serial = row_of[atom.serial]
+
+
+def _hybrid36(number: int) -> str:
+    """A serial number in the five columns of a PDB record (hybrid-36 past 99,999)."""
+    if number < 100_000:
+        return f"{number:5d}"
+    value = number - 100_000 + 10 * 36**4
+    digits = ""
+    while value:
+        value, rest = divmod(value, 36)
+        digits = _HYBRID36[rest] + digits
+    return digits

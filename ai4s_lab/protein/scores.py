@@ -133,6 +133,8 @@ def rmsd(
         y = as_coordinates(reference, x.device, x.dtype)
         if x.shape[-2] != y.shape[-2]:
             raise InputError(f"model has {x.shape[-2]} points and reference {y.shape[-2]}")
+        if x.shape[-2] == 0:
+            raise InputError("rmsd of no points: give coordinates of shape (..., n, 3), n ≥ 1")
         try:
             torch.broadcast_shapes(x.shape[:-2], y.shape[:-2])
         except RuntimeError as err:

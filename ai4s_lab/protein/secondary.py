@@ -70,8 +70,13 @@ def secondary_structure(structure: Structure, model: int = 0) -> np.ndarray:
     import biotite.structure as bstruc
 
     atoms = to_biotite(structure, model)
-    atoms = atoms[np.isin(structure.residue_index, structure.polymer_residues)]
-    sse = bstruc.annotate_sse(atoms)
+    # P-SEA reads the Cα trace only: one Cα a polymer residue, in residue order (a residue
+    # whose atoms are apart in the file is still one residue), named as a standard amino acid
+    # so that force-field names (HSD, HIE, CYX ...) are not taken for gaps in the chain
+    ca = structure.atom_indices("CA")
+    trace = atoms[ca[np.argsort(structure.residue_index[ca], kind="stable")]]
+    trace.res_name[:] = "ALA"
+    sse = bstruc.annotate_sse(trace)
     return np.array([_SSE_NAMES.get(str(code), "C") for code in sse])
 
 

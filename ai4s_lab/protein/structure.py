@@ -9,7 +9,9 @@ Uni-Fold) are recognised and their per-residue pLDDT exposed as :attr:`Structure
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
 import re
 import string
 import zlib
@@ -21,7 +23,14 @@ import numpy as np
 
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import DataFileError, InputError
-from ai4s_lab.protein._molecules import keep_first_conformers, name_blank_chains
+from ai4s_lab.protein._elements import fill_pdb_elements, is_water_name
+from ai4s_lab.protein._molecules import (
+    in_file_order,
+    keep_first_conformers,
+    name_blank_chains,
+    number_cif_rows,
+    number_pdb_records,
+)
 from ai4s_lab.protein._predicted import looks_predicted
 
 if TYPE_CHECKING:
@@ -32,11 +41,30 @@ __all__ = ["ATOM_SETS", "Structure", "load_structure"]
 #: Atom sets that select one or more atoms per residue.
 ATOM_SETS = ("CA", "CB", "heavy", "backbone", "all")
 _BACKBONE = frozenset({"N", "CA", "C", "O"})
-_FORMATS = {"pdb": "pdb", "ent": "pdb", "cif": "mmcif", "mmcif": "mmcif", "gro": "gro"}
+_FORMATS = {
+    "pdb": "pdb",
+    "ent": "pdb",
+    "cif": "mmcif",
+    "mmcif": "mmcif",
+    "pdbx": "mmcif",
+    "gro": "gro",
+    "pqr": "pqr",
+}
 _CIF_LINE = re.compile(r":(\d+):\d+")
+# Compressed files read, by extension.
+_COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 # An atom told apart from every other of its model: chain, residue number, insertion code,
 # residue name, atom name, alternate location, and how many such atoms came before it.
 _AtomKey = tuple[str, int, str, str, str, str, int]
+# Topology files of simulation programs (no coordinates, or binary), by extension.
+_MD_TOPOLOGIES = {
+    ".psf": "a CHARMM/NAMD PSF",
+    ".tpr": "a GROMACS run-input (.tpr)",
+    ".top": "a GROMACS or Amber .top",
+    ".itp": "a GROMACS include (.itp)",
+    ".prmtop": "an Amber prmtop",
+    ".parm7": "an Amber parm7",
+}
 # One-character chain names for PDB text, in the order they are handed out.
 _PDB_CHAIN_NAMES = string.ascii_uppercase + string.ascii_lowercase + string.digits
 # Force-field names (Amber, CHARMM, GROMACS) of protonation states and capped or bonded forms of
@@ -92,7 +120,7 @@ class Structure:
     source
         The file read (``"<text>"`` for a string).
     format
-        ``"pdb"``, ``"mmcif"`` or ``"gro"``.
+        ``"pdb"``, ``"mmcif"``, ``"gro"`` or ``"pqr"``.
     predicted
         True for a predicted model: then ``b_factor`` holds pLDDT (0–100).
     metadata
@@ -621,7 +649,8 @@ def load_structure(
     hydrogens: bool = True,
     predicted: bool | None = None,
 ) -> Structure:
-    """Read a PDB, mmCIF or GROMACS ``.gro`` file (plain or ``.gz``), or such text, into a
+    """Read a PDB, mmCIF, GROMACS ``.gro`` or PQR file (plain, ``.gz``, ``.bz2`` or ``.xz``), or
+    such text, into a
     :class:`Structure`.
 
     Parameters
@@ -629,16 +658,22 @@ def load_structure(
     source
         A path, or the text of a PDB, mmCIF or ``.gro`` file (a string with a newline in it).
     format
-        ``"pdb"``, ``"mmcif"`` or ``"gro"``; by default from the file name, else from the
-        content (text starting with ``data_`` is mmCIF, a title line then an atom count is
-        ``.gro``). A ``.gro`` file's frames are the models, its positions are converted from
-        nm to Å, chains start where the residue numbering goes down, elements come from the
-        atom names and ``metadata["time_ps"]`` holds the frame times of the titles
-        (``t= ...``). PDB files from simulations often leave chain IDs blank: there a segment
-        ID (columns 73–76) names the chain, and molecules that follow a ``TER`` record with
-        the residue numbers of the one before (two copies of a protein) get chain names not
-        used in the file (``A``, ``B`` ...); one molecule without chain or segment ID keeps
-        the blank name.
+        ``"pdb"``, ``"mmcif"``, ``"gro"`` or ``"pqr"``; by default from the file name
+        (``.pdbx`` is mmCIF), else from the content (text whose first line that is not a ``#``
+        comment starts with ``data_`` is mmCIF, a title line then an atom count is ``.gro``).
+        A PQR file (PDB2PQR) is read as PDB from its whitespace-separated fields, without
+        its charges and radii. Where a PDB record leaves the element columns blank (files
+        written by simulation programs), the element is read from the atom name in the context
+        of its residue, not from the name's alignment. A ``.gro`` file's frames are the
+        models, its positions are converted from nm to Å, chains start where the residue
+        numbering goes down, elements come from the atom names and ``metadata["time_ps"]``
+        holds the frame times of the titles (``t= ...``). PDB files from simulations often
+        leave chain IDs blank: there a segment ID (columns 73–76) names the chain, and
+        molecules that follow a ``TER`` record with the residue numbers of the one before (two
+        copies of a protein) get chain names not used in the file (``A``, ``B`` ...); one
+        molecule without chain or segment ID keeps the blank name. Waters of force fields
+        (``SOL``, ``TIP3``, ``SPC`` ...) are waters. Atoms keep the order of the file (the
+        order of a trajectory), also where a residue's atoms are apart in it.
     altloc
         ``"first"`` keeps the first alternate location of each atom with one (and the first
         residue of a microheterogeneity); ``"all"`` keeps every one (then one residue can hold
@@ -681,12 +716,24 @@ def load_structure(
         structure.name = path.name.split(".")[0] if path is not None else ""
         structure.predicted = bool(predicted)
         return structure
-    if fmt == "pdb":
+    if fmt == "pqr":
+        from ai4s_lab.protein._pqr import pqr_to_pdb
+
+        text = pqr_to_pdb(text, label)
+    if fmt in ("pdb", "pqr"):
         _check_pdb_records(text, label)
+        # simulation programs leave the element columns blank and align names their own way:
+        # read by the PDB convention, CHARMM's Cα "CA  " would be calcium
+        autodock = any(label.lower().endswith(".pdbqt" + end) for end in ("", *_COMPRESSED))
+        text = fill_pdb_elements(text, autodock=autodock)
         try:
             # TER records end molecules: two copies of a protein with blank chain names are two
             # chains, not one chain with every atom twice
             st = gemmi.read_pdb_string(text, split_chain_on_ter=True)
+            if not in_file_order(st):
+                # a residue's atoms apart in the file (hydrogens after all heavy atoms), or
+                # serial numbers out of order: number the records in file order and read again
+                st = gemmi.read_pdb_string(number_pdb_records(text), split_chain_on_ter=True)
         except (RuntimeError, ValueError) as err:
             raise DataFileError(label, f"gemmi cannot read it as PDB: {err}") from err
         name_blank_chains(st, label)
@@ -694,6 +741,8 @@ def load_structure(
         try:
             block = gemmi.cif.read_string(text).sole_block()
             st = gemmi.make_structure_from_block(block)
+            if len(st) and not in_file_order(st):
+                number_cif_rows(st, block)
         except (RuntimeError, ValueError) as err:
             match = _CIF_LINE.search(str(err))
             line = int(match.group(1)) if match else None
@@ -702,7 +751,7 @@ def load_structure(
     st.setup_entities()
     keep_first_conformers(st, label, keep_all=altloc == "all")
     if not water:
-        st.remove_waters()
+        _remove_waters(st)
     if not hydrogens:
         st.remove_hydrogens()
     st.remove_empty_chains()
@@ -743,12 +792,18 @@ def _read_text(source: str | Path) -> tuple[str, str, Path | None]:
         raise FileNotFoundError(f"structure file {str(path)!r} does not exist")
     if path.is_dir():
         raise DataFileError(path, "is a folder, not a structure file")
+    kind = _MD_TOPOLOGIES.get(path.suffix.lower())
+    if kind is not None:
+        raise DataFileError(
+            path,
+            f"is {kind} topology, not a structure file: load_structure and load_trajectory "
+            "read the atoms from PDB, mmCIF or GROMACS .gro files",
+            hint="write the atoms once as PDB with MDAnalysis, MDAnalysis.Universe(topology, "
+            "trajectory).atoms.write('topology.pdb'), then load_trajectory('topology.pdb', "
+            "trajectory)",
+        )
     raw = path.read_bytes()
-    if path.suffix.lower() == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as err:
-            raise DataFileError(path, f"not a valid gzip file ({err})") from err
+    raw = _decompressed(raw, path)
     if not raw.strip():
         raise DataFileError(path, "is empty", hint="expected a PDB or mmCIF file")
     if b"\x00" in raw[:65536]:
@@ -762,6 +817,21 @@ def _read_text(source: str | Path) -> tuple[str, str, Path | None]:
     return _plain_lines(text), str(path), path
 
 
+def _decompressed(raw: bytes, path: Path) -> bytes:
+    """The bytes of a gzip, bzip2 or xz file (known by its extension) uncompressed."""
+    kind = _COMPRESSED.get(path.suffix.lower())
+    if kind is None:
+        return raw
+    try:
+        if kind == "gzip":
+            return gzip.decompress(raw)
+        if kind == "bzip2":
+            return bz2.decompress(raw)
+        return lzma.decompress(raw)
+    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as err:
+        raise DataFileError(path, f"not a valid {kind} file ({err})") from err
+
+
 def _plain_lines(text: str) -> str:
     """Text without a byte-order mark, with ``\n`` line ends (CRLF and old Mac CR files)."""
     text = text.removeprefix("\ufeff")
@@ -772,19 +842,32 @@ def _guess_format(label: str, text: str, format: str | None) -> str:
     if format is not None:
         key = format.lower().lstrip(".")
         if key not in _FORMATS:
-            raise InputError(f"format={format!r} is not supported; use 'pdb', 'mmcif' or 'gro'")
+            raise InputError(
+                f"format={format!r} is not supported; use 'pdb', 'mmcif', 'gro' or 'pqr'"
+            )
         return _FORMATS[key]
-    name = label.lower().removesuffix(".gz")
+    name = label.lower()
+    for suffix in _COMPRESSED:
+        name = name.removesuffix(suffix)
     for ext, fmt in _FORMATS.items():
         if name.endswith("." + ext):
-            if fmt == "pdb" and text.lstrip().startswith("data_") and "_atom_site." in text:
+            if fmt == "pdb" and _starts_like_cif(text) and "_atom_site." in text:
                 return "mmcif"  # an mmCIF file named .pdb (downloads renamed by hand)
             return fmt
-    if text.lstrip().startswith("data_"):
+    if _starts_like_cif(text):
         return "mmcif"
     from ai4s_lab.protein._gro import looks_like_gro
 
     return "gro" if looks_like_gro(text) else "pdb"
+
+
+def _starts_like_cif(text: str) -> bool:
+    """Whether the first line that is not blank or a ``#`` comment opens a CIF data block."""
+    for line in text.lstrip().split("\n", 50)[:50]:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return stripped.startswith("data_")
+    return False
 
 
 def _load_gro(text: str, label: str, *, water: bool, hydrogens: bool) -> Structure:
@@ -807,6 +890,16 @@ def _load_gro(text: str, label: str, *, water: bool, hydrogens: bool) -> Structu
     if times is not None:
         structure.metadata["time_ps"] = times
     return structure
+
+
+def _remove_waters(st: Any) -> None:
+    """Remove the waters, those gemmi knows (HOH, WAT, DOD ...) and those of simulation force
+    fields (SOL, TIP3, SPC ...), in place."""
+    for model in st:
+        for chain in model:
+            for i in reversed(range(len(chain))):
+                if chain[i].is_water() or is_water_name(chain[i].name):
+                    del chain[i]
 
 
 def _check_pdb_records(text: str, label: str) -> None:
@@ -835,8 +928,7 @@ def _check_pdb_records(text: str, label: str) -> None:
                     line=number,
                 ) from None
     if atoms == 0:
-        stripped = text.lstrip()
-        hint = "is it mmCIF? pass format='mmcif'" if stripped.startswith("data_") else None
+        hint = "is it mmCIF? pass format='mmcif'" if _starts_like_cif(text) else None
         raise DataFileError(label, "holds no ATOM or HETATM records: not a PDB file", hint=hint)
 
 
@@ -863,12 +955,13 @@ def _from_gemmi(st: Any, label: str, fmt: str) -> Structure:
     keys: list[_AtomKey] = []
     occurrences: dict[tuple[str, int, str, str, str, str], int] = {}
     xyz: list[list[float]] = []
+    serials: list[int] = []
     residue = -1
     for chain in st[0]:
         for res in chain:
             residue += 1
             het = res.het_flag == "H"
-            is_water = res.is_water()
+            is_water = res.is_water() or is_water_name(res.name)
             icode = res.seqid.icode.strip()
             for atom in res:
                 alt = atom.altloc if atom.has_altloc() else ""
@@ -886,6 +979,7 @@ def _from_gemmi(st: Any, label: str, fmt: str) -> Structure:
                 columns["hetero"].append(het)
                 columns["water"].append(is_water)
                 columns["residue_index"].append(residue)
+                serials.append(atom.serial)
                 xyz.append([atom.pos.x, atom.pos.y, atom.pos.z])
     coords = np.empty((len(st), len(keys), 3), dtype=np.float64)
     coords[0] = xyz
@@ -906,7 +1000,30 @@ def _from_gemmi(st: Any, label: str, fmt: str) -> Structure:
         "water": np.array(columns["water"], dtype=bool),
         "residue_index": np.array(columns["residue_index"], dtype=np.int64),
     }
+    order = _file_order(np.array(serials, dtype=np.int64))
+    if order is not None:
+        # gemmi moved a residue's atoms together: back to the order of the file, which is the
+        # order of the atoms in a trajectory of this topology
+        coords = coords[:, order]
+        arrays = {key: value[order] for key, value in arrays.items()}
+        # residues numbered again in the order of their first atom
+        _, first, inverse = np.unique(
+            arrays["residue_index"], return_index=True, return_inverse=True
+        )
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+        arrays["residue_index"] = rank[inverse]
     return Structure(coords=coords, source=label, format=fmt, **arrays)
+
+
+def _file_order(serials: np.ndarray) -> np.ndarray | None:
+    """The permutation that puts atoms in the order of their distinct serial numbers (their
+    order in the file), or None where they are in it already or the numbers repeat."""
+    if serials.size < 2 or bool((np.diff(serials) >= 0).all()):
+        return None
+    if np.unique(serials).size != serials.size:
+        return None
+    return np.argsort(serials, kind="stable")
 
 
 def _atom_key(

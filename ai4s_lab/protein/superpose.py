@@ -59,6 +59,11 @@ def kabsch(
     .. [3] D. L. Theobald, "Rapid calculation of RMSDs using a quaternion-based characteristic
        polynomial", Acta Cryst. A61, 478 (2005), doi:10.1107/S0108767305015266.
     """
+    if mobile.shape[-2] == 0 or target.shape[-2] == 0:
+        raise InputError(
+            f"kabsch got {mobile.shape[-2]} mobile and {target.shape[-2]} target points: a "
+            "superposition needs at least one point (coordinates of shape (..., n, 3), n >= 1)"
+        )
     if _numba_applies(mobile, target, weights):
         return _kabsch_numba(mobile, target, weights)
     return _kabsch_torch(mobile, target, weights)
@@ -237,8 +242,9 @@ def matched_coordinates(
     pairs = _residue_pairs(mobile, target, alignment)
     if len(pairs) == 0:
         raise InputError(
-            f"no residues of {mobile.name!r} correspond to residues of {target.name!r}; "
-            "pass alignment='sequence' or an explicit alignment"
+            f"no residues of {mobile.name!r} (chains {mobile.chains}) correspond "
+            f"to residues of {target.name!r} (chains {target.chains}) by chain, "
+            "number and insertion code; pass alignment='sequence' or an explicit alignment"
         )
     m_idx = mobile.atom_indices(selection)
     t_idx = target.atom_indices(selection)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ai4s_lab._optional import import_optional
-from ai4s_lab.errors import DataFileError, InputError
+from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError
 from ai4s_lab.protein.geometry import radius_of_gyration
 from ai4s_lab.protein.scores import rmsd
 from ai4s_lab.protein.structure import Structure, load_structure
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["load_trajectory", "rmsd_over_time", "trajectory_table"]
 
-_TRAJECTORY_FORMATS = (".dcd", ".xtc", ".trr", ".nc", ".netcdf")
+_TRAJECTORY_FORMATS = (".dcd", ".xtc", ".trr", ".nc", ".ncdf", ".netcdf")
 
 
 def load_trajectory(
@@ -46,7 +46,8 @@ def load_trajectory(
         in the order of the trajectory file. Alone, its models are the frames (NMR ensembles,
         multi-model PDB, multi-frame ``.gro``).
     trajectory
-        A DCD, XTC, TRR or NetCDF file read with MDAnalysis (coordinates converted to Å).
+        A DCD, XTC, TRR or Amber NetCDF (``.nc``, ``.ncdf``) file read with MDAnalysis
+        (coordinates converted to Å).
     start, stop, step
         Frames to keep (Python slice semantics).
 
@@ -59,7 +60,15 @@ def load_trajectory(
     Raises
     ------
     DataFileError
-        The trajectory cannot be read, or its atom count differs from the topology's.
+        The trajectory cannot be read, its atom count differs from the topology's, or it is
+        truncated (a DCD file that ends inside a frame before the frame count of its header).
+        A PSF, TPR or prmtop topology, which this function does not read.
+
+    Warns
+    -----
+    Ai4sWarning
+        A DCD file holds fewer whole frames than its header declares and nothing after them (a
+        run that stopped early): the frames it holds are read.
     """
     if step < 1:
         raise InputError(f"step={step} must be a positive number of frames")
@@ -86,6 +95,7 @@ def load_trajectory(
         raise DataFileError(path, "is empty")
     _check_signature(path)
     mda = import_optional("MDAnalysis")
+    short_header: tuple[int, int] | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -102,12 +112,14 @@ def load_trajectory(
             declared = _dcd_declared_frames(path) if path.suffix.lower() == ".dcd" else None
             held = universe.trajectory.n_frames
             if declared is not None and any(i >= held for i in range(declared)[frames]):
-                raise DataFileError(
-                    path,
-                    f"its header declares {declared} frames but it holds {held} whole ones: the "
-                    "file is truncated",
-                    hint="copy the file again; pass stop= to read the frames it holds",
-                )
+                if _dcd_leftover_bytes(universe.trajectory, path) != 0:
+                    raise DataFileError(
+                        path,
+                        f"its header declares {declared} frames but it holds {held} whole ones "
+                        "and part of another: the file is truncated",
+                        hint="copy the file again; pass stop= to read the frames it holds",
+                    )
+                short_header = (declared, held)
             coords_list, times = [], []
             expected = len(range(universe.trajectory.n_frames)[frames])
             for ts in universe.trajectory[frames]:
@@ -125,6 +137,15 @@ def load_trajectory(
             f"only {len(coords_list)} of the {expected} frames in {start}:{stop}:{step} could be "
             "read: the file is truncated or corrupt",
             hint="pass stop= to read the frames before the damage",
+        )
+    if short_header is not None:
+        warnings.warn(
+            f"{path}: its header declares {short_header[0]} frames but it holds "
+            f"{short_header[1]} whole frames and nothing after them; read as a "
+            f"{short_header[1]}-frame trajectory (a run that stopped early, such as a CHARMM "
+            "run ended by a stop condition, leaves the planned count in the header)",
+            Ai4sWarning,
+            stacklevel=2,
         )
     out = top.with_coords(np.stack(coords_list))
     out.metadata["time_ps"] = np.array(times)
@@ -144,7 +165,7 @@ def _signature_problem(suffix: str, head: bytes) -> str | None:
         return "a TRR file starts with the magic number 1993"
     if suffix == ".dcd" and b"CORD" not in head[4:12]:  # after a 4- or 8-byte record marker
         return "a DCD file has 'CORD' in its first record"
-    if suffix in (".nc", ".netcdf") and not head.startswith((b"CDF", b"\x89HDF")):
+    if suffix in (".nc", ".ncdf", ".netcdf") and not head.startswith((b"CDF", b"\x89HDF")):
         return "an AMBER NetCDF file starts with 'CDF' or the HDF5 signature"
     return None
 
@@ -161,6 +182,18 @@ def _dcd_declared_frames(path: Path) -> int | None:
                 nset = struct.unpack(f"{order}i", head[marker + 4 : marker + 8])[0]
                 return nset if nset > 0 else None
     return None
+
+
+def _dcd_leftover_bytes(reader: Any, path: Path) -> int | None:
+    """Bytes of a DCD file after its last whole frame (0: the file ends at a frame's end), or
+    None where MDAnalysis's reader does not tell the header and frame sizes."""
+    dcd: Any = getattr(reader, "_file", None)
+    try:
+        header, first, size = dcd._header_size, dcd._firstframesize, dcd._framesize
+    except AttributeError:
+        return None
+    body = path.stat().st_size - int(header) - int(first)
+    return int(body % int(size)) if body >= 0 and int(size) > 0 else None
 
 
 def _check_signature(path: Path) -> None:
@@ -226,7 +259,7 @@ def rmsd_over_time(
             raise InputError(
                 f"reference={reference} is not a frame of a {trajectory.n_models}-frame trajectory"
             )
-        idx = trajectory.atom_indices(atoms)
+        idx = trajectory.required_atoms(atoms, "compute an RMSD over time")
         return rmsd(
             trajectory.coords[:, idx],
             trajectory.coords[reference, idx],
