@@ -17,7 +17,16 @@ from typing import Any
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import InputError
 
-__all__ = ["as_mol", "as_mols", "chem", "rdkit_messages", "tidy_message"]
+__all__ = [
+    "as_mol",
+    "as_mols",
+    "chem",
+    "query_feature",
+    "rdkit_messages",
+    "sanitized",
+    "tidy_message",
+    "without_hydrogens",
+]
 
 _STAMP = re.compile(r"^\[\d\d:\d\d:\d\d\]\s*")
 
@@ -90,8 +99,13 @@ def rdkit_messages() -> Iterator[_Messages]:
                 rdbase.DisableLog(level.strip())
 
 
-def as_mol(item: Any, what: str = "molecule") -> Any:
+def as_mol(item: Any, what: str = "molecule", *, query: bool = False) -> Any:
     """An RDKit ``Mol`` from a ``Mol`` or a SMILES string, or an :class:`InputError`.
+
+    A ``Mol`` that RDKit never sanitized (``MolFromSmiles(..., sanitize=False)``,
+    ``MolFromMolBlock(..., sanitize=False)``, an ``RWMol`` built or edited by hand) has no
+    valences, ring information or aromaticity, on which descriptors, fingerprints and
+    structural alerts depend: a sanitized copy is used instead (see :func:`sanitized`).
 
     Parameters
     ----------
@@ -99,12 +113,15 @@ def as_mol(item: Any, what: str = "molecule") -> Any:
         The molecule or SMILES.
     what
         How the message names the item, e.g. ``"mols[3]"``.
+    query
+        Take a query molecule (``MolFromSmarts``) as it is, for substructure matching and
+        drawing; by default it is refused, as it is no molecule.
     """
     Chem = chem()
     if isinstance(item, Chem.Mol):
         if item.GetNumAtoms() == 0:
             raise InputError(f"{what} is a molecule with no atoms; give a molecule")
-        return item
+        return item if query else sanitized(item, what)
     if isinstance(item, str):
         if not item.strip():
             raise InputError(f"{what} is an empty SMILES; give a molecule")
@@ -127,6 +144,80 @@ def as_mol(item: Any, what: str = "molecule") -> Any:
     raise InputError(
         f"{what} is {type(item).__name__}, not an RDKit molecule or a SMILES string{hint}"
     )
+
+
+def query_feature(mol: Any) -> str:
+    """The first SMARTS query feature of ``mol`` (``"atom 6 [O,N]"``), or ``""`` where it has
+    none; an any-atom such as ``*`` or an R-group (RDKit's null query) is not one."""
+    for atom in mol.GetAtoms():
+        if atom.HasQuery() and (
+            atom.GetAtomicNum() > 0 or not atom.DescribeQuery().startswith("AtomNullQuery")
+        ):
+            return f"atom {atom.GetIdx()} {atom.GetSmarts()}"
+    for bond in mol.GetBonds():
+        if bond.HasQuery():
+            return f"bond {bond.GetIdx()} {bond.GetSmarts()!r}"
+    return ""
+
+
+def sanitized(mol: Any, what: str = "molecule") -> Any:
+    """``mol`` itself where RDKit sanitized it, else a sanitized copy, or an :class:`InputError`.
+
+    RDKit computes valences, implicit hydrogens, rings and aromaticity when it sanitizes a
+    molecule. Without them its descriptors come out NaN or wrong (no aromatic ring in an
+    unsanitized benzoic acid), and its fingerprints and substructure alerts stop with a C++
+    "Pre-condition Violation". A query molecule (``MolFromSmarts``) is no molecule: sanitizing
+    ``c1ccccc1`` as SMARTS gives ``C1:C:C:C:C:C:1``, so it is refused.
+
+    Raises
+    ------
+    InputError
+        If ``mol`` is an unsanitized query molecule, or RDKit cannot sanitize it (its reason,
+        e.g. a pentavalent carbon or an aromatic ring that cannot be kekulized).
+    """
+    if not mol.NeedsUpdatePropertyCache():
+        return mol
+    Chem = chem()
+    feature = query_feature(mol)
+    if feature:
+        raise InputError(
+            f"{what} is a query molecule (from SMARTS or a query molfile: {feature}), not a "
+            "molecule; give a molecule (Chem.MolFromSmiles), or match the pattern with "
+            "mol.HasSubstructMatch(query)"
+        )
+    copy = Chem.Mol(mol)
+    with rdkit_messages() as log:
+        try:
+            Chem.SanitizeMol(copy)
+        except Exception as err:  # RDKit raises several C++-mapped types
+            reason = log.take() or f"{type(err).__name__}: {err}"
+            try:
+                smiles = Chem.MolToSmiles(mol, canonical=False)
+            except Exception:  # RDKit raises several C++-mapped types; only for the message
+                smiles = f"<{mol.GetNumAtoms()} atoms>"
+            raise InputError(
+                f"{what}: RDKit cannot sanitize {smiles!r}, a molecule given unsanitized: "
+                f"{reason}; fix the structure (RDKit's MolFromSmiles rejects it too)"
+            ) from err
+    return copy
+
+
+def without_hydrogens(mol: Any) -> Any:
+    """``mol`` without its explicit hydrogen atoms (``mol`` itself where it has none).
+
+    Morgan fingerprints, structural alerts (Brenk's ``[R0;D2]`` chains) and the rotatable-bond
+    count are defined on the heavy-atom graph, hydrogens counted on their atoms: on a molecule
+    with explicit hydrogen atoms (``Chem.AddHs``, a conformer) RDKit finds other bits, misses
+    alerts and counts an O–H bond as rotatable. Isotopic hydrogens (``[2H]``) are kept, as
+    ``Chem.RemoveHs`` keeps them.
+    """
+    if mol.GetNumAtoms() == mol.GetNumHeavyAtoms():
+        return mol
+    with rdkit_messages():
+        try:
+            return chem().RemoveHs(mol)
+        except Exception:  # RDKit raises several C++-mapped types; then keep them
+            return mol
 
 
 def as_mols(items: Iterable[Any] | str, what: str = "mols") -> list[Any]:

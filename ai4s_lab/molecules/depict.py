@@ -44,7 +44,7 @@ def mol_to_svg(
     """
     from rdkit.Chem.Draw import rdMolDraw2D
 
-    mol = as_mol(mol, "mol")
+    mol = as_mol(mol, "mol", query=True)  # a SMARTS pattern is drawn as it is
     atoms = [int(i) for i in highlight_atoms or ()]
     outside = [i for i in atoms if not 0 <= i < mol.GetNumAtoms()]
     if outside:
@@ -104,7 +104,7 @@ def shared_substructure(query: Any, mol: Any, *, timeout: float = 2) -> list[int
     timeout = max(1, math.ceil(timeout))  # FindMCS takes whole seconds
     if isinstance(query, str) and not query.strip():
         return []  # no query: nothing to share
-    query = as_mol(query, "query")
+    query = as_mol(query, "query", query=True)  # a SMARTS pattern is matched as it is
     mol = as_mol(mol, "mol")
     if query.GetNumAtoms() == 0 or mol.GetNumAtoms() == 0:
         return []

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ai4s_lab.errors import InputError, ParameterError
-from ai4s_lab.molecules._rdkit import as_mols
+from ai4s_lab.molecules._rdkit import as_mols, without_hydrogens
 from ai4s_lab.molecules.physchem import descriptors
 
 __all__ = ["FILTERS", "apply_filters"]
@@ -47,7 +47,8 @@ def apply_filters(
     Parameters
     ----------
     mols
-        RDKit molecules or SMILES strings.
+        RDKit molecules or SMILES strings; explicit hydrogen atoms are removed first, as the
+        rules and alerts are defined on heavy atoms (isotopic hydrogens are kept).
     filters
         One filter name or a list of them: any of ``"lipinski"`` (at most one violation of
         MW ≤ 500 g/mol, logP ≤ 5, HBD ≤ 5, HBA ≤ 10), ``"veber"`` (rotatable bonds ≤ 10 and
@@ -80,7 +81,8 @@ def apply_filters(
     unknown = [f for f in chosen if f not in FILTERS]
     if unknown:
         raise ParameterError(f"unknown filter(s) {unknown}; choose from {list(FILTERS)}")
-    mols = as_mols(mols)
+    # the alerts are SMARTS of heavy-atom graphs: explicit H atoms would hide "[R0;D2]" chains
+    mols = [without_hydrogens(mol) for mol in as_mols(mols)]
     if table is not None and len(table) != len(mols):
         raise InputError(
             f"table has {len(table)} rows for {len(mols)} molecules; pass the descriptors of "

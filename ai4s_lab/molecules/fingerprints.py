@@ -22,7 +22,7 @@ import numpy as np
 
 from ai4s_lab._numbers import is_integer
 from ai4s_lab.errors import InputError, ParameterError
-from ai4s_lab.molecules._rdkit import as_mol, chem
+from ai4s_lab.molecules._rdkit import as_mol, chem, without_hydrogens
 
 __all__ = ["FingerprintSpec", "Fingerprints", "morgan_fingerprints"]
 
@@ -167,6 +167,11 @@ def morgan_fingerprints(
     mols
         RDKit molecules (or SMILES strings, parsed here); anything else, such as ``None`` or
         an invalid SMILES, raises an :class:`~ai4s_lab.errors.InputError` naming its position.
+        Explicit hydrogen atoms (``Chem.AddHs``, an SD file written with its hydrogens, the
+        output of :func:`~ai4s_lab.molecules.embed_conformer`) are removed first, as ECFP
+        describes the heavy atoms, their hydrogens counted in the atom invariants (Rogers &
+        Hahn 2010): a molecule gets one fingerprint with or without them. Isotopic hydrogens
+        (``[2H]``) are kept, as ``Chem.RemoveHs`` keeps them.
     radius, n_bits, counts, chirality, features
         The settings (see :class:`FingerprintSpec`); ignored when ``spec`` is given.
     spec
@@ -204,7 +209,7 @@ def morgan_fingerprints(
     for start in range(0, len(items), chunk_size):
         block = items[start : start + chunk_size]
         for offset, item in enumerate(block):
-            mol = as_mol(item, f"molecule {start + offset}")
+            mol = without_hydrogens(as_mol(item, f"molecule {start + offset}"))
             if spec.counts:
                 wide[offset] = generator.GetCountFingerprintAsNumPy(mol)
             else:
@@ -236,7 +241,9 @@ def _count_dtype(largest: int) -> type[np.unsignedinteger[Any]]:
 
 
 def as_fingerprints(data: np.ndarray | Fingerprints, spec: FingerprintSpec) -> Fingerprints:
-    """Check that ``data`` was made with ``spec`` (or has its shape, for a raw array)."""
+    """Check that ``data`` was made with ``spec`` (or has its shape, for a raw array). A raw
+    bit array may be packed (``n_bits // 64`` uint64 words a row) or one 0/1 value a bit
+    (``n_bits`` a row, as RDKit's ``GetFingerprintAsNumPy`` gives)."""
     if isinstance(data, Fingerprints):
         if data.spec != spec:
             raise InputError(
@@ -249,8 +256,21 @@ def as_fingerprints(data: np.ndarray | Fingerprints, spec: FingerprintSpec) -> F
     if array.ndim == 1:
         array = array[None, :]
     width = spec.n_bits if spec.counts else spec.words
+    if (
+        not spec.counts
+        and array.ndim == 2
+        and array.shape[1] == spec.n_bits
+        and array.dtype.kind in "uib"
+        and np.isin(array, (0, 1)).all()
+    ):
+        # one 0/1 value a bit, as RDKit's GetFingerprintAsNumPy gives: packed here
+        array = pack_bits(array)
     if array.ndim != 2 or array.shape[1] != width:
-        what = f"{spec.n_bits} counts" if spec.counts else f"{spec.words} uint64 words"
+        what = (
+            f"{spec.n_bits} counts"
+            if spec.counts
+            else f"{spec.words} uint64 words, or {spec.n_bits} values 0/1"
+        )
         raise InputError(
             f"a raw query fingerprint array of shape {np.shape(data)} does not match the index "
             f"({spec.describe()}: {what} a row)"
@@ -262,8 +282,67 @@ def as_fingerprints(data: np.ndarray | Fingerprints, spec: FingerprintSpec) -> F
     return Fingerprints(np.ascontiguousarray(array), spec)
 
 
+def rdkit_vectors(queries: Any, spec: FingerprintSpec) -> np.ndarray | None:
+    """RDKit fingerprint objects as a packed array for ``spec``, or ``None`` for other queries.
+
+    An ``ExplicitBitVect`` (RDKit's ``GetFingerprint``) or a list of them is a bit fingerprint;
+    a sparse count vector (``GetCountFingerprint``: ``UIntSparseIntVect``...) or a list of them
+    a count fingerprint. Their length is checked against ``spec`` by :func:`as_fingerprints`;
+    the settings they were made with (radius...) cannot be, as RDKit does not store them.
+
+    Raises
+    ------
+    InputError
+        For bit vectors given to a count index or the other way round.
+    """
+    from rdkit import DataStructs
+
+    sparse = (
+        DataStructs.UIntSparseIntVect,
+        DataStructs.ULongSparseIntVect,
+        DataStructs.IntSparseIntVect,
+        DataStructs.LongSparseIntVect,
+    )
+    kinds = (DataStructs.ExplicitBitVect, *sparse)
+    items = [queries] if isinstance(queries, kinds) else queries
+    if not isinstance(items, (list, tuple)) or not items:
+        return None
+    if not all(isinstance(item, kinds) for item in items):
+        return None
+    bits = [isinstance(item, DataStructs.ExplicitBitVect) for item in items]
+    if any(bits) != all(bits) or all(bits) == spec.counts:
+        given = "bit vectors (ExplicitBitVect)" if all(bits) else "count vectors"
+        raise InputError(
+            f"the query is RDKit {given}, or a mix, but the index holds {spec.describe()}; "
+            f"pass {'count' if spec.counts else 'bit'} fingerprints made with the index's "
+            "settings, or SMILES/molecules and the index computes them"
+        )
+    if spec.counts:
+        rows = np.zeros((len(items), max(item.GetLength() for item in items)), np.int64)
+        for row, item in zip(rows, items, strict=True):
+            for position, count in item.GetNonzeroElements().items():
+                row[position] = count
+        if rows.min(initial=0) < 0:
+            raise InputError("count fingerprints must be non-negative, got a negative count")
+        return rows.astype(np.uint32)
+    lengths = {item.GetNumBits() for item in items}
+    if len(lengths) > 1 or spec.n_bits not in lengths:
+        raise InputError(
+            f"the query bit vectors have {sorted(lengths)} bits but the index holds "
+            f"{spec.describe()}; make them with fpSize={spec.n_bits}"
+        )
+    dense = np.zeros((len(items), spec.n_bits), np.uint8)
+    for row, item in zip(dense, items, strict=True):
+        row[list(item.GetOnBits())] = 1
+    return pack_bits(dense)
+
+
 def to_fingerprints(queries: Sequence[Any] | Any, spec: FingerprintSpec) -> Fingerprints:
-    """Turn SMILES, molecules, :class:`Fingerprints` or packed arrays into checked fingerprints."""
+    """Turn SMILES, molecules, :class:`Fingerprints`, packed arrays or RDKit fingerprint
+    vectors into checked fingerprints."""
+    vectors = rdkit_vectors(queries, spec)
+    if vectors is not None:
+        return as_fingerprints(vectors, spec)
     if isinstance(queries, (Fingerprints, np.ndarray)):
         return as_fingerprints(queries, spec)
     return morgan_fingerprints(query_items(queries), spec=spec)

@@ -321,7 +321,8 @@ class PropertyModel:
             :class:`~ai4s_lab.molecules.MoleculeSet` also sets :attr:`standardization`.
         y
             One finite value a molecule: shape ``(n,)``, or a single column ``(n, 1)`` (as
-            ``df[["logS"]].to_numpy()`` gives), which is flattened.
+            ``df[["logS"]].to_numpy()`` gives), which is flattened. A constant ``y`` has
+            nothing to learn: every member then predicts it, with a spread of 0.
         """
         import torch
 
@@ -344,10 +345,24 @@ class PropertyModel:
         ).to(self.device)
         cfg = self.config
         self.members = []
+        constant = not float(np.ptp(target)) > 0
+        if constant:
+            logger.info(
+                "y is the same value %g for every molecule: each member predicts it", target[0]
+            )
         for member in range(cfg.n_models):
             generator = torch.Generator().manual_seed(cfg.seed + member)
             torch.manual_seed(cfg.seed + member)
             net = self._network(xs.shape[1]).to(self.device)
+            if constant:
+                # nothing to learn: the output layer gives 0, i.e. the constant once unscaled
+                # (as scikit-learn's regressors predict a constant target exactly)
+                with torch.no_grad():
+                    net[-1].weight.zero_()
+                    net[-1].bias.zero_()
+                net.eval()
+                self.members.append(net)
+                continue
             optimizer = torch.optim.AdamW(
                 net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
             )

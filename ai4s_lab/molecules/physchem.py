@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ai4s_lab.errors import InputError, ParameterError
-from ai4s_lab.molecules._rdkit import as_mols, chem, rdkit_messages
+from ai4s_lab.molecules._rdkit import as_mols, chem, rdkit_messages, without_hydrogens
 
 __all__ = ["DESCRIPTORS", "descriptors"]
 
@@ -77,6 +77,8 @@ def descriptors(
     ----------
     mols
         RDKit molecules (e.g. a :class:`~ai4s_lab.molecules.MoleculeSet`) or SMILES strings.
+        Explicit hydrogen atoms are removed first (RDKit would count an O–H bond of
+        ``Chem.AddHs(mol)`` as rotatable); isotopic hydrogens are kept.
     names
         Which descriptors (keys of :data:`DESCRIPTORS`; one name, such as ``"MW"``, or a
         list of them); all by default. Units: MW in g/mol,
@@ -106,7 +108,7 @@ def descriptors(
     unknown = [n for n in chosen if n not in DESCRIPTORS]
     if unknown:
         raise ParameterError(f"unknown descriptor(s) {unknown}; choose from {list(DESCRIPTORS)}")
-    mols = as_mols(mols)
+    mols = [without_hydrogens(mol) for mol in as_mols(mols)]  # rotatable bonds: heavy atoms
     if index is not None and len(index) != len(mols):
         raise InputError(f"index has {len(index)} labels for {len(mols)} molecules")
     functions = _functions()

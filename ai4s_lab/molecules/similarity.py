@@ -32,6 +32,7 @@ from ai4s_lab.molecules.fingerprints import (
     FingerprintSpec,
     morgan_fingerprints,
     query_items,
+    rdkit_vectors,
     to_fingerprints,
 )
 from ai4s_lab.molecules.standardization import StandardizeOptions, options_of, standardize_like
@@ -254,9 +255,13 @@ class FingerprintIndex:
     # -- search -----------------------------------------------------------------------------
 
     def query_fingerprints(self, queries: Any) -> Fingerprints:
-        """Fingerprints of queries (SMILES, molecules, Fingerprints or packed arrays), checked
+        """Fingerprints of queries (SMILES, molecules, Fingerprints, packed arrays or RDKit
+        fingerprint vectors such as ``ExplicitBitVect``), checked
         against the index's settings; a query made with other settings is refused. SMILES and
         molecules are standardized first where the library was (:attr:`standardization`)."""
+        vectors = rdkit_vectors(queries, self.spec)
+        if vectors is not None:
+            return to_fingerprints(vectors, self.spec)
         if self.standardization is not None and not isinstance(queries, (Fingerprints, np.ndarray)):
             queries = standardize_like(
                 queries if options_of(queries) is not None else query_items(queries),
@@ -291,8 +296,9 @@ class FingerprintIndex:
         ----------
         query
             A SMILES string, an RDKit ``Mol`` (standardized first where the library was, see
-            :attr:`standardization`), or one fingerprint (``Fingerprints`` of one row or a
-            packed array) made with the index's settings.
+            :attr:`standardization`), or one fingerprint (``Fingerprints`` of one row, a
+            packed array or one 0/1 value a bit, or RDKit's ``ExplicitBitVect``/count
+            vector) made with the index's settings.
         k
             How many hits (at most the library size).
 
@@ -320,7 +326,8 @@ class FingerprintIndex:
         ----------
         queries
             SMILES strings, molecules (standardized first where the library was), or
-            ``Fingerprints`` or a packed ``(n, words)`` array (used as given).
+            ``Fingerprints``, a packed ``(n, words)`` array or a list of RDKit fingerprint
+            vectors (used as given).
         k
             Hits per query (at most the library size).
 

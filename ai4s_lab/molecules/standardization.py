@@ -36,6 +36,7 @@ molecule, which keeps the form it had before, and the skip is logged (``logging.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -124,7 +125,7 @@ OTHER_METALS = frozenset(
 
 
 class _Standardizer:
-    """The RDKit standardizer objects, built once per call of :func:`standardize_many`."""
+    """The RDKit standardizer objects, built once per :func:`standardizer`."""
 
     def __init__(self, options: StandardizeOptions) -> None:
         from rdkit.Chem.MolStandardize import rdMolStandardize
@@ -281,17 +282,28 @@ def standardize(mol: Any, options: StandardizeOptions | None = None) -> Any:
 
 def standardize_many(mols: list[Any], options: StandardizeOptions) -> list[tuple[Any, str]]:
     """Standardize a list; each item gives ``(mol or None, RDKit's reason for a failure)``."""
-    worker = _Standardizer(options)
-    out: list[tuple[Any, str]] = []
+    worker = standardizer(options)
     with rdkit_messages() as log:
-        for mol in mols:
-            try:
-                result = worker(mol)
-                log.take()
-                out.append((result, ""))
-            except Exception as err:  # RDKit raises several C++-mapped types
-                out.append((None, _reason(err, log.take())))
-    return out
+        return [worker(mol, log) for mol in mols]
+
+
+def standardizer(options: StandardizeOptions) -> Callable[[Any, Any], tuple[Any, str]]:
+    """A function that standardizes one molecule at a time, with RDKit's objects built once:
+    ``worker(mol, log)`` gives ``(mol or None, RDKit's reason for a failure)``, ``log`` being
+    the :func:`~ai4s_lab.molecules._rdkit.rdkit_messages` block it runs in. A reader
+    standardizes each molecule as it parses it, so that the parsed and the standardized
+    molecules of a large library are not held at the same time."""
+    worker = _Standardizer(options)
+
+    def one(mol: Any, log: Any) -> tuple[Any, str]:
+        try:
+            result = worker(mol)
+        except Exception as err:  # RDKit raises several C++-mapped types
+            return None, _reason(err, log.take())
+        log.take()
+        return result, ""
+
+    return one
 
 
 def options_of(source: Any) -> StandardizeOptions | None:

@@ -100,7 +100,7 @@ class MoleculeGridView(anywidget.AnyWidget):
         index = table.index
         keep = index.name is not None or not pd.api.types.is_integer_dtype(index.dtype)
         self._data = table.reset_index(drop=not keep)
-        self._query = None if query is None else as_mol(query, "query")
+        self._query = None if query is None else as_mol(query, "query", query=True)
         self._highlight_cache: dict[int, list[int]] = {}
         self._view = self._data.index.to_numpy()
         shown = (
