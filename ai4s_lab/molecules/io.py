@@ -134,7 +134,7 @@ def read_molecules(
     id_column: str | None = None,
     standardize: bool | StandardizeOptions = True,
     ids: Sequence[Any] | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> MoleculeSet:
     """Read a molecule library, keeping every failure in a row-level error report.
 
@@ -172,8 +172,9 @@ def read_molecules(
         ``0 .. n-1`` (a filtered frame keeps its row labels), else the 1-based position. For
         a file, use ``id_column``.
     progress
-        Show a tqdm progress bar while the rows are read and standardized (standardization
-        takes about 2–15 ms a molecule, minutes for a library of 100,000).
+        A tqdm progress bar while the rows are read and standardized (standardization takes
+        about 2–15 ms a molecule, minutes for a library of 100,000): ``None`` (default) shows
+        it once reading has taken 2 s, ``True`` from the start, ``False`` never.
 
     Returns
     -------
@@ -850,7 +851,7 @@ def _build(
     extra: list[str],
     options: StandardizeOptions | None,
     label: str,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> MoleculeSet:
     from tqdm.auto import tqdm
 
@@ -860,7 +861,13 @@ def _build(
     # once, so a large library is never held twice (RDKit needs ~20 kB a molecule)
     worker = standardizer(options) if options is not None else None
     what = "reading and standardizing" if worker is not None else "reading"
-    bar = tqdm(records, desc=what, unit="mol", disable=not progress)
+    bar = tqdm(
+        records,
+        desc=what,
+        unit="mol",
+        disable=progress is False,
+        delay=2.0 if progress is None else 0.0,  # quick reads print nothing
+    )
     with rdkit_messages() as log:
         for record in bar:
             mol, text, reason, fields = _parse(record, log)

@@ -1,5 +1,5 @@
-"""``read_molecules(progress=True)``: a tqdm bar while a large library is read and standardized,
-none by default; the molecules are the same either way."""
+"""``read_molecules(progress=...)``: a tqdm bar while a large library is read and standardized
+(by default only once reading has taken 2 s); the molecules are the same either way."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from ai4s_lab.molecules import read_molecules
 SMILES = ["CCO", "C1CC", "[Na+].CC(=O)[O-]"] * 20
 
 
-def test_progress_bar_on_request_only(capsys: pytest.CaptureFixture[str]) -> None:
-    quiet = read_molecules(SMILES)
+def test_progress_bar_on_request_or_for_long_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    quiet = read_molecules(SMILES)  # well under the 2 s after which the default shows a bar
+    assert capsys.readouterr().err == ""
+    assert read_molecules(SMILES, progress=False).smiles == quiet.smiles
     assert capsys.readouterr().err == ""
     shown = read_molecules(SMILES, progress=True)
     err = capsys.readouterr().err
