@@ -145,7 +145,8 @@ def resolve_dtype(
     Parameters
     ----------
     dtype
-        ``None`` for the default, or ``"float32"``/``"float64"`` or a torch dtype.
+        ``None`` for the default, or ``"float32"``/``"float64"``, a torch dtype or a NumPy
+        dtype (``np.float32``).
     device
         The device the tensors will live on (resolved with :func:`resolve_device`).
 
@@ -169,13 +170,29 @@ def resolve_dtype(
         chosen = allowed[key]
     elif dtype in (torch.float32, torch.float64):
         chosen = dtype
+    elif _numpy_float(dtype) in allowed:  # np.float32, np.dtype("float64"), "<f8" dtypes
+        chosen = allowed[_numpy_float(dtype)]
     else:
-        raise DeviceError(f"dtype={dtype!r} is not supported; use torch.float32 or torch.float64")
+        raise DeviceError(
+            f"dtype={dtype!r} is not supported; use 'float32' or 'float64' (or the torch or "
+            "NumPy dtype)"
+        )
     if chosen == torch.float64 and dev.type == "mps":
         raise DeviceError(
             "dtype=float64 is not supported on the 'mps' device; use float32 or device='cpu'"
         )
     return chosen
+
+
+def _numpy_float(dtype: object) -> str:
+    """The name of ``dtype`` as a NumPy dtype (``np.float32`` → ``"float32"``), ``""`` where it
+    is none."""
+    import numpy as np
+
+    try:
+        return str(np.dtype(dtype))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return ""
 
 
 def device_info(device: str | torch.device | None = "auto") -> dict[str, Any]:

@@ -76,6 +76,15 @@ def test_dtype_policy(device: str) -> None:
     assert resolve_dtype("double", device) == torch.float64
 
 
+def test_numpy_dtypes_name_their_torch_dtype() -> None:
+    import numpy as np
+
+    assert resolve_dtype(np.float32, "cpu") == torch.float32  # type: ignore[arg-type]
+    assert resolve_dtype(np.dtype("<f8"), "cpu") == torch.float64  # type: ignore[arg-type]
+    with pytest.raises(DeviceError, match=r"float16.*not supported"):
+        resolve_dtype(np.float16, "cpu")  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("dtype", ["float16", "int32", torch.int64])
 def test_unsupported_dtypes_are_refused(dtype: object) -> None:
     with pytest.raises(DeviceError, match="not supported"):
