@@ -240,7 +240,8 @@ def test_killed_driver_resumes_without_repeating(notebook: Path, tmp_path: Path)
     before = {r["run_id"]: r["finished"] for r in RunCatalog(out).runs()
               if r["status"] == "succeeded"}  # fmt: skip
     result = Sweep(notebook, read_grid(grid), output_dir=out, workers=2, progress=False).run()
-    assert result.ok and len(result.runs) == 6
+    assert result.ok, [(r["parameters"], r["status"], r.get("error")) for r in result.failed]
+    assert len(result.runs) == 6
     assert result.cached == len(before) and result.executed == 6 - len(before)
     for run in result.runs:  # finished runs were not repeated
         if run["run_id"] in before:
