@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from ai4s_lab import pde
+from ai4s_lab.errors import ParameterError
 from ai4s_lab.pde._mode_noise import held_modes, mode_noise, mode_numbers
 from ai4s_lab.pde.learn import darcy_permeability
 
@@ -108,3 +109,12 @@ def test_darcy_media_agree_across_resolutions() -> None:
     agree = float((fine[:, ::2, ::2] == coarse).mean())
     assert agree > 0.97
     assert math.isclose(float((coarse == 12).mean()), 0.5, abs_tol=0.15)
+
+
+def test_a_spectrum_the_grid_cannot_hold_is_refused() -> None:
+    grid = pde.Diffusion().grid(8)
+    # exp(-(1/0.05)²/2) = exp(-200): no mode of any grid carries weight
+    with pytest.raises(ParameterError, match=r"wavenumber=0.05 leaves no mode"):
+        pde.initial.random_field(grid, seed=0, wavenumber=0.05)
+    with pytest.raises(ParameterError, match=r"seed=-1"):
+        pde.initial.gaussian_random_field(grid, seed=-1)

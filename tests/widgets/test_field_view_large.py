@@ -17,6 +17,7 @@ from ai4s_lab.errors import ParameterError
 pytest.importorskip("anywidget")
 from ai4s_lab.widgets import FieldView
 from ai4s_lab.widgets.field_view import block_means, colormap_lut, display_block
+from tests.widgets.test_field_view import MockComm
 
 
 def _sent(view: FieldView) -> np.ndarray:
@@ -39,21 +40,6 @@ def _field(ny: int = 300, nx: int = 500, seed: int = 0) -> xr.DataArray:
         coords={"t": [0.0, 1.0], "y": 10.0 + 0.5 * np.arange(ny), "x": -3.0 + 0.25 * np.arange(nx)},
         name="noise",
     )
-
-
-class MockComm:
-    kernel = object()
-    comm_id = "mock"
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[dict[str, Any], list[Any]]] = []
-
-    def send(self, data: dict[str, Any], buffers: list[Any] | None = None, **_: Any) -> None:
-        self.messages.append((data, list(buffers or [])))
-
-    def on_msg(self, *_: Any) -> None: ...
-
-    def close(self, *_: Any, **__: Any) -> None: ...
 
 
 # -- block means ----------------------------------------------------------------------------------
