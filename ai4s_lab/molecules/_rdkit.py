@@ -21,6 +21,7 @@ __all__ = [
     "as_mol",
     "as_mols",
     "chem",
+    "describe",
     "query_feature",
     "rdkit_messages",
     "sanitized",
@@ -191,10 +192,7 @@ def sanitized(mol: Any, what: str = "molecule") -> Any:
             Chem.SanitizeMol(copy)
         except Exception as err:  # RDKit raises several C++-mapped types
             reason = log.take() or f"{type(err).__name__}: {err}"
-            try:
-                smiles = Chem.MolToSmiles(mol, canonical=False)
-            except Exception:  # RDKit raises several C++-mapped types; only for the message
-                smiles = f"<{mol.GetNumAtoms()} atoms>"
+            smiles = describe(mol)
             raise InputError(
                 f"{what}: RDKit cannot sanitize {smiles!r}, a molecule given unsanitized: "
                 f"{reason}; fix the structure (RDKit's MolFromSmiles rejects it too)"
@@ -213,11 +211,28 @@ def without_hydrogens(mol: Any) -> Any:
     """
     if mol.GetNumAtoms() == mol.GetNumHeavyAtoms():
         return mol
-    with rdkit_messages():
+    with rdkit_messages() as log:
         try:
             return chem().RemoveHs(mol)
-        except Exception:  # RDKit raises several C++-mapped types; then keep them
-            return mol
+        except Exception as err:  # RDKit raises several C++-mapped types
+            reason = log.take() or f"{type(err).__name__}: {err}"
+            raise InputError(
+                f"RDKit cannot remove the explicit hydrogens of {describe(mol)!r}: {reason}; "
+                "fix the structure, or give it without hydrogen atoms (Chem.RemoveHs)"
+            ) from err
+
+
+def describe(mol: Any) -> str:
+    """The SMILES RDKit writes for ``mol`` (SMARTS for an unsanitized query), or its number of
+    atoms where RDKit cannot write it: for messages and reports."""
+    Chem = chem()
+    try:
+        with rdkit_messages():
+            if mol.NeedsUpdatePropertyCache() and query_feature(mol):
+                return str(Chem.MolToSmarts(mol))
+            return str(Chem.MolToSmiles(mol, canonical=False))
+    except Exception:  # RDKit raises several C++-mapped types; only for the message
+        return f"<Mol of {mol.GetNumAtoms()} atoms>"
 
 
 def as_mols(items: Iterable[Any] | str, what: str = "mols") -> list[Any]:

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ai4s_lab.errors import DataFileError, InputError, ParameterError
-from ai4s_lab.molecules._rdkit import chem, query_feature, rdkit_messages, sanitized
+from ai4s_lab.molecules._rdkit import chem, describe, rdkit_messages, sanitized
 from ai4s_lab.molecules.standardization import StandardizeOptions, standardizer
 
 __all__ = ["MoleculeSet", "read_molecules"]
@@ -770,7 +770,7 @@ def _parse(record: _Record, log: Any) -> tuple[Any, str, str, dict[str, Any]]:
         try:  # an unsanitized Mol is sanitized (a copy), a SMARTS query is refused
             mol = sanitized(value, "the molecule")
         except InputError as err:
-            return None, _smiles_or_atoms(value), str(err), {}
+            return None, describe(value), str(err), {}
         return Chem.Mol(mol), _smiles_of(mol), "", {}
     if not isinstance(value, str):
         return (
@@ -821,18 +821,6 @@ def _check_id_field(parsed: list[tuple[_Record, Any, str, dict[str, Any]]], labe
 def _column_name(name: str) -> str:
     """The column of :attr:`MoleculeSet.data` for an input column or SD field ``name``."""
     return f"{name}.1" if name in RESERVED_COLUMNS else name
-
-
-def _smiles_or_atoms(mol: Any) -> str:
-    """The SMILES RDKit writes for ``mol`` (SMARTS for a query), or its number of atoms."""
-    Chem = chem()
-    try:
-        with rdkit_messages():
-            if mol.NeedsUpdatePropertyCache() and query_feature(mol):
-                return str(Chem.MolToSmarts(mol))
-            return str(Chem.MolToSmiles(mol, canonical=False))
-    except Exception:  # RDKit raises several C++-mapped types; only for the report
-        return f"<Mol of {mol.GetNumAtoms()} atoms>"
 
 
 def _smiles_of(mol: Any) -> str:

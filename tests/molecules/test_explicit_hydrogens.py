@@ -51,3 +51,19 @@ def test_descriptors_and_alerts_with_explicit_hydrogens_are_rdkits_of_the_smiles
     reasons = apply_filters([with_hydrogens], "brenk").loc[0, "reasons"]
     got = sorted(reasons.removeprefix("brenk: ").split(", ")) if reasons else []
     assert got == alerts
+
+
+def test_hydrogens_rdkit_cannot_remove_are_an_error_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ai4s_lab.errors import InputError
+    from ai4s_lab.molecules import _rdkit
+
+    def refuse(mol: object) -> object:
+        raise RuntimeError("Pre-condition Violation")
+
+    with_h = Chem.AddHs(Chem.MolFromSmiles("CCO"))
+    monkeypatch.setattr(Chem, "RemoveHs", refuse)
+    # keeping the hydrogens would give other fingerprint bits without a word
+    with pytest.raises(InputError, match=r"cannot remove the explicit hydrogens of .*Pre-cond"):
+        _rdkit.without_hydrogens(with_h)
