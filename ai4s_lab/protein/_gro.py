@@ -30,7 +30,7 @@ from ai4s_lab.errors import DataFileError
 from ai4s_lab.protein._elements import ION_NAMES as _ION_NAMES
 from ai4s_lab.protein._elements import WATER_NAMES
 
-__all__ = ["looks_like_gro", "read_gro"]
+__all__ = ["chain_name", "guess_element", "looks_like_gro", "polymer_names", "read_gro"]
 
 _NM = 10.0  # Å a nm
 _CHAIN_NAMES = string.ascii_uppercase + string.ascii_lowercase + string.digits
@@ -152,11 +152,11 @@ def _topology(atom_lines: list[str], first_line: int, label: str) -> dict[str, A
     # a chain starts where the numbering goes down (a new molecule, or a wrap past 99,999)
     new_chain = np.r_[True, seq[starts[1:]] < seq[starts[:-1]]]
     chain_of_residue = np.cumsum(new_chain) - 1
-    chain_id = np.array([_chain_name(c) for c in chain_of_residue], dtype=str)[residue_index]
+    chain_id = np.array([chain_name(c) for c in chain_of_residue], dtype=str)[residue_index]
     sizes = np.diff(np.r_[starts, len(seq)])
-    polymer = _polymer_names(set(res_name))
+    polymer = polymer_names(set(res_name))
     element = [
-        _element(atom, res, res in polymer or res.upper() in WATER_NAMES, size == 1)
+        guess_element(atom, res, res in polymer or res.upper() in WATER_NAMES, size == 1)
         for atom, res, size in zip(atom_name, res_name, sizes[residue_index], strict=True)
     ]
     n = len(seq)
@@ -176,11 +176,11 @@ def _topology(atom_lines: list[str], first_line: int, label: str) -> dict[str, A
     }
 
 
-def _chain_name(k: int) -> str:
+def chain_name(k: int) -> str:
     return _CHAIN_NAMES[k] if k < len(_CHAIN_NAMES) else f"{_CHAIN_NAMES[k % 62]}{k // 62}"
 
 
-def _polymer_names(names: set[str]) -> set[str]:
+def polymer_names(names: set[str]) -> set[str]:
     """Residue names of amino acids and nucleotides, with force-field variants (Amber's
     N-/C-terminal ``NALA``/``CGLY``, protonation states such as ``HIE``)."""
     from ai4s_lab.protein.structure import md_residue_letter
@@ -197,7 +197,7 @@ def _polymer_names(names: set[str]) -> set[str]:
     return out
 
 
-def _element(atom: str, residue: str, polymer_or_water: bool, single: bool) -> str:
+def guess_element(atom: str, residue: str, polymer_or_water: bool, single: bool) -> str:
     """The element of an atom from its name (``.gro`` files have no element column)."""
     gemmi = import_optional("gemmi")
     letters = re.sub(r"[^A-Za-z]", "", atom).upper()

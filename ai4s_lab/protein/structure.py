@@ -24,6 +24,7 @@ import numpy as np
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import DataFileError, InputError
 from ai4s_lab.protein._elements import fill_pdb_elements, is_water_name
+from ai4s_lab.protein._md_topology import md_topology_kind
 from ai4s_lab.protein._molecules import (
     in_file_order,
     keep_first_conformers,
@@ -56,25 +57,22 @@ _COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 # An atom told apart from every other of its model: chain, residue number, insertion code,
 # residue name, atom name, alternate location, and how many such atoms came before it.
 _AtomKey = tuple[str, int, str, str, str, str, int]
-# Topology files of simulation programs (no coordinates, or binary), by extension.
-_MD_TOPOLOGIES = {
-    ".psf": "a CHARMM/NAMD PSF",
-    ".tpr": "a GROMACS run-input (.tpr)",
-    ".top": "a GROMACS or Amber .top",
-    ".itp": "a GROMACS include (.itp)",
-    ".prmtop": "an Amber prmtop",
-    ".parm7": "an Amber parm7",
-}
 # One-character chain names for PDB text, in the order they are handed out.
 _PDB_CHAIN_NAMES = string.ascii_uppercase + string.ascii_lowercase + string.digits
-# Force-field names (Amber, CHARMM, GROMACS) of protonation states and capped or bonded forms of
-# the standard amino acids, which the PDB chemical component dictionary does not know.
+# Force-field names (Amber, CHARMM, GROMACS's OPLS/GROMOS) of protonation states and capped or
+# bonded forms of the standard amino acids, which the PDB chemical component dictionary does
+# not know.
 _MD_RESIDUE_NAMES = {
-    **dict.fromkeys(("HID", "HIE", "HIP", "HSD", "HSE", "HSP", "HISD", "HISE", "HISH"), "H"),
-    **dict.fromkeys(("CYX", "CYM", "CYS2", "CYN"), "C"),
-    **dict.fromkeys(("ASH", "ASPH"), "D"),
-    **dict.fromkeys(("GLH", "GLUH"), "E"),
-    **dict.fromkeys(("LYN", "LSN"), "K"),
+    **dict.fromkeys(
+        ("HID", "HIE", "HIP", "HSD", "HSE", "HSP", "HISD", "HISE", "HISH", "HISA", "HISB", "HIS1"),
+        "H",
+    ),
+    **dict.fromkeys(("CYX", "CYM", "CYS2", "CYN", "CYSH", "CYS1"), "C"),
+    **dict.fromkeys(("ASH", "ASPH", "ASPP"), "D"),
+    **dict.fromkeys(("GLH", "GLUH", "GLUP"), "E"),
+    **dict.fromkeys(("LYN", "LSN", "LYSH", "LYSN"), "K"),
+    **dict.fromkeys(("ARN", "ARGN"), "R"),
+    "TYM": "Y",
 }
 
 
@@ -120,7 +118,8 @@ class Structure:
     source
         The file read (``"<text>"`` for a string).
     format
-        ``"pdb"``, ``"mmcif"``, ``"gro"`` or ``"pqr"``.
+        ``"pdb"``, ``"mmcif"``, ``"gro"`` or ``"pqr"``; for a trajectory read with a
+        simulation topology ``"psf"``, ``"tpr"``, ``"prmtop"``, ``"itp"`` or ``"top"``.
     predicted
         True for a predicted model: then ``b_factor`` holds pLDDT (0–100).
     metadata
@@ -792,15 +791,14 @@ def _read_text(source: str | Path) -> tuple[str, str, Path | None]:
         raise FileNotFoundError(f"structure file {str(path)!r} does not exist")
     if path.is_dir():
         raise DataFileError(path, "is a folder, not a structure file")
-    kind = _MD_TOPOLOGIES.get(path.suffix.lower())
+    kind = md_topology_kind(path)
     if kind is not None:
         raise DataFileError(
             path,
-            f"is {kind} topology, not a structure file: load_structure and load_trajectory "
-            "read the atoms from PDB, mmCIF or GROMACS .gro files",
-            hint="write the atoms once as PDB with MDAnalysis, MDAnalysis.Universe(topology, "
-            "trajectory).atoms.write('topology.pdb'), then load_trajectory('topology.pdb', "
-            "trajectory)",
+            f"is {kind[0]} topology: it names the atoms but holds no coordinates to read as a "
+            "structure",
+            hint=f"read it with its trajectory: load_trajectory({str(path)!r}, 'trajectory.dcd') "
+            "(DCD, XTC, TRR, Amber NetCDF, or one frame as .gro/.pdb)",
         )
     raw = path.read_bytes()
     raw = _decompressed(raw, path)

@@ -1,4 +1,5 @@
-"""Trajectories: multi-model PDB/mmCIF/GRO files and DCD/XTC/TRR files read with MDAnalysis.
+"""Trajectories: multi-model PDB/mmCIF/GRO files, and DCD/XTC/TRR/NetCDF files (with a structure
+file or a PSF/TPR/prmtop topology) read with MDAnalysis.
 
 A trajectory is a :class:`~ai4s_lab.protein.Structure` whose models are the frames (coordinates
 ``(n_frames, n_atoms, 3)`` in Å); ``metadata["time_ps"]`` holds the frame times. Observables over
@@ -16,6 +17,8 @@ import numpy as np
 
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError
+from ai4s_lab.protein._md_topology import md_topology_kind, structure_columns
+from ai4s_lab.protein._md_topology import universe as md_universe
 from ai4s_lab.protein.geometry import radius_of_gyration
 from ai4s_lab.protein.scores import rmsd
 from ai4s_lab.protein.structure import Structure, load_structure
@@ -26,7 +29,21 @@ if TYPE_CHECKING:
 
 __all__ = ["load_trajectory", "rmsd_over_time", "trajectory_table"]
 
-_TRAJECTORY_FORMATS = (".dcd", ".xtc", ".trr", ".nc", ".ncdf", ".netcdf")
+# Trajectory (and one-frame coordinate) files, by extension: MDAnalysis's format.
+_TRAJECTORY_FORMATS = {
+    ".dcd": "DCD",
+    ".xtc": "XTC",
+    ".trr": "TRR",
+    ".nc": "NCDF",
+    ".ncdf": "NCDF",
+    ".netcdf": "NCDF",
+    ".mdcrd": "MDCRD",
+    ".inpcrd": "INPCRD",
+    ".rst7": "INPCRD",
+    ".restrt": "INPCRD",
+    ".gro": "GRO",
+    ".pdb": "PDB",
+}
 
 
 def load_trajectory(
@@ -37,17 +54,23 @@ def load_trajectory(
     stop: int | None = None,
     step: int = 1,
 ) -> Structure:
-    """Read a trajectory: a multi-model structure file, or a topology plus a DCD/XTC/TRR file.
+    """Read a trajectory: a multi-model structure file, or a topology plus a trajectory file.
 
     Parameters
     ----------
     topology
-        A PDB, mmCIF or GROMACS ``.gro`` file (or a loaded :class:`Structure`) naming the atoms,
-        in the order of the trajectory file. Alone, its models are the frames (NMR ensembles,
-        multi-model PDB, multi-frame ``.gro``).
+        The atoms, in the order of the trajectory file: a PDB, mmCIF or GROMACS ``.gro`` file
+        (or a loaded :class:`Structure`), or the topology of a simulation program read with
+        MDAnalysis: CHARMM/NAMD ``.psf``, GROMACS ``.tpr``, Amber ``.prmtop``/``.parm7`` (also
+        ``.gz``/``.bz2``), GROMACS ``.top``/``.itp`` (where the force-field files they include
+        are at hand). Alone, a structure file's models are the frames (NMR ensembles,
+        multi-model PDB, multi-frame ``.gro``). A simulation topology takes chains from its
+        chain or segment IDs (an Amber file without them: one chain for each bonded polymer
+        molecule), elements from its atomic numbers or else from the atom names and masses.
     trajectory
-        A DCD, XTC, TRR or Amber NetCDF (``.nc``, ``.ncdf``) file read with MDAnalysis
-        (coordinates converted to Å).
+        A DCD, XTC, TRR, Amber NetCDF (``.nc``, ``.ncdf``) or ASCII (``.mdcrd``) trajectory,
+        an Amber restart (``.rst7``, ``.inpcrd``), or a ``.gro``/``.pdb`` coordinate file, read
+        with MDAnalysis (coordinates converted to Å).
     start, stop, step
         Frames to keep (Python slice semantics).
 
@@ -56,13 +79,16 @@ def load_trajectory(
     Structure
         Frames as models; ``metadata["time_ps"]`` the time of each frame (ps; from the titles
         of a ``.gro`` file where they give it, else the frame index for multi-model files).
+        B-factors are 0 and occupancies 1 where the topology has none.
 
     Raises
     ------
     DataFileError
-        The trajectory cannot be read, its atom count differs from the topology's, or it is
-        truncated (a DCD file that ends inside a frame before the frame count of its header).
-        A PSF, TPR or prmtop topology, which this function does not read.
+        The topology or trajectory cannot be read, the trajectory's atom count differs from
+        the topology's, or it is truncated (a DCD file that ends inside a frame before the
+        frame count of its header).
+    InputError
+        A simulation topology without a trajectory (it holds no coordinates).
 
     Warns
     -----
@@ -72,9 +98,18 @@ def load_trajectory(
     """
     if step < 1:
         raise InputError(f"step={step} must be a positive number of frames")
-    top = topology if isinstance(topology, Structure) else load_structure(topology, altloc="all")
+    md_topology = None if isinstance(topology, Structure) else Path(topology)
+    if md_topology is not None and md_topology_kind(md_topology) is None:
+        md_topology = None
+    if md_topology is not None and trajectory is None:
+        kind = md_topology_kind(md_topology)
+        raise InputError(
+            f"{str(topology)!r} is {kind[0] if kind else 'a'} topology: it holds no coordinates; "
+            f"pass the trajectory too: load_trajectory({str(topology)!r}, 'trajectory.dcd')"
+        )
     frames = slice(start, stop, step)
     if trajectory is None:
+        top = _structure(topology)
         coords = top.coords[frames]
         if len(coords) == 0:
             raise InputError(f"no frames in {start}:{stop}:{step} of {top.n_models} models")
@@ -85,31 +120,40 @@ def load_trajectory(
         out.metadata["time_ps"] = np.asarray(times, dtype=float)[frames]
         return out
     path = Path(trajectory)
+    if md_topology is not None and not md_topology.exists():
+        raise FileNotFoundError(f"topology file {str(md_topology)!r} does not exist")
     if not path.exists():
         raise FileNotFoundError(f"trajectory file {str(path)!r} does not exist")
-    if path.suffix.lower() not in _TRAJECTORY_FORMATS:
+    fmt = _TRAJECTORY_FORMATS.get(path.suffix.lower())
+    if fmt is None:
         raise DataFileError(
-            path, f"unknown trajectory format {path.suffix!r}; use one of {_TRAJECTORY_FORMATS}"
+            path,
+            f"unknown trajectory format {path.suffix!r}; use one of {tuple(_TRAJECTORY_FORMATS)}",
         )
     if path.stat().st_size == 0:
         raise DataFileError(path, "is empty")
     _check_signature(path)
+    if md_topology is not None:
+        universe, top = _simulation_topology(md_topology)
+    else:
+        top = _structure(topology)
     mda = import_optional("MDAnalysis")
     short_header: tuple[int, int] | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            universe = mda.Universe(
-                _topology_for_mda(top),
-                str(path),
-                topology_format="PDB",
-            )
-            n_atoms = universe.atoms.n_atoms
+            if md_topology is not None:
+                universe.load_new(str(path), format=fmt)
+            else:
+                universe = mda.Universe(
+                    _topology_for_mda(top), str(path), topology_format="PDB", format=fmt
+                )
+            n_atoms = universe.trajectory.n_atoms
             if n_atoms != top.n_atoms:
                 raise DataFileError(
                     path, f"holds {n_atoms} atoms a frame but the topology has {top.n_atoms}"
                 )
-            declared = _dcd_declared_frames(path) if path.suffix.lower() == ".dcd" else None
+            declared = _dcd_declared_frames(path) if fmt == "DCD" else None
             held = universe.trajectory.n_frames
             if declared is not None and any(i >= held for i in range(declared)[frames]):
                 if _dcd_leftover_bytes(universe.trajectory, path) != 0:
@@ -128,7 +172,13 @@ def load_trajectory(
     except DataFileError:
         raise
     except (OSError, ValueError, RuntimeError, EOFError, IndexError, TypeError) as err:
-        raise DataFileError(path, f"MDAnalysis cannot read it: {err}") from err
+        held_atoms = _atoms_a_frame(path, fmt)
+        if held_atoms is not None and held_atoms != top.n_atoms:
+            raise DataFileError(
+                path, f"holds {held_atoms} atoms a frame but the topology has {top.n_atoms}"
+            ) from err
+        reason = str(err).replace("\n", " ")
+        raise DataFileError(path, f"MDAnalysis cannot read it: {reason}") from err
     if not coords_list:
         raise DataFileError(path, f"no frames in {start}:{stop}:{step}")
     if len(coords_list) < expected:
@@ -151,6 +201,26 @@ def load_trajectory(
     out.metadata["time_ps"] = np.array(times)
     out.metadata["trajectory"] = str(path)
     return out
+
+
+def _structure(topology: str | Path | Structure) -> Structure:
+    return topology if isinstance(topology, Structure) else load_structure(topology, altloc="all")
+
+
+def _simulation_topology(path: Path) -> tuple[Any, Structure]:
+    """The MDAnalysis universe of a PSF/TPR/prmtop file and its atoms as a one-model Structure
+    (coordinates zero until the frames are read)."""
+    universe = md_universe(path, None)  # errors name the topology, not the trajectory
+    kind = md_topology_kind(path)
+    top = Structure(
+        coords=np.zeros((1, universe.atoms.n_atoms, 3)),
+        source=str(path),
+        format=kind[1].lower() if kind else "",
+        name=path.name.split(".")[0],
+        **structure_columns(universe, path),
+    )
+    top.metadata["methods"] = []
+    return universe, top
 
 
 _XTC_MAGIC = (1995).to_bytes(4, "big")
@@ -194,6 +264,23 @@ def _dcd_leftover_bytes(reader: Any, path: Path) -> int | None:
         return None
     body = path.stat().st_size - int(header) - int(first)
     return int(body % int(size)) if body >= 0 and int(size) > 0 else None
+
+
+def _atoms_a_frame(path: Path, fmt: str) -> int | None:
+    """The atom count a trajectory file states (None where its format states none, as Amber's
+    ASCII files, or MDAnalysis cannot open it)."""
+    from MDAnalysis.coordinates.core import get_reader_for
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = get_reader_for(str(path), format=fmt)(str(path))
+            try:
+                return int(reader.n_atoms)
+            finally:
+                reader.close()
+    except Exception:  # any failure of the reader: the caller reports MDAnalysis's own error
+        return None
 
 
 def _check_signature(path: Path) -> None:

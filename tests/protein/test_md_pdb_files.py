@@ -173,11 +173,13 @@ def test_dcd_whose_header_counts_more_frames_than_a_run_wrote(
 @pytest.mark.parametrize(
     ("name", "kind"), [("system.psf", "CHARMM/NAMD PSF"), ("topol.tpr", "GROMACS run-input")]
 )
-def test_simulation_topology_is_named(tmp_path: Path, name: str, kind: str) -> None:
+def test_unreadable_simulation_topology_is_named(
+    shared_data: Path, tmp_path: Path, name: str, kind: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(b"PSF EXT\n\n       1 !NTITLE\n" if name.endswith(".psf") else b"\x00" * 64)
-    with pytest.raises(DataFileError, match=re.escape(kind) + r".*atoms\.write"):
-        load_trajectory(path, tmp_path / "traj.dcd")
+    with pytest.raises(DataFileError, match=re.escape(name) + ".*cannot read it as.*" + kind):
+        load_trajectory(path, shared_data / "protein" / "1l2y.dcd")
 
 
 def test_amber_ncdf_extension(shared_data: Path, tmp_path: Path) -> None:

@@ -86,8 +86,13 @@ def test_bad_trajectories(shared_data: Path, tmp_path: Path) -> None:
         load_trajectory(
             shared_data / "protein" / "pdb1ubi.pdb", shared_data / "protein" / "1l2y.xtc"
         )
-    with pytest.raises(DataFileError, match="unknown trajectory format"):
+    # a PDB file of another structure as the frames: the counts are named
+    with pytest.raises(DataFileError, match=r"5h73\.pdb: holds 3006 atoms a frame but the"):
         load_trajectory(top, shared_data / "protein" / "5h73.pdb")
+    text = tmp_path / "frames.txt"
+    text.write_text("1 2 3\n")
+    with pytest.raises(DataFileError, match=r"unknown trajectory format '\.txt'"):
+        load_trajectory(top, text)
 
 
 def test_truncated_trajectory_is_not_read_silently_short(shared_data: Path, tmp_path: Path) -> None:
