@@ -17,8 +17,10 @@ import numpy as np
 
 from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError
+from ai4s_lab.protein._gro import polymer_names
 from ai4s_lab.protein._md_topology import md_topology_kind, structure_columns
 from ai4s_lab.protein._md_topology import universe as md_universe
+from ai4s_lab.protein._periodic import box_matrices, make_whole
 from ai4s_lab.protein.geometry import radius_of_gyration
 from ai4s_lab.protein.scores import rmsd
 from ai4s_lab.protein.structure import Structure, load_structure
@@ -53,6 +55,7 @@ def load_trajectory(
     start: int = 0,
     stop: int | None = None,
     step: int = 1,
+    unwrap: bool = False,
 ) -> Structure:
     """Read a trajectory: a multi-model structure file, or a topology plus a trajectory file.
 
@@ -73,6 +76,12 @@ def load_trajectory(
         with MDAnalysis (coordinates converted to Å).
     start, stop, step
         Frames to keep (Python slice semantics).
+    unwrap
+        Make molecules broken across the periodic box whole in every frame (simulation
+        programs write atoms inside the box: a protein across a face has 80 Å bonds and a
+        10 Å RMSD where it did not move). Residues are made whole around their first atom
+        and the residues of each polymer chain joined in order, using the box of each frame;
+        without this, a warning says how many residues are broken.
 
     Returns
     -------
@@ -94,7 +103,9 @@ def load_trajectory(
     -----
     Ai4sWarning
         A DCD file holds fewer whole frames than its header declares and nothing after them (a
-        run that stopped early): the frames it holds are read.
+        run that stopped early): the frames it holds are read. Molecules are broken across
+        the periodic box and ``unwrap`` is False; ``unwrap`` is True and the trajectory has no
+        box.
     """
     if step < 1:
         raise InputError(f"step={step} must be a positive number of frames")
@@ -164,11 +175,12 @@ def load_trajectory(
                         hint="copy the file again; pass stop= to read the frames it holds",
                     )
                 short_header = (declared, held)
-            coords_list, times = [], []
+            coords_list, times, cells = [], [], []
             expected = len(range(universe.trajectory.n_frames)[frames])
             for ts in universe.trajectory[frames]:
                 coords_list.append(ts.positions.astype(np.float64))
                 times.append(float(ts.time))
+                cells.append(None if ts.dimensions is None else np.array(ts.dimensions))
     except DataFileError:
         raise
     except (OSError, ValueError, RuntimeError, EOFError, IndexError, TypeError) as err:
@@ -197,10 +209,46 @@ def load_trajectory(
             Ai4sWarning,
             stacklevel=2,
         )
-    out = top.with_coords(np.stack(coords_list))
+    coords = np.stack(coords_list)
+    boxes = box_matrices(cells)
+    if boxes is not None:
+        _whole_molecules(coords, boxes, top, path, unwrap=unwrap)
+    elif unwrap:
+        warnings.warn(
+            f"{path}: its frames hold no periodic box, so nothing was made whole (unwrap=True)",
+            Ai4sWarning,
+            stacklevel=2,
+        )
+    out = top.with_coords(coords)
     out.metadata["time_ps"] = np.array(times)
+    if boxes is not None:
+        out.metadata["box"] = np.stack(cells)  # type: ignore[arg-type]
     out.metadata["trajectory"] = str(path)
     return out
+
+
+def _whole_molecules(
+    coords: np.ndarray, boxes: np.ndarray, top: Structure, path: Path, *, unwrap: bool
+) -> None:
+    """Make the molecules of every frame whole in place, or warn that some are broken."""
+    polymer = sorted(polymer_names(set(top.res_name.tolist())))
+    broken = make_whole(
+        coords,
+        boxes,
+        top.residue_index,
+        top.chain_id,
+        np.isin(top.res_name, polymer),
+        apply=unwrap,
+    )
+    if broken and not unwrap:
+        warnings.warn(
+            f"{path}: {broken} residues are broken across the periodic box (or apart from the "
+            "residue before them in their chain) in some frames, as simulation programs write "
+            "them: bonds and RMSD values span the box; pass unwrap=True to make them whole (or "
+            "run `gmx trjconv -pbc mol` / cpptraj `autoimage` on the file)",
+            Ai4sWarning,
+            stacklevel=3,
+        )
 
 
 def _structure(topology: str | Path | Structure) -> Structure:
