@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ai4s_lab._memory import check_memory
 from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.errors import ParameterError
 from ai4s_lab.pde._mode_noise import held_modes, mode_noise, mode_numbers
 from ai4s_lab.pde.fields import Field
 from ai4s_lab.pde.grids import PeriodicGrid
-from ai4s_lab.pde.memory import check_memory
 
 if TYPE_CHECKING:
     import torch

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ai4s_lab._memory import check_memory
 from ai4s_lab._numbers import is_integer, is_real
 from ai4s_lab.device import resolve_device, resolve_dtype
 from ai4s_lab.errors import InputError, ParameterError, SolverDivergedError
@@ -16,7 +17,6 @@ from ai4s_lab.pde._step_runner import StepRunner
 from ai4s_lab.pde.equations import Equation, equation
 from ai4s_lab.pde.fields import Field, as_field
 from ai4s_lab.pde.grids import DIMS, PeriodicGrid, lengths_from_coords
-from ai4s_lab.pde.memory import check_memory
 from ai4s_lab.pde.steppers import Stepper, make_stepper
 
 if TYPE_CHECKING:

@@ -57,6 +57,8 @@ _COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 # An atom told apart from every other of its model: chain, residue number, insertion code,
 # residue name, atom name, alternate location, and how many such atoms came before it.
 _AtomKey = tuple[str, int, str, str, str, str, int]
+# Metadata with one entry a model (frame), kept for the models a selection keeps.
+_PER_MODEL_METADATA = ("time_ps", "box")
 # One-character chain names for PDB text, in the order they are handed out.
 _PDB_CHAIN_NAMES = string.ascii_uppercase + string.ascii_lowercase + string.digits
 # Force-field names (Amber, CHARMM, GROMACS's OPLS/GROMOS) of protonation states and capped or
@@ -456,10 +458,19 @@ class Structure:
                 f"holds no atom of {label}"
             )
         coords = self.coords if models is None else self.model_coords(models)
-        metadata = dict(self.metadata)
-        times = metadata.get("time_ps")
-        if models is not None and times is not None and len(times) == self.n_models:
-            metadata["time_ps"] = np.asarray(times, dtype=float)[self._model_numbers(models)]
+        out = self._take_atoms(index, coords)
+        if models is None:
+            return out
+        numbers = self._model_numbers(models)
+        for key in _PER_MODEL_METADATA:
+            values = self.metadata.get(key)
+            if values is not None and len(values) == self.n_models:
+                out.metadata[key] = np.asarray(values)[numbers]
+        return out
+
+    def _take_atoms(self, index: np.ndarray, coords: np.ndarray | None = None) -> Structure:
+        """A new structure of the atoms at ``index`` (increasing) of ``coords`` (default: of
+        every model)."""
         per_atom = {
             name: value[index]
             for name, value in self.__dict__.items()
@@ -467,7 +478,12 @@ class Structure:
         }
         _, per_atom["residue_index"] = np.unique(per_atom["residue_index"], return_inverse=True)
         return Structure(
-            **{**self.__dict__, **per_atom, "coords": coords[:, index], "metadata": metadata}
+            **{
+                **self.__dict__,
+                **per_atom,
+                "coords": (self.coords if coords is None else coords)[:, index],
+                "metadata": dict(self.metadata),
+            }
         )
 
     def _model_numbers(self, models: int | slice | list[int]) -> list[int]:

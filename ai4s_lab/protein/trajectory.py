@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ai4s_lab._memory import check_memory
 from ai4s_lab._optional import import_optional
-from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError
+from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError, ParameterError
 from ai4s_lab.protein._gro import polymer_names
 from ai4s_lab.protein._md_topology import md_topology_kind, structure_columns
 from ai4s_lab.protein._md_topology import universe as md_universe
@@ -56,6 +57,8 @@ def load_trajectory(
     stop: int | None = None,
     step: int = 1,
     unwrap: bool = False,
+    water: bool = True,
+    hydrogens: bool = True,
 ) -> Structure:
     """Read a trajectory: a multi-model structure file, or a topology plus a trajectory file.
 
@@ -82,6 +85,9 @@ def load_trajectory(
         10 Å RMSD where it did not move). Residues are made whole around their first atom
         and the residues of each polymer chain joined in order, using the box of each frame;
         without this, a warning says how many residues are broken.
+    water, hydrogens
+        Keep water molecules / hydrogen atoms. ``water=False`` reads a solvated protein's
+        frames in a tenth of the memory (only the kept atoms are stored).
 
     Returns
     -------
@@ -98,6 +104,9 @@ def load_trajectory(
         frame count of its header).
     InputError
         A simulation topology without a trajectory (it holds no coordinates).
+    ParameterError
+        The chosen frames would not fit in the free memory (the message says how much they
+        need: pass ``step``/``stop`` or ``water=False``).
 
     Warns
     -----
@@ -121,15 +130,43 @@ def load_trajectory(
     frames = slice(start, stop, step)
     if trajectory is None:
         top = _structure(topology)
-        coords = top.coords[frames]
+        keep = _kept_atoms(top, water=water, hydrogens=hydrogens)
+        coords = top.coords[frames][:, keep]
         if len(coords) == 0:
             raise InputError(f"no frames in {start}:{stop}:{step} of {top.n_models} models")
-        out = top.with_coords(coords)
+        out = top._take_atoms(keep).with_coords(coords)
         times = top.metadata.get("time_ps")
         if times is None or len(times) != top.n_models:
             times = np.arange(top.n_models, dtype=float)
         out.metadata["time_ps"] = np.asarray(times, dtype=float)[frames]
         return out
+    path, fmt = _trajectory_file(trajectory, md_topology)
+    if md_topology is not None:
+        universe, top = _simulation_topology(md_topology)
+    else:
+        universe, top = None, _structure(topology)
+    keep = _kept_atoms(top, water=water, hydrogens=hydrogens)
+    coords, times, cells = _read_frames(universe, top, path, fmt, frames, keep)
+    top = top._take_atoms(keep)
+    boxes = box_matrices(cells)
+    if boxes is not None:
+        _whole_molecules(coords, boxes, top, path, unwrap=unwrap)
+    elif unwrap:
+        warnings.warn(
+            f"{path}: its frames hold no periodic box, so nothing was made whole (unwrap=True)",
+            Ai4sWarning,
+            stacklevel=2,
+        )
+    out = top.with_coords(coords)
+    out.metadata["time_ps"] = np.array(times)
+    if boxes is not None:
+        out.metadata["box"] = np.stack(cells)  # type: ignore[arg-type]
+    out.metadata["trajectory"] = str(path)
+    return out
+
+
+def _trajectory_file(trajectory: str | Path, md_topology: Path | None) -> tuple[Path, str]:
+    """The trajectory's path and MDAnalysis format, once the files are there and look right."""
     path = Path(trajectory)
     if md_topology is not None and not md_topology.exists():
         raise FileNotFoundError(f"topology file {str(md_topology)!r} does not exist")
@@ -144,16 +181,34 @@ def load_trajectory(
     if path.stat().st_size == 0:
         raise DataFileError(path, "is empty")
     _check_signature(path)
-    if md_topology is not None:
-        universe, top = _simulation_topology(md_topology)
-    else:
-        top = _structure(topology)
+    return path, fmt
+
+
+def _kept_atoms(top: Structure, *, water: bool, hydrogens: bool) -> np.ndarray:
+    keep = np.ones(top.n_atoms, dtype=bool)
+    if not water:
+        keep &= ~top.water
+    if not hydrogens:
+        keep &= ~np.isin(top.element, ["H", "D"])
+    if not keep.any():
+        raise InputError(
+            f"water={water}, hydrogens={hydrogens} leave no atom of {top.name or top.source!r}"
+        )
+    return np.flatnonzero(keep)
+
+
+def _read_frames(
+    universe: Any, top: Structure, path: Path, fmt: str, frames: slice, keep: np.ndarray
+) -> tuple[np.ndarray, list[float], list[np.ndarray | None]]:
+    """Positions ``(n_frames, len(keep), 3)`` (Å), times (ps) and cells of the chosen frames."""
+    import torch
+
     mda = import_optional("MDAnalysis")
     short_header: tuple[int, int] | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if md_topology is not None:
+            if universe is not None:
                 universe.load_new(str(path), format=fmt)
             else:
                 universe = mda.Universe(
@@ -175,13 +230,22 @@ def load_trajectory(
                         hint="copy the file again; pass stop= to read the frames it holds",
                     )
                 short_header = (declared, held)
-            coords_list, times, cells = [], [], []
-            expected = len(range(universe.trajectory.n_frames)[frames])
+            expected = len(range(held)[frames])
+            check_memory(
+                expected * len(keep) * 3 * 8,
+                torch.device("cpu"),
+                f"{expected} frames of {len(keep)} atoms of {path.name}",
+                fix="read fewer frames (stop=, step=) or fewer atoms (water=False, "
+                "hydrogens=False)",
+            )
+            coords = np.empty((expected, len(keep), 3))
+            times: list[float] = []
+            cells: list[np.ndarray | None] = []
             for ts in universe.trajectory[frames]:
-                coords_list.append(ts.positions.astype(np.float64))
+                coords[len(times)] = ts.positions[keep]
                 times.append(float(ts.time))
                 cells.append(None if ts.dimensions is None else np.array(ts.dimensions))
-    except DataFileError:
+    except (DataFileError, ParameterError):
         raise
     except (OSError, ValueError, RuntimeError, EOFError, IndexError, TypeError) as err:
         held_atoms = _atoms_a_frame(path, fmt)
@@ -191,13 +255,14 @@ def load_trajectory(
             ) from err
         reason = str(err).replace("\n", " ")
         raise DataFileError(path, f"MDAnalysis cannot read it: {reason}") from err
-    if not coords_list:
-        raise DataFileError(path, f"no frames in {start}:{stop}:{step}")
-    if len(coords_list) < expected:
+    if not times:
+        raise DataFileError(path, f"no frames in {frames.start}:{frames.stop}:{frames.step}")
+    if len(times) < expected:
         raise DataFileError(
             path,
-            f"only {len(coords_list)} of the {expected} frames in {start}:{stop}:{step} could be "
-            "read: the file is truncated or corrupt",
+            f"only {len(times)} of the {expected} frames in "
+            f"{frames.start}:{frames.stop}:{frames.step} could be read: the file is truncated "
+            "or corrupt",
             hint="pass stop= to read the frames before the damage",
         )
     if short_header is not None:
@@ -207,24 +272,9 @@ def load_trajectory(
             f"{short_header[1]}-frame trajectory (a run that stopped early, such as a CHARMM "
             "run ended by a stop condition, leaves the planned count in the header)",
             Ai4sWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    coords = np.stack(coords_list)
-    boxes = box_matrices(cells)
-    if boxes is not None:
-        _whole_molecules(coords, boxes, top, path, unwrap=unwrap)
-    elif unwrap:
-        warnings.warn(
-            f"{path}: its frames hold no periodic box, so nothing was made whole (unwrap=True)",
-            Ai4sWarning,
-            stacklevel=2,
-        )
-    out = top.with_coords(coords)
-    out.metadata["time_ps"] = np.array(times)
-    if boxes is not None:
-        out.metadata["box"] = np.stack(cells)  # type: ignore[arg-type]
-    out.metadata["trajectory"] = str(path)
-    return out
+    return coords, times, cells
 
 
 def _whole_molecules(

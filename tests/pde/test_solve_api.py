@@ -300,7 +300,7 @@ def test_working_memory_and_saved_frames_must_fit_together_on_the_cpu(
 ) -> None:
     """Both used to be checked against the same free RAM, each alone: a run needing both could
     pass and then run out of memory."""
-    from ai4s_lab.pde import memory
+    from ai4s_lab import _memory as memory
     from ai4s_lab.pde.solve import _COEFFICIENT_COPIES, _WORKSPACE_COPIES
 
     eq = pde.Diffusion()

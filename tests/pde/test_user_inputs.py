@@ -12,9 +12,9 @@ import pytest
 import torch
 import xarray as xr
 
+from ai4s_lab import _memory as memory
 from ai4s_lab import pde
 from ai4s_lab.errors import InputError, ParameterError
-from ai4s_lab.pde import memory
 
 DIFFUSIVITY = 0.3
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError
+from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError, ParameterError
 from ai4s_lab.protein import load_structure, load_trajectory, rmsd_over_time
 
 md = pytest.importorskip("mdtraj")
@@ -199,3 +199,29 @@ def test_copies_of_one_gromacs_molecule_type_are_chains() -> None:
     assert columns["chain_id"].tolist() == ["A"] * 4 + ["A2"] * 4 + ["SOL"] * 4
     assert columns["element"].tolist() == ["N", "C", "C", "O"] * 2 + ["O", "H", "H", "X"]
     assert columns["water"].tolist() == [False] * 8 + [True] * 4
+
+
+def test_waters_and_hydrogens_can_be_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ai4s_lab import _memory
+
+    whole = load_trajectory(datafiles.TPR, datafiles.XTC, stop=2, unwrap=True)
+    dry = load_trajectory(datafiles.TPR, datafiles.XTC, stop=2, unwrap=True, water=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mda = pytest.importorskip("MDAnalysis")
+        kept = mda.Universe(datafiles.TPR).select_atoms("not resname SOL").indices
+    assert dry.n_atoms == len(kept) == 3341 + 4  # the protein and four sodium ions
+    np.testing.assert_allclose(dry.coords, whole.coords[:, kept])
+    np.testing.assert_allclose(dry.metadata["box"], whole.metadata["box"])
+    assert dry.select(models=[1]).metadata["box"].tolist() == [dry.metadata["box"][1].tolist()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Ai4sWarning)
+        heavy = load_trajectory(datafiles.PSF, datafiles.DCD, stop=3, hydrogens=False)
+    oracle = _mdtraj(datafiles.DCD, datafiles.PSF)
+    heavy_atoms = oracle.topology.select("not element H")
+    assert heavy.n_atoms == len(heavy_atoms)
+    np.testing.assert_allclose(heavy.coords, oracle.xyz[:3, heavy_atoms] * 10.0, atol=1e-4)
+    # frames that cannot fit are refused before they are read, with what to change
+    monkeypatch.setattr(_memory, "available_memory", lambda device: 1_000_000)
+    with pytest.raises(ParameterError, match=r"10 frames of 47681 atoms.*water=False"):
+        load_trajectory(datafiles.TPR, datafiles.XTC)
