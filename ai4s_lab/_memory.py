@@ -17,7 +17,7 @@ def check_memory(
     nbytes: int,
     device: torch.device,
     what: str,
-    fix: str = "use a coarser grid, a smaller batch or a larger save_every",
+    fix: str,
 ) -> None:
     """Raise :class:`ParameterError` if ``nbytes`` exceed the free memory of ``device``.
 

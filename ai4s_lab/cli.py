@@ -258,7 +258,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from ai4s_lab.pipelines.parameters import parse_cli_parameters, read_parameter_file
-    from ai4s_lab.pipelines.runner import run_notebook
+    from ai4s_lab.pipelines.runner import failed_cell, run_notebook
 
     values: dict[str, object] = {}
     for file in args.parameters_file:
@@ -282,11 +282,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"report: {result.report}")
         return EXIT_OK
     error = result.error or {}
-    count = error.get("execution_count")
-    cell = f"cell In [{count}]" if count is not None else "the run"
-    where = f" ({error['source']})" if error.get("source") else ""
     print(
-        f"ai4s-lab: {args.notebook}: {cell}{where} failed with "
+        f"ai4s-lab: {args.notebook}: {failed_cell(error)} failed with "
         f"{error.get('ename')}: {error.get('evalue')}",
         file=sys.stderr,
     )
@@ -327,6 +324,7 @@ def _cmd_showcase(args: argparse.Namespace) -> int:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from ai4s_lab.pipelines.grids import read_grid, read_list
+    from ai4s_lab.pipelines.runner import failed_cell
     from ai4s_lab.pipelines.sweep import Sweep
 
     _check_timeout(args.timeout)
@@ -353,7 +351,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     for run in result.failed:
         error = run.get("error") or {}
         print(
-            f"  FAILED {run['run_id'][:8]} {run['parameters']}: "
+            f"  FAILED {run['run_id'][:8]} {run['parameters']}: {failed_cell(error)}: "
             f"{error.get('ename')}: {error.get('evalue')}",
             file=sys.stderr,
         )

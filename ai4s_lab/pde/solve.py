@@ -191,12 +191,13 @@ def solve(
     itemsize = 4 if real == torch.float32 else 8
     state_bytes = batch * field.channels * grid.size * itemsize
     working = state_bytes * _WORKSPACE_COPIES + state_bytes // batch * _COEFFICIENT_COPIES
+    fix = "use a coarser grid, a smaller batch or a larger save_every"
     if dev.type == "cpu":  # the working memory and the saved frames share the same RAM
-        check_memory(working + state_bytes * n_frames, dev,
-                     f"the solver's working memory and the {n_frames} saved frames")  # fmt: skip
+        what = f"the solver's working memory and the {n_frames} saved frames"
+        check_memory(working + state_bytes * n_frames, dev, what, fix)
     else:
-        check_memory(working, dev, "the solver's working memory")
-        check_memory(state_bytes * n_frames, torch.device("cpu"), "the saved frames")
+        check_memory(working, dev, "the solver's working memory", fix)
+        check_memory(state_bytes * n_frames, torch.device("cpu"), "the saved frames", fix)
 
     u0 = field.data.to(device=dev, dtype=real)
     bad = ~torch.isfinite(u0)

@@ -31,6 +31,12 @@ MAX_COPIED_BYTES = 1 << 30
 
 #: Path relative to the scanned folder (POSIX) -> (modification time in ns, size in bytes).
 Snapshot = dict[str, tuple[int, int]]
+#: Names never looked at: Python's caches, and a sweep's catalog with the files SQLite keeps
+#: beside it (the sweep driver writes them while runs execute, also where the sweep folder is
+#: the notebook's own folder).
+_SKIPPED_NAMES = frozenset(
+    ["__pycache__"] + [CATALOG_NAME + suffix for suffix in ("", "-wal", "-shm", "-journal")]
+)
 
 
 def folder_snapshot(
@@ -38,9 +44,9 @@ def folder_snapshot(
 ) -> Snapshot | None:
     """Name, modification time and size of every file under ``root``, its subfolders included.
 
-    Hidden files and folders, ``__pycache__``, symbolic links, the files and folders in ``skip``
-    and the folders of runs and sweeps (holding a ``run.json`` or a ``catalog.sqlite``) are left
-    out.
+    Hidden files and folders, ``__pycache__``, symbolic links, the files and folders in ``skip``,
+    the folders of runs and sweeps (holding a ``run.json`` or a ``catalog.sqlite``) and sweep
+    catalogs (``catalog.sqlite`` and SQLite's files beside it) are left out.
     Returns None when ``root`` holds more than ``limit`` entries (a home folder, say).
     """
     top = root.resolve()
@@ -63,7 +69,7 @@ def folder_snapshot(
         if scanned > limit:
             return None
         for entry in entries:
-            if entry.name.startswith(".") or entry.name == "__pycache__":
+            if entry.name.startswith(".") or entry.name in _SKIPPED_NAMES:
                 continue
             if Path(entry.path) in skipped:
                 continue

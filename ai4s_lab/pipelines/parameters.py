@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import datetime
+import logging
 import math
 import os
 import re
@@ -28,6 +29,7 @@ __all__ = [
     "NotebookParameter",
     "check_notebook_file",
     "check_parameters",
+    "injected_parameters",
     "load_yaml_mapping",
     "normalize_parameters",
     "notebook_parameters",
@@ -36,6 +38,13 @@ __all__ = [
     "read_declared_parameters",
     "read_parameter_file",
 ]
+
+logger = logging.getLogger(__name__)
+
+#: The tag of the cell papermill writes a run's values into, and of the cell it reads defaults
+#: from.
+INJECTED_TAG = "injected-parameters"
+PARAMETERS_TAG = "parameters"
 
 _FLOAT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
@@ -145,10 +154,20 @@ def parse_value(text: str, *, name: str = "value") -> Any:
     # -p tag '#3' the text; null itself is written null or ~.
     if value is None and text.strip() not in _NULLS:
         return text
+    # YAML folds the lines of plain text into one ("a\nb" -> "a b"): text of several lines
+    # ("$(cat notes.txt)", a multi-line CSV cell) arrives as written.
+    if isinstance(value, str) and "\n" in text.strip() and _is_plain_scalar(text):
+        return text
     return value
 
 
 _NULLS = ("null", "Null", "NULL", "~")
+
+
+def _is_plain_scalar(text: str) -> bool:
+    """Whether YAML reads ``text`` as one unquoted scalar (not quoted, a block or a list)."""
+    node = yaml.compose(text, Loader=_CoreSchemaLoader)  # a SafeLoader subclass: safe
+    return isinstance(node, yaml.ScalarNode) and node.style is None
 
 
 def parse_cli_parameters(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -266,25 +285,21 @@ def read_parameter_file(path: str | Path) -> dict[str, Any]:
 def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     """The parameters declared in a notebook's cell tagged ``parameters``.
 
-    Returns an empty dict for a notebook without such a cell. The cell is read with Python's own
-    parser, after IPython syntax (``%matplotlib inline``, ``!pip install ...``) is turned into
-    the Python it stands for; papermill's line-based reader skips any line holding two ``=`` (a
-    SMILES default with a double bond, ``"CC(=O)O"``), and is used only for a cell that is not
-    valid IPython.
+    Returns an empty dict for a notebook without such a cell, and for one whose first cell
+    tagged ``parameters`` is not a code cell (a markdown heading): papermill writes the values
+    after that first tagged cell, so the code that sets the parameters would undo them. The cell
+    is read with Python's own parser, after IPython syntax (``%matplotlib inline``,
+    ``!pip install ...``) is turned into the Python it stands for; papermill's line-based reader
+    skips any line holding two ``=`` (a SMILES default with a double bond, ``"CC(=O)O"``), and
+    is used only for a cell that is not valid IPython.
     """
     import nbformat
 
     nb = nbformat.read(str(notebook), as_version=4)
-    cell = next(
-        (
-            c
-            for c in nb.cells
-            if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])
-        ),
-        None,
-    )
-    if cell is None:
+    found = _first_tagged(nb, PARAMETERS_TAG)
+    if found is None or found[1].cell_type != "code":
         return {}
+    cell = found[1]
     declared = {}
     with warnings.catch_warnings():
         # the kernel warns about the cell's code ("\d" in a string) when it runs it
@@ -298,6 +313,66 @@ def notebook_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
                 entry["inferred_type_name"] = _literal_type(entry.get("default"))
             declared[entry["name"]] = entry
     return declared
+
+
+def _first_tagged(nb: Any, tag: str) -> tuple[int, Any] | None:
+    """The index and cell of the first cell of ``nb`` tagged ``tag``, of any type, as papermill
+    finds it; None where no cell has the tag."""
+    for index, cell in enumerate(nb.cells):
+        if tag in cell.get("metadata", {}).get("tags", []):
+            return index, cell
+    return None
+
+
+def injected_parameters(notebook: str | Path) -> dict[str, Any]:
+    """The values in a notebook's cell tagged ``injected-parameters``.
+
+    An executed notebook (the ``.ipynb`` of an earlier run) holds the values that run was given,
+    in a cell papermill wrote after the parameters cell. papermill runs that cell again when it
+    is given no values, and replaces it when it is given some: run again with no values, the
+    notebook gets these.
+
+    Returns
+    -------
+    dict
+        Name -> value; empty where there is no such cell, or where it assigns something that
+        is not a literal (the run is then left as papermill runs it, and a warning says so).
+    """
+    import nbformat
+
+    found = _first_tagged(nbformat.read(str(notebook), as_version=4), INJECTED_TAG)
+    if found is None or found[1].cell_type != "code":
+        return {}
+    index, cell = found
+    values: dict[str, Any] = {}
+    try:
+        for node in ast.parse(cell.source).body:
+            names = [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+            if not isinstance(node, ast.Assign) or len(names) != len(node.targets):
+                raise ValueError(f"line {node.lineno} is not 'name = value'")
+            values.update(dict.fromkeys(names, _injected_value(node.value)))
+    except (SyntaxError, ValueError) as err:
+        logger.warning(
+            "%s: cell %d (tagged %r, from an earlier run) runs as it is, but its values are "
+            "not recorded (%s); pass the parameters with -p instead",
+            Path(notebook).name, index, INJECTED_TAG, _first_line(err),
+        )  # fmt: skip
+        return {}
+    return values
+
+
+def _injected_value(node: ast.expr) -> Any:
+    """A value as papermill writes it: a Python literal, or ``float('nan')`` and the infinities."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "float"
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Constant)
+        and str(node.args[0].value).lstrip("+-") in ("nan", "inf")
+    ):
+        return float(str(node.args[0].value))
+    return ast.literal_eval(node)
 
 
 def _papermill_assignments(nb: Any, cell: Any) -> list[NotebookParameter]:
@@ -436,10 +511,7 @@ def check_parameters(
         declared = notebook_parameters(notebook)
     label = Path(notebook).name
     if values and not declared:
-        raise ParameterError(
-            f"{label} has no cell tagged 'parameters', so it takes no parameters "
-            f"(got {', '.join(sorted(values))}); tag its first code cell 'parameters'"
-        )
+        raise ParameterError(_takes_no_parameters(notebook, sorted(values)))
     checked = dict(values)
     for name, value in values.items():
         if name not in declared:
@@ -462,6 +534,29 @@ def check_parameters(
         if base == "float" and isinstance(value, int):
             checked[name] = float(value)
     return checked
+
+
+def _takes_no_parameters(notebook: str | Path, given: list[str]) -> str:
+    """Why ``notebook`` takes none of the ``given`` parameters, and what to change."""
+    import nbformat
+
+    label = Path(notebook).name
+    try:
+        found = _first_tagged(nbformat.read(str(notebook), as_version=4), PARAMETERS_TAG)
+    except (OSError, ValueError):  # only named here (declared given): say it plainly
+        found = None
+    if found is not None and found[1].cell_type != "code":
+        index, cell = found
+        return (
+            f"{label}: its first cell tagged 'parameters' is cell {index}, a {cell.cell_type} "
+            f"cell, so papermill would put the values (got {', '.join(given)}) after it, before "
+            "the code that sets the parameters, which would undo them; remove the tag from "
+            f"cell {index} and keep it on the code cell of parameters"
+        )
+    return (
+        f"{label} has no cell tagged 'parameters', so it takes no parameters "
+        f"(got {', '.join(given)}); tag its first code cell 'parameters'"
+    )
 
 
 def _type_hint(name: str, base: str, value: Any) -> str:

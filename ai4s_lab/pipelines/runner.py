@@ -46,6 +46,7 @@ from ai4s_lab.pipelines.manifest import (
 from ai4s_lab.pipelines.parameters import (
     check_notebook_file,
     check_parameters,
+    injected_parameters,
     normalize_parameters,
     read_declared_parameters,
 )
@@ -183,10 +184,13 @@ def _execute(
     return None
 
 
-def _mark_stopped_cell(executed: Path, ename: str, evalue: str) -> tuple[int, int, str] | None:
+def _mark_stopped_cell(
+    executed: Path, ename: str, evalue: str
+) -> tuple[int, int | None, str] | None:
     """The cell a run stopped in (a timeout, a kernel that died): the last one papermill
     started. It gets the error as its output, so the report shows where the run stopped;
-    returns its ``(index, execution count, first line)``, or None where no cell started."""
+    returns its ``(index, execution count, first line)``, or None where no cell started. The
+    count is None where the kernel gave none (it died as the cell began)."""
     import nbformat
 
     try:
@@ -209,8 +213,7 @@ def _mark_stopped_cell(executed: Path, ename: str, evalue: str) -> tuple[int, in
     )
     cell.metadata.setdefault("papermill", {})["status"] = "failed"
     nbformat.write(nb, executed)
-    count = cell.get("execution_count")
-    return index, count if count is not None else index, _first_line(cell.source)
+    return index, cell.get("execution_count"), _first_line(cell.source)
 
 
 def _any_cell_started(executed: Path) -> bool:
@@ -383,6 +386,10 @@ def run_notebook(
     values = check_parameters(
         source, normalize_parameters(parameters or {}), read_declared_parameters(source)
     )
+    if not values:
+        # papermill runs the values an earlier run wrote into the notebook (an executed
+        # notebook run again) when given none: they are this run's, and recorded as such
+        values = injected_parameters(source)
 
     if output_dir is not None:
         folder = Path(output_dir)
@@ -447,7 +454,7 @@ def run_notebook(
     if error and raise_on_error:
         exc = NotebookExecutionError(
             source,
-            cell_index=error["execution_count"],
+            cell_index=error["cell_index"],
             ename=error["ename"],
             evalue=error["evalue"],
             output_dir=folder,
@@ -543,10 +550,21 @@ def _finish_run(
 
 
 def _describe(error: Mapping[str, Any]) -> str:
-    count = error.get("execution_count")
-    cell = f"cell In [{count}]" if count is not None else "the run"
-    source = f" ({error['source']})" if error.get("source") else ""
-    return f"{cell}{source} raised {error['ename']}: {error['evalue']}"
+    return f"{failed_cell(error)} raised {error['ename']}: {error['evalue']}"
+
+
+def failed_cell(error: Mapping[str, Any]) -> str:
+    """The cell a run's ``error`` names, as a reader finds it: ``cell In [4] (first line)``,
+    ``cell 2 (first line)`` (its 0-based index) where the kernel gave it no execution count,
+    or ``the run`` where no cell had started."""
+    count, index = error.get("execution_count"), error.get("cell_index")
+    if count is not None:
+        cell = f"cell In [{count}]"
+    elif index is not None:
+        cell = f"cell {index}"
+    else:
+        cell = "the run"
+    return cell + (f" ({error['source']})" if error.get("source") else "")
 
 
 def _first_line(text: str | None) -> str:

@@ -55,3 +55,36 @@ def test_values_typed_the_wrong_way_get_a_hint(tmp_path: Path, text: str, hint: 
     with pytest.raises(ParameterError) as caught:
         check_parameters(nb, {name: parse_value(text, name=name)})
     assert str(caught.value).endswith(hint)
+
+
+def test_a_tagged_markdown_cell_before_the_parameters_is_refused(tmp_path: Path) -> None:
+    """papermill puts the values after the first cell tagged 'parameters', whatever its type:
+    after a markdown heading, the code cell of defaults ran next and undid them."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    path = make_notebook(tmp_path / "md.ipynb", ["print(x)"], parameters="x = 1")
+    nb = nbformat.read(path, as_version=4)
+    heading = nbformat.v4.new_markdown_cell("## Parameters", metadata={"tags": ["parameters"]})
+    nb.cells.insert(0, heading)
+    nbformat.write(nb, path)
+    injected = parameterize_notebook(load_notebook_node(str(path)), {"x": 5})
+    tags = [cell.metadata.get("tags", []) for cell in injected.cells]
+    assert tags.index(["injected-parameters"]) < tags.index(["parameters"], 1)  # undone
+    with pytest.raises(ParameterError, match="cell 0, a markdown cell") as caught:
+        check_parameters(path, {"x": 5})
+    assert "remove the tag from cell 0" in str(caught.value)
+    assert check_parameters(path, {}) == {}  # a run with the defaults is fine
+
+
+def test_values_an_earlier_run_injected_are_read_back(tmp_path: Path) -> None:
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    from ai4s_lab.pipelines.parameters import injected_parameters
+
+    path = make_notebook(tmp_path / "p.ipynb", ["print(x)"], parameters="x = 1.0\nname = 'a'")
+    assert injected_parameters(path) == {}
+    given = {"x": float("-inf"), "name": "é\nb", "sizes": [1, {"k": None}], "flag": True}
+    nbformat.write(parameterize_notebook(load_notebook_node(str(path)), given), path)
+    assert injected_parameters(path) == given  # as papermill wrote them

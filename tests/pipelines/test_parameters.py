@@ -39,6 +39,33 @@ def test_values_are_yaml_never_python(text: str, value: object) -> None:
     assert parse_value(text) == value
 
 
+@pytest.mark.parametrize(
+    "text", ["first line\nsecond line", "a\n\n  b\n", "title\n# not a comment"]
+)
+def test_text_of_several_lines_arrives_as_written(text: str) -> None:
+    """YAML folds the lines of plain text into one: ``-p notes "$(cat notes.txt)"`` lost them."""
+    assert parse_value(text) == text
+
+
+def test_a_multiline_csv_cell_keeps_its_lines(tmp_path: Path) -> None:
+    import csv
+
+    from ai4s_lab.pipelines import read_list
+
+    path = tmp_path / "sets.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["note", "n"], ["line one\nline two", "3"]])
+    with open(path, newline="", encoding="utf-8") as handle:
+        expected = next(csv.DictReader(handle))["note"]  # the cell as csv reads it
+    assert read_list(path) == [{"note": expected, "n": 3}]
+
+
+def test_yaml_lists_and_quoted_text_over_several_lines_stay_yaml() -> None:
+    assert parse_value("[1,\n 2]") == [1, 2]
+    assert parse_value("- a\n- b") == ["a", "b"]
+    assert parse_value('"a\n  b"') == "a b"  # quoted: YAML's own folding, as asked for
+
+
 def test_invalid_yaml_names_the_parameter() -> None:
     with pytest.raises(ParameterError, match="parameter 'sizes'"):
         parse_value("[1, 2", name="sizes")

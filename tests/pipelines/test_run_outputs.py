@@ -87,7 +87,8 @@ def test_an_interrupted_run_is_recorded_as_failed_with_its_partial_outputs(
     manifest = read_manifest(out)
     assert manifest["status"] == "failed" and manifest["finished"]
     assert manifest["error"]["ename"] == "KeyboardInterrupt"
-    assert manifest["error"]["execution_count"] == 0  # the cell it stopped in
+    # the cell it stopped in, which the kernel gave no execution count (not its index)
+    assert manifest["error"]["cell_index"] == 0 and manifest["error"]["execution_count"] is None
     assert manifest["report"] == "nb.html" and (out / "nb.html").exists()
     executed = nbformat.read(out / "nb.ipynb", as_version=4)
     assert executed.cells[0].outputs[-1]["ename"] == "KeyboardInterrupt"
@@ -142,3 +143,39 @@ def test_a_real_run_with_magics_in_its_parameters_cell(tmp_path: Path) -> None:
     assert [entry["path"] for entry in manifest["stray_files"]] == ["beside.txt"]
     assert (out / "files" / "beside.txt").read_text() == "O=C=O"
     assert os.environ.get("AI4S_PROBE") is None  # the magic ran in the kernel, not here
+
+
+def test_the_catalog_of_a_sweep_in_the_notebooks_folder_is_not_a_stray_file(
+    tmp_path: Path,
+) -> None:
+    """``ai4s-lab sweep nb.ipynb --out .``: the driver writes the catalog beside the notebook
+    while a run executes; it was copied into the run as a file the notebook wrote."""
+    from ai4s_lab.pipelines import RunCatalog
+    from ai4s_lab.pipelines._stray_files import copy_stray_files
+
+    catalog = RunCatalog(tmp_path)
+    before = folder_snapshot(tmp_path)
+    row = {"run_id": "r1", "sweep": "s", "position": 0, "notebook": "nb.ipynb",
+           "notebook_sha256": "0", "parameters": {"x": 1}}  # fmt: skip
+    catalog.add_pending([row])  # another run of the sweep is recorded meanwhile
+    (tmp_path / "out.csv").write_text("1\n")  # what the notebook itself wrote
+    changed = {p.name for p in tmp_path.iterdir() if p.name.startswith("catalog.sqlite")}
+    assert changed, "SQLite wrote nothing beside the notebook"
+    stray = copy_stray_files(tmp_path, before, tmp_path / "runs" / "r0")
+    assert [entry["path"] for entry in stray] == ["out.csv"]
+    assert sorted(p.name for p in (tmp_path / "runs" / "r0" / "files").iterdir()) == ["out.csv"]
+
+
+def test_an_executed_notebook_run_again_records_the_values_it_runs_with(
+    notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given no values, papermill runs the cell of values an earlier run injected: run.json
+    said ``parameters: {}`` (the defaults) for a notebook that ran with x = 7."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    executed = parameterize_notebook(load_notebook_node(str(notebook)), {"x": 7.0})
+    nbformat.write(executed, notebook)  # what a run leaves in its folder, used as a notebook
+    monkeypatch.setattr(runner, "_execute", lambda *args: None)
+    run_notebook(notebook, output_dir=tmp_path / "again", report=False)
+    assert read_manifest(tmp_path / "again")["parameters"] == {"x": 7.0}

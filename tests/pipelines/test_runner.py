@@ -91,6 +91,8 @@ def test_failing_cell_keeps_partial_outputs(broken_notebook: Path, tmp_path: Pat
         run_notebook(broken_notebook, output_dir=out)
     err = info.value
     assert err.ename == "ZeroDivisionError" and "division by zero" in err.evalue
+    # the 0-based index of the failing cell (it was given the cell's execution count)
+    assert nbformat.read(broken_notebook, as_version=4).cells[err.cell_index].source == "x = 1 / 0"
     assert str(out) in str(err)
     manifest = read_manifest(out)
     assert manifest["status"] == "failed"

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from ai4s_lab.errors import DataFileError, ParameterError
@@ -196,6 +197,11 @@ def test_faults_cost_only_their_run(notebook: Path, tmp_path: Path) -> None:
     assert by_x[1]["status"] == by_x[5]["status"] == "succeeded"
     assert by_x[2]["error"]["ename"] == "ValueError" and "bad x=2" in by_x[2]["error"]["evalue"]
     assert by_x[3]["status"] == "failed" and "Dead" in by_x[3]["error"]["ename"]
+    # the cell that killed its kernel got no execution count: none is made up from its index
+    died = nbformat.read(Path(by_x[3]["output_dir"]) / "sweepme.ipynb", as_version=4).cells
+    error = by_x[3]["error"]
+    assert died[error["cell_index"]].source.startswith("time.sleep(pause)")
+    assert error["execution_count"] == died[error["cell_index"]].execution_count
     assert by_x[4]["status"] == "failed"
     assert "timeout" in json.dumps(by_x[4]["error"]).lower()
     for x in (2, 3, 4):  # the partial notebook and the manifest are kept
