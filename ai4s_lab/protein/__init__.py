@@ -15,9 +15,10 @@ from __future__ import annotations
 from ai4s_lab.protein.confidence import PAE, PLDDT_BANDS, load_pae, plddt_band
 from ai4s_lab.protein.data import example_file
 from ai4s_lab.protein.geometry import contact_map, distance_matrix, radius_of_gyration
+from ai4s_lab.protein.reading import load_structure
 from ai4s_lab.protein.scores import GDT_TS_CUTOFFS, gdt_ts, rmsd, tm_d0, tm_score
 from ai4s_lab.protein.secondary import residue_table, secondary_structure
-from ai4s_lab.protein.structure import ATOM_SETS, Structure, load_structure
+from ai4s_lab.protein.structure import ATOM_SETS, Structure
 from ai4s_lab.protein.superpose import (
     Superposition,
     kabsch,

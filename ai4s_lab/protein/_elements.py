@@ -15,8 +15,8 @@ one atom is an ion named by its element (``NA``, ``CL``, ``ZN``; CHARMM's ``SOD`
 other molecules (ligands) a name aligned by the PDB convention is read by it, and a
 left-aligned name by its first letter unless it starts with the symbol of a halogen or a metal
 common in cofactors (``CL1``, ``BR``, ``FE`` of a haem) or calcium. A residue the PDB dictionary
-does not know (nor the force-field names of :func:`~ai4s_lab.protein.structure.md_residue_letter`)
-is read as a ligand.
+does not know (nor the force-field names of
+:func:`~ai4s_lab.protein._residue_names.md_residue_letter`) is read as a ligand.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import re
 from functools import lru_cache
 
 from ai4s_lab._optional import import_optional
+from ai4s_lab.protein._residue_names import md_residue_letter
 
 __all__ = ["WATER_NAMES", "fill_pdb_elements", "is_water_name"]
 
@@ -115,8 +116,6 @@ def _residue_sizes(lines: list[str]) -> dict[int, int]:
 def _polymer_names(names: set[str]) -> set[str]:
     """The residue names among ``names`` of amino acids and nucleotides (with force-field
     variants such as ``HSD``, ``HIE``, ``NALA``) and of waters."""
-    from ai4s_lab.protein.structure import md_residue_letter
-
     gemmi = import_optional("gemmi")
     out = set()
     for name in names:

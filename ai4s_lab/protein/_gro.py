@@ -29,6 +29,7 @@ from ai4s_lab._optional import import_optional
 from ai4s_lab.errors import DataFileError
 from ai4s_lab.protein._elements import ION_NAMES as _ION_NAMES
 from ai4s_lab.protein._elements import WATER_NAMES
+from ai4s_lab.protein._residue_names import md_residue_letter
 
 __all__ = ["chain_name", "guess_element", "looks_like_gro", "polymer_names", "read_gro"]
 
@@ -183,8 +184,6 @@ def chain_name(k: int) -> str:
 def polymer_names(names: set[str]) -> set[str]:
     """Residue names of amino acids and nucleotides, with force-field variants (Amber's
     N-/C-terminal ``NALA``/``CGLY``, protonation states such as ``HIE``)."""
-    from ai4s_lab.protein.structure import md_residue_letter
-
     gemmi = import_optional("gemmi")
     out = set()
     for name in names:

@@ -23,8 +23,9 @@ from ai4s_lab.protein._md_topology import md_topology_kind, structure_columns
 from ai4s_lab.protein._md_topology import universe as md_universe
 from ai4s_lab.protein._periodic import box_matrices, make_whole
 from ai4s_lab.protein.geometry import radius_of_gyration
+from ai4s_lab.protein.reading import load_structure
 from ai4s_lab.protein.scores import rmsd
-from ai4s_lab.protein.structure import Structure, load_structure
+from ai4s_lab.protein.structure import Structure
 
 if TYPE_CHECKING:
     import pandas as pd
