@@ -3,8 +3,9 @@
 A :class:`Composition` is an immutable mapping from element symbol to amount (atoms per formula
 unit; amounts may be fractional, as in ``"Li0.5Fe0.5PO4"``). Formulas may nest parentheses or
 brackets (``"Ca3(PO4)2"``, ``"K4[Fe(CN)6]"``) and carry hydrate parts after ``"·"`` or ``"*"``
-(``"CuSO4·5H2O"``). A hydrate written with a full stop (``"CuSO4.5H2O"``) is refused: the
-point would read as a decimal point (CuSO4.5 H2O).
+(``"CuSO4·5H2O"``, ``"Na2SO4·10 H2O"``); subscript digits (``"Li₂O"``) read as digits. A hydrate
+written with a full stop (``"CuSO4.5H2O"``) is refused: the point would read as a decimal point
+(CuSO4.5 H2O).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from itertools import chain
 from types import MappingProxyType
@@ -70,6 +72,9 @@ _TOKEN = re.compile(r"\s*(?:([A-Z][a-z]?)|([(\[])|([)\]])|(\d+(?:\.\d*)?|\.\d+)|
 _HYDRATE_DOT = re.compile(
     r"(?<=[\w)\]])\.(?=(?:\d+(?:\.\d+)?|[xnXN])?\s*[HD]2O(?![a-z])|[A-Za-z(\[])"
 )
+
+#: Subscript digits as formulas copied from papers and web pages write them ("Li₂O").
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 CompositionLike = Union["Composition", str, Mapping[str, float]]
 
@@ -228,7 +233,8 @@ def _format(amounts: Mapping[str, float]) -> str:
         elif abs(amount - round(amount)) <= AMOUNT_TOL:
             parts.append(f"{el}{round(amount)}")
         else:
-            parts.append(f"{el}{amount:.6g}")
+            # 6 significant digits, never an exponent ("1e-07" would not parse back)
+            parts.append(f"{el}{Decimal(f'{amount:.6g}'):f}")
     return "".join(parts)
 
 
@@ -237,7 +243,8 @@ def _reduce(amounts: Mapping[str, float]) -> dict[str, float]:
     ratios = []
     for value in values:
         frac = Fraction(value).limit_denominator(MAX_REDUCTION_DENOMINATOR)
-        if abs(float(frac) - value) > REDUCTION_TOL * max(1.0, abs(value)):
+        # a present element never reduces to 0 atoms (a dopant of 1e-7 is 1e-7, not 0)
+        if frac == 0 or abs(float(frac) - value) > REDUCTION_TOL * max(1.0, abs(value)):
             # not small-integer ratios (Na0.333CoO2): divide by the common factor of the whole
             # amounts (Na0.666Co2O4 is Na0.333CoO2 too), else normalise to one atom
             whole = [round(v) for v in values if round(v) > 0 and abs(v - round(v)) <= AMOUNT_TOL]
@@ -281,7 +288,7 @@ def _check_mapping(value: Mapping[str, float]) -> dict[str, float]:
 
 
 def _parse_formula(formula: str) -> dict[str, float]:
-    text = formula.strip()
+    text = formula.strip().translate(_SUBSCRIPT_DIGITS)
     if not text:
         raise FormulaError("the formula is an empty string; give one such as 'Li3PS4'")
     dots = _hydrate_dots(text)
@@ -302,7 +309,7 @@ def _parse_formula(formula: str) -> dict[str, float]:
     for part in re.split(r"\s*[·•*]\s*", text):
         if not part:
             raise FormulaError(f"formula {formula!r}: an empty part around '·' or '*'")
-        match = re.match(r"(\d+(?:\.\d*)?|\.\d+)(?=[A-Z(\[])", part)
+        match = re.match(r"(\d+(?:\.\d*)?|\.\d+)\s*(?=[A-Z(\[])", part)  # "10 H2O" too
         factor = 1.0
         if match:
             factor = float(match.group(1))

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ai4s_lab.errors import Ai4sWarning, DataFileError, InputError
-from ai4s_lab.materials.composition import Composition, CompositionLike, FormulaError
+from ai4s_lab.materials.composition import ELEMENTS, Composition, CompositionLike, FormulaError
 
 __all__ = [
     "Entry",
@@ -66,6 +66,8 @@ _LIST_KEYS = ("entries", "all_entries", "data")
 _SPECIES = re.compile(r"(?P<element>[A-Z][a-z]?)\d*(?:\.\d+)?[+-](?:,spin=[^,]*)?")
 #: Where a CSV row had more values than the header has columns (see ``_csv_records``).
 _EXTRA_VALUES = "\x00extra values"
+#: Marks a CSV record whose composition was read from element columns (see ``_csv_records``).
+_FROM_ELEMENT_COLUMNS = "\x00element columns"
 #: The first bytes of a gzip stream (RFC 1952).
 _GZIP_MAGIC = b"\x1f\x8b"
 #: Encodings tried, in order, for a file without a byte-order mark; latin-1 never fails.
@@ -115,7 +117,9 @@ class Entry:
         entry_id: str | None = None,
         attributes: Mapping[str, Any] | None = None,
     ) -> None:
-        label = f"entry {entry_id!r}" if entry_id is not None else f"entry {composition!r}"
+        # a parsed composition is named by its formula, not its repr ("Composition('Li2O')")
+        shown = composition.formula if isinstance(composition, Composition) else composition
+        label = f"entry {entry_id!r}" if entry_id is not None else f"entry {shown!r}"
         try:
             comp = composition if isinstance(composition, Composition) else Composition(composition)
         except FormulaError as err:
@@ -243,7 +247,13 @@ def load_entries(
     oxidation states in a composition (``{"Li+": 2, "O2-": 1}``) count as their elements.
     Other keys go to :attr:`Entry.attributes`. CSV: a header with a ``composition`` (or
     ``formula``) column, an ``energy`` column (total eV for the formula as written) and
-    optionally ``entry_id``; other columns become attributes. The delimiter may be ``,``,
+    optionally ``entry_id``; other columns become attributes. Instead of a formula, a CSV may
+    give one column of amounts per element, headed by its symbol, as pymatgen's
+    ``EntrySet.to_csv`` writes (``Name,Li,Fe,O,Energy``): the amounts are the cell the energy
+    is for (an empty cell is 0), the ``Name`` is the entry id, and a row whose ``Name`` is a
+    formula of other atomic fractions is rejected; where a ``Name`` is a formula with an
+    element that has no column (``name,energy,V`` with ``V`` a volume), the names are the
+    formulas and such columns attributes. The delimiter may be ``,``,
     ``;`` or a tab (``.tsv`` files); ``#`` comment lines are skipped, above the header and
     below it; a unit in eV after a column name is allowed (``"Energy (eV)"``); in ``;``- or
     tab-separated files energies may use a decimal comma (``-14,3``). A row with more values
@@ -445,10 +455,12 @@ def _csv_records(
             file, f"the header names the column(s) {repeated} more than once", line=1,
             hint="give every column a distinct name, so no value is silently dropped",
         )  # fmt: skip
-    if not any(key in names for key in _ANY_COMPOSITION_KEYS):
+    element_columns = _element_columns(reader.fieldnames or [], names)
+    if not element_columns and not any(key in names for key in _ANY_COMPOSITION_KEYS):
         raise DataFileError(
             file, f"no composition column in the header {names}", line=1,
-            hint="name one column 'composition' or 'formula'",
+            hint="name one column 'composition' or 'formula', or give one column of amounts "
+            "per element named by its symbol ('Li', 'Fe', 'O')",
         )  # fmt: skip
     if not any(key in names for key in (*_ENERGY_KEYS, *_PER_ATOM_ENERGY_KEYS)):
         raise DataFileError(
@@ -465,7 +477,7 @@ def _csv_records(
             key: (value.strip() if isinstance(value, str) else value) for key, value in row.items()
         }
         if delimiter != ",":
-            for key in _NUMBER_KEYS:
+            for key in (*_NUMBER_KEYS, *element_columns):
                 value = clean.get(key)
                 if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
                     clean[key] = value.replace(",", ".")
@@ -474,7 +486,50 @@ def _csv_records(
         if not any(clean.values()):
             continue
         out.append((reader.line_num + skipped, clean))
+    if _names_outside(element_columns, out):
+        return out  # a "name,energy,V" file: V is a volume, the names are the formulas
+    for _, clean in out:
+        if element_columns:
+            amounts = {symbol: clean.pop(key) or 0 for key, symbol in element_columns.items()}
+            clean["composition"] = amounts
+            clean[_FROM_ELEMENT_COLUMNS] = tuple(element_columns.values())
     return out
+
+
+def _names_outside(
+    element_columns: Mapping[str, str], rows: list[tuple[int, Mapping[str, Any]]]
+) -> bool:
+    """Whether a row's ``name`` is a formula with an element that has no column: then the
+    element-named columns are not amounts (pymatgen's names use only the columns' elements)."""
+    symbols = set(element_columns.values())
+    for _, row in rows:
+        name = row.get("name")
+        if not symbols or not isinstance(name, str) or not name:
+            continue
+        try:
+            named = Composition(name)
+        except FormulaError:
+            continue  # an id, not a formula
+        if not set(named.elements) <= symbols:
+            return True
+    return False
+
+
+def _element_columns(raw_names: Iterable[str | None], names: list[str]) -> dict[str, str]:
+    """Columns of element amounts, as pymatgen's ``EntrySet.to_csv`` writes them
+    (``Name,Li,Fe,O,Energy``): lower-case column name -> element symbol.
+
+    A column counts when its header is an element symbol as written (``"Fe"``, not ``"fe"``)
+    and no other column holds a formula (a ``name`` column may: pymatgen's is the reduced
+    formula, which does not say how many atoms the energy is for).
+    """
+    if any(key in names for key in _ANY_COMPOSITION_KEYS if key != "name"):
+        return {}
+    return {
+        name: symbol
+        for name, symbol in zip(names, ((raw or "").strip() for raw in raw_names), strict=True)
+        if symbol in ELEMENTS
+    }
 
 
 def _column_name(raw: str | None) -> str:
@@ -521,6 +576,8 @@ def _entry_from_record(
             f"the row has {given} values for the {columns} columns of the header; a value "
             f"holding the delimiter {delimiter!r} (a thousands separator, a note) must be quoted"
         )
+    if _FROM_ELEMENT_COLUMNS in record:
+        _check_name_formula(record)
     if "entry" in record and isinstance(record["entry"], Mapping):  # ComputedStructureEntry-like
         record = {**record["entry"], **{k: v for k, v in record.items() if k != "entry"}}
     id_key, entry_id = _pick(record, _ID_KEYS)
@@ -566,10 +623,34 @@ def _entry_from_record(
         value += correction
     if not per_atom and energy_key in _PER_ATOM_OF:
         _check_per_atom(record, energy_key, energy, value, atoms, correction, ident, composition)
-    used = {id_key, comp_key, energy_key, "@module", "@class", "@version"}
+    used = {id_key, comp_key, energy_key, "@module", "@class", "@version", _FROM_ELEMENT_COLUMNS}
     attributes = {k: v for k, v in record.items() if k not in used}
     unapplied = correction is not None and correction != 0 and apply_corrections is None
     return Entry(parsed, value, ident, attributes), unapplied and not pymatgen
+
+
+def _check_name_formula(record: Mapping[str, Any]) -> None:
+    """Refuse a CSV row whose ``name`` is a formula of other atomic fractions than its element
+    columns: a column named like an element holds something else (``V`` for a volume)."""
+    name = record.get("name")
+    if not isinstance(name, str) or not name:
+        return
+    try:
+        named = Composition(name)
+    except FormulaError:
+        return  # a name, not a formula
+    amounts = record["composition"]
+    try:
+        if Composition(amounts).almost_equal_fractions(named, tol=1e-6):
+            return
+    except FormulaError:
+        return  # a bad amount: reported when the composition is read
+    columns = ", ".join(record[_FROM_ELEMENT_COLUMNS])
+    raise EntryError(
+        f"entry {name!r}: the name is the formula {named.formula}, but the element columns "
+        f"({columns}) give {amounts}; rename a column that is not an amount of its element "
+        "(e.g. 'V' for a volume), or add a 'formula' column with the cell's composition"
+    )
 
 
 def _element_amounts(composition: Mapping[str, Any]) -> dict[str, Any]:

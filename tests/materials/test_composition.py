@@ -28,6 +28,21 @@ def test_formulas_parse(formula: str, amounts: dict[str, float]) -> None:
     assert comp == Composition(amounts)
 
 
+@pytest.mark.parametrize(
+    "amounts",
+    [{"Li": 1e-7, "O": 1}, {"Li": 5e-7, "Co": 1, "O": 2}, {"Al": 2e-7, "Si": 1, "O": 2}],
+)
+def test_reduction_keeps_a_dilute_element(amounts: dict[str, float]) -> None:
+    """An amount below the reduction tolerance (1e-6) was reduced to 0 atoms ("Li0O"), and
+    ``reduced()`` then lost the element; the reduced composition has pymatgen's fractions."""
+    pmg = pytest.importorskip("pymatgen.core", reason="pymatgen is the test oracle")
+    reduced = Composition(amounts).reduced()
+    expected = pmg.Composition(amounts).fractional_composition
+    assert set(reduced) == {str(el) for el in expected}
+    assert reduced.fractions == pytest.approx({str(el): x for el, x in expected.items()}, rel=1e-12)
+    assert Composition(Composition(amounts).reduced_formula) == reduced  # no "Li1e-07O"
+
+
 def test_reduction_fractions_and_formula_order() -> None:
     comp = Composition({"O": 8, "Li": 4, "P": 2})  # electronegativity order in formulas
     assert comp.formula == "Li4P2O8"

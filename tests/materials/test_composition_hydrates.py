@@ -51,3 +51,22 @@ def test_fractional_amounts_still_parse(formula: str) -> None:
 def test_a_leading_decimal_multiplier_of_a_hydrate_part_still_parses() -> None:
     assert dict(Composition("CuSO4·2.5H2O")) == pytest.approx(_pymatgen("CuSO4(H2O)2.5"))
     assert dict(Composition("2.5H2O")) == pytest.approx(_pymatgen("(H2O)2.5"))
+
+
+@pytest.mark.parametrize(
+    ("written", "grouped"),
+    [
+        ("CuSO4 · 5 H2O", "CuSO4(H2O)5"),
+        ("Na2SO4·10 H2O", "Na2SO4(H2O)10"),
+        ("CaSO4·0.5 H2O", "CaSO4(H2O)0.5"),
+        ("Li₂O", "Li2O"),
+        ("Ca₃(PO₄)₂", "Ca3(PO4)2"),
+        ("CuSO₄·5H₂O", "CuSO4(H2O)5"),
+    ],
+)
+def test_a_space_after_a_hydrate_multiplier_and_subscript_digits_parse(
+    written: str, grouped: str
+) -> None:
+    """As formulas are typed ("Na2SO4·10 H2O") or copied from papers ("Li₂O"); both were
+    refused ("the number '10' follows no element", "cannot read '₂O'")."""
+    assert dict(Composition(written)) == pytest.approx(_pymatgen(grouped))

@@ -341,3 +341,13 @@ def test_a_reduced_formula_with_a_total_energy_says_what_is_missing(tmp_path: Pa
     path.write_text("formula_pretty,energy\nLi,-1.9\nO2,-9.8\n")
     with pytest.raises(DataFileError, match="does not say how many atoms the cell held"):
         load_entries(path)
+
+
+def test_a_rejected_row_without_an_id_is_named_by_its_formula(tmp_path: Path) -> None:
+    """Not by the repr of the parsed composition ("entry Composition('Li2O') (Li2O)")."""
+    path = tmp_path / "entries.csv"
+    path.write_text("formula,energy\nLi,-1.9\nLi2O,nan\n")
+    with pytest.warns(Ai4sWarning, match="1 of 2 rows"):
+        (row,) = load_entries(path).rejected
+    assert row.reason.startswith("entry 'Li2O' (Li2O): energy is nan")
+    assert "Composition(" not in row.reason
