@@ -488,12 +488,17 @@ def _csv_records(
         out.append((reader.line_num + skipped, clean))
     if _names_outside(element_columns, out):
         return out  # a "name,energy,V" file: V is a volume, the names are the formulas
-    for _, clean in out:
-        if element_columns:
-            amounts = {symbol: clean.pop(key) or 0 for key, symbol in element_columns.items()}
-            clean["composition"] = amounts
-            clean[_FROM_ELEMENT_COLUMNS] = tuple(element_columns.values())
-    return out
+    if not element_columns:
+        return out
+    amount_rows: list[tuple[int, Mapping[str, Any]]] = []
+    for line, parsed in out:
+        record = dict(parsed)
+        record["composition"] = {
+            symbol: record.pop(key) or 0 for key, symbol in element_columns.items()
+        }
+        record[_FROM_ELEMENT_COLUMNS] = tuple(element_columns.values())
+        amount_rows.append((line, record))
+    return amount_rows
 
 
 def _names_outside(
