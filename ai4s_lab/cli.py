@@ -300,6 +300,13 @@ def _check_timeout(seconds: float | None) -> None:
         raise ParameterError(f"--timeout {seconds:g}: give a positive number of seconds")
 
 
+def _check_count(flag: str, value: int, minimum: int) -> None:
+    """Refuse a count option below ``minimum`` here, naming the flag (the library's own check
+    names its keyword: ``workers=0``)."""
+    if value < minimum:
+        raise ParameterError(f"{flag} {value}: give {minimum} or more")
+
+
 def _cmd_showcase(args: argparse.Namespace) -> int:
     from ai4s_lab.pipelines.runner import RunResult
     from ai4s_lab.pipelines.showcase import run_showcase
@@ -313,6 +320,7 @@ def _cmd_showcase(args: argparse.Namespace) -> int:
         if not result.ok and result.error:
             print(f"       {result.error.get('ename')}: {result.error.get('evalue')}", flush=True)
 
+    _check_count("--workers", args.workers, 1)
     results = run_showcase(args.notebooks, args.out, workers=args.workers, on_result=announce)
     index = args.out / "index.html"
     print(f"\nShowcase reports: {index.resolve()}")
@@ -328,6 +336,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from ai4s_lab.pipelines.sweep import Sweep
 
     _check_timeout(args.timeout)
+    _check_count("--workers", args.workers, 1)
+    _check_count("--retries", args.retries, 0)
     if args.scheduler and args.executor != "dask":
         raise ParameterError(f"--scheduler {args.scheduler} needs --executor dask")
     sets = read_grid(args.grid) if args.grid else read_list(args.list)
@@ -427,6 +437,9 @@ def _cmd_runs(args: argparse.Namespace) -> int:
                     3, "superseded", ["yes" if r in stale else "" for r in frame["run_id"]]
                 )
             frame["run_id"] = frame["run_id"].str.slice(0, 8)
+            # why a run failed (or its row is damaged): blank, not NaN, for the other runs
+            for column in {"failed_cell", "error", "problems"} & set(frame.columns):
+                frame[column] = frame[column].fillna("")
             print(frame.to_string(index=False))
     if not listed:
         raise ParameterError(

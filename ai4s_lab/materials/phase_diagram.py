@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import attrgetter
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-from ai4s_lab.errors import InputError
+from ai4s_lab.errors import Ai4sWarning, InputError
 from ai4s_lab.materials._fractions import fraction_rows
 from ai4s_lab.materials.composition import (
     ELEMENTS,
@@ -115,6 +116,13 @@ class PhaseDiagram:
         with a NaN/infinite energy; :class:`MissingReferenceError` names an element with no
         elemental entry; :class:`~ai4s_lab.materials.FormulaError` an unknown element.
 
+    Warns
+    -----
+    Ai4sWarning
+        ``zero_references=True`` adds a 0 eV/atom reference for an element while another
+        element's elemental entry lies below -0.5 eV/atom: the energies look like total
+        energies, against which a 0 eV/atom reference means nothing.
+
     References
     ----------
     Ong et al., Chem. Mater. 20, 1798 (2008), doi:10.1021/cm702327g (hull-based stability);
@@ -197,6 +205,7 @@ class PhaseDiagram:
         self.zero_references = zero_references
         implicit = self._implicit_references(amounts, energies) if zero_references else []
         if implicit:
+            _warn_if_total_energies(amounts, energies, self.elements, implicit)
             extra_amounts, _ = _amount_matrix(
                 flat_amounts([e.composition for e in implicit]), self.elements
             )
@@ -704,3 +713,32 @@ def _prefilter(
     planes = np.linalg.solve(x[facets], ef[facets][..., None])[..., 0]
     near = ef[rest] - _max_plane(x[rest], planes) < PREFILTER_SLACK
     return np.concatenate([subset, rest[near]])
+
+
+#: An elemental entry this far below 0 eV/atom is a total energy, not a formation energy (an
+#: element's polymorphs lie within a few tenths of an eV of its ground state).
+TOTAL_ENERGY_HINT = -0.5  # eV/atom
+
+
+def _warn_if_total_energies(
+    amounts: np.ndarray, energies: np.ndarray, elements: Sequence[str], implicit: list[Entry]
+) -> None:
+    """Warn where ``zero_references`` puts an element at 0 eV/atom beside elemental entries
+    whose energies are total energies: the formation energies would mix two zeros."""
+    counts = amounts.sum(axis=1)
+    elemental = np.count_nonzero(amounts > 0, axis=1) == 1
+    per_atom = energies / counts
+    low = elemental & (per_atom < TOTAL_ENERGY_HINT)
+    if not low.any():
+        return
+    row = int(np.flatnonzero(low)[np.argmin(per_atom[low])])
+    element = elements[int(np.flatnonzero(amounts[row] > 0)[0])]
+    missing = ", ".join(next(iter(e.composition.elements)) for e in implicit)
+    warnings.warn(
+        f"zero_references=True puts {missing} at 0 eV/atom, but the elemental entry of "
+        f"{element} lies at {per_atom[row]:.2f} eV/atom: these look like total energies, "
+        f"and formation energies against a 0 eV/atom {missing} would be meaningless; add "
+        f"the elemental entries of {missing}, or give formation energies",
+        Ai4sWarning,
+        stacklevel=3,
+    )

@@ -26,6 +26,8 @@ CATALOG_NAME = "catalog.sqlite"
 #: The folder beside the catalog that holds one folder a run, named by its run id.
 RUNS_DIRNAME = "runs"
 SCHEMA_VERSION = 2
+#: Characters of a failed run's cell and error shown in :meth:`RunCatalog.to_frame`.
+ERROR_CHARS = 60
 _JSON_COLUMNS = ("parameters", "error", "recorded", "packages", "device", "data_files")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -88,6 +90,12 @@ class RunCatalog:
 
     def __init__(self, path: str | Path, *, create: bool = True) -> None:
         target = Path(path).resolve()  # the process's working directory may change meanwhile
+        if target.is_file() and target.suffix != ".sqlite":
+            raise DataFileError(
+                target,
+                "is a file, not a sweep folder or a run catalog",
+                hint=f"give a sweep's output folder, or the {CATALOG_NAME} in it",
+            )
         if target.is_dir() or target.suffix != ".sqlite":
             target = target / CATALOG_NAME
         if not target.exists() and not create:
@@ -102,7 +110,7 @@ class RunCatalog:
         self.path = target
         try:
             with closing(self._open()) as conn:
-                _check_not_foreign(target, conn)
+                _check_not_foreign(target, conn, existing=not create)
                 conn.executescript(
                     _SCHEMA + _ADOPT_MEMBERSHIPS + f"PRAGMA user_version = {SCHEMA_VERSION};"
                 )
@@ -231,12 +239,24 @@ class RunCatalog:
 
     def to_frame(self, sweep: str | None = None) -> Any:
         """The catalog as a ``pandas.DataFrame``: one row a run, parameters and recorded
-        scalars as columns (``param.NAME``, ``rec.NAME``)."""
+        scalars as columns (``param.NAME``, ``rec.NAME``).
+
+        Where a run failed, ``failed_cell`` names the cell it failed in (``cell In [4] (first
+        line)``, see :func:`~ai4s_lab.pipelines.runner.failed_cell`) and ``error`` says
+        ``ename: evalue``, both cut to :data:`ERROR_CHARS` characters, as the last columns;
+        both are missing (NaN) for the other runs, and absent where no run failed.
+        """
         import pandas as pd
+
+        from ai4s_lab.pipelines.runner import failed_cell
 
         records = []
         for run in self.runs(sweep):
             flat = {k: run[k] for k in ("run_id", "sweep", "status", "duration_s", "attempts")}
+            error = run.get("error")
+            if run["status"] == "failed" and error:
+                flat["failed_cell"] = _clip(failed_cell(error))
+                flat["error"] = _clip(f"{error.get('ename')}: {error.get('evalue')}")
             if run.get("problems"):
                 flat["problems"] = "; ".join(run["problems"])
             flat.update({f"param.{k}": v for k, v in run["parameters"].items()})
@@ -244,7 +264,10 @@ class RunCatalog:
                 if value is None or isinstance(value, (int, float, str, bool)):
                     flat[f"rec.{name}"] = value
             records.append(flat)
-        return pd.DataFrame.from_records(records)
+        frame = pd.DataFrame.from_records(records)
+        # why a run failed comes last, as in the index
+        last = [name for name in ("failed_cell", "error") if name in frame.columns]
+        return frame[[c for c in frame.columns if c not in last] + last]
 
 
 def read_catalog(path: str | Path) -> list[dict[str, Any]]:
@@ -284,9 +307,23 @@ def superseded(runs: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return stale
 
 
-def _check_not_foreign(path: Path, conn: sqlite3.Connection) -> None:
-    """Refuse a SQLite file whose ``runs`` table is another program's."""
+def _clip(text: str, limit: int = ERROR_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters (ending in "...")."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
+
+
+def _check_not_foreign(path: Path, conn: sqlite3.Connection, *, existing: bool = False) -> None:
+    """Refuse a SQLite file whose ``runs`` table is another program's; where the catalog must
+    already exist (``existing``), refuse a non-empty SQLite file with no ``runs`` table too,
+    rather than add the catalog's tables to another program's database."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    if existing and not columns and path.stat().st_size > 0:
+        raise DataFileError(
+            path,
+            "is an SQLite file with no 'runs' table, not a run catalog",
+            hint="give the output folder of a sweep",
+        )
     missing = sorted(_COLUMNS - columns)
     if columns and missing:
         raise DataFileError(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ai4s_lab._optional import import_optional
-from ai4s_lab.errors import ParameterError
+from ai4s_lab.errors import InputError, ParameterError
 from ai4s_lab.pipelines.kernels import signal_running_kernels
 from ai4s_lab.pipelines.manifest import utc_now
 
@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 #: Seconds an interrupted sweep waits for its running cells to stop before their kernels are
 #: killed.
 INTERRUPT_GRACE_S = 5.0
+#: Seconds a sweep tries to reach an existing Dask scheduler (``scheduler=``) before it gives up.
+SCHEDULER_CONNECT_TIMEOUT_S = 5.0
 
 
 def execute_task(task: Task) -> dict[str, Any]:
@@ -208,7 +210,7 @@ class DaskExecutor:
             logging.getLogger("distributed").setLevel(logging.WARNING)
         self._cluster = None
         if scheduler:
-            self.client = distributed.Client(scheduler, timeout="30s")
+            self.client = _connect(distributed, scheduler)
         else:
             self._cluster = distributed.LocalCluster(
                 n_workers=workers,
@@ -244,6 +246,22 @@ class DaskExecutor:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _connect(distributed: Any, scheduler: str) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``scheduler``; an address that is malformed
+    or where no scheduler answers within :data:`SCHEDULER_CONNECT_TIMEOUT_S` is an
+    :class:`~ai4s_lab.errors.InputError` that says what to do."""
+    try:
+        return distributed.Client(scheduler, timeout=f"{SCHEDULER_CONNECT_TIMEOUT_S:g}s")
+    except (OSError, ValueError) as err:  # refused, timed out, unknown host; a bad address
+        detail = str(err).strip() or type(err).__name__
+        message = (
+            f"cannot connect to the Dask scheduler at {scheduler} ({detail}); start the "
+            "scheduler there (`dask scheduler`), check the address, or run on this machine "
+            "(executor='local', ai4s-lab sweep --executor local)"
+        )
+        raise InputError(message) from err
 
 
 EXECUTORS = ("local", "dask")

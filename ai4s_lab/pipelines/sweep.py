@@ -290,10 +290,13 @@ class Sweep:
         bar = tqdm(
             total=len(tasks), initial=cached, desc=self.name, unit="run", disable=not self.progress
         )
-        executor = self._executor() if todo else None
+        executor: Executor | None = None
         handed: dict[str, str] = {}  # run id -> when it was handed to the executor
         finished: set[str] = set()
         try:
+            # Started within the try: an executor that cannot start (no Dask scheduler at the
+            # address) leaves the runs pending, recorded so in the index, and the bar closed.
+            executor = self._executor() if todo else None
             while todo:
                 for task in todo:
                     handed[task["run_id"]] = utc_now()
@@ -317,8 +320,9 @@ class Sweep:
             bar.close()
             if executor is not None:
                 executor.close()
-            # Interrupted (Ctrl-C, an error): runs that finished meanwhile are recorded, runs
-            # never started are pending again, and the index lists what the folder holds.
+            # Interrupted (Ctrl-C, an error, an executor that did not start): runs that
+            # finished meanwhile are recorded, runs never started are pending (again), and the
+            # index lists what the folder holds.
             for task in tasks:
                 if task["run_id"] in handed and task["run_id"] not in finished:
                     _settle(catalog, task, handed[task["run_id"]])

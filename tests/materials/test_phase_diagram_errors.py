@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ai4s_lab.errors import InputError
+from ai4s_lab.errors import Ai4sWarning, InputError
 from ai4s_lab.materials import (
     Entry,
     FormulaError,
@@ -47,6 +47,17 @@ def test_missing_elemental_reference_names_the_element() -> None:
         "Li (implicit reference)",
         "O (implicit reference)",
     }
+
+
+def test_zero_references_beside_total_energies_warns() -> None:
+    """The missing-reference error suggests zero_references=True for formation energies; given
+    for total energies (Li metal at -1.9 eV/atom), O's reference at 0 eV/atom puts Li2O at
+    (-14.3 - 2 × -1.9) / 3 = -3.5 eV/atom instead of its real -2.0: a warning says so."""
+    entries = [e for e in _li_o() if e.entry_id != "o2"]
+    with pytest.warns(Ai4sWarning, match=r"puts O at 0 eV/atom.*Li lies at -1\.90 eV/atom"):
+        pd = PhaseDiagram(entries, zero_references=True)
+    li2o = next(e for e in pd.entries if e.entry_id == "li2o")
+    assert pd.formation_energy_per_atom(li2o) == pytest.approx((-14.3 + 2 * 1.9) / 3)
 
 
 def test_unknown_element_in_elements_argument() -> None:

@@ -122,3 +122,61 @@ def test_a_moved_sweep_folder_still_links_its_runs(tmp_path: Path) -> None:
         assert [r["output_dir"] for r in runs] == [str(moved / "runs" / f"r{i}") for i in range(2)]
     page = write_index(moved, RunCatalog(moved).runs(), title="t").read_text()
     assert "href='runs/r0/tiny.html'" in page and "href='runs/r1/tiny.html'" in page
+
+
+def test_the_frame_and_the_listing_say_why_a_run_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ai4s_lab.cli import main
+
+    catalog = RunCatalog(tmp_path)
+    catalog.add_pending(_rows(3))
+    catalog.finish("r0", {"status": "succeeded", "recorded": {"v": 1.5}}, str(tmp_path / "r0"))
+    error = {"cell_index": 2, "execution_count": 3, "ename": "ValueError",
+             "evalue": "bad x=1 " + "and more " * 20,
+             "source": "raise ValueError(f'bad x={x}')"}  # fmt: skip
+    catalog.finish("r1", {"status": "failed", "error": error}, str(tmp_path / "r1"))
+    lost = {"cell_index": None, "execution_count": None, "ename": "KilledWorker",
+            "evalue": "gone", "source": ""}  # fmt: skip
+    catalog.finish("r2", {"status": "failed", "error": lost}, str(tmp_path / "r2"))
+    frame = catalog.to_frame()
+    assert frame.columns.tolist()[-2:] == ["failed_cell", "error"]  # last, as in the index
+    cells = frame["failed_cell"].tolist()
+    assert cells[1:] == ["cell In [3] (raise ValueError(f'bad x={x}'))", "the run"]
+    assert frame["error"][1].startswith("ValueError: bad x=1 and more")
+    assert frame["error"][1].endswith("...") and len(frame["error"][1]) == 60
+    assert frame["error"][2] == "KilledWorker: gone"
+    assert frame[["failed_cell", "error"]].iloc[0].isna().all()
+    assert "failed_cell" not in catalog.to_frame("nope").columns  # no failed run, no column
+
+    assert main(["runs", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[-2:] == ["failed_cell", "error"]
+    assert "NaN" not in lines[2] and lines[2].split()[-1] == "1.5"  # blank for the succeeded run
+    assert "cell In [3] (raise ValueError(f'bad x={x}')) ValueError: bad x=1" in lines[3]
+    assert lines[4].split()[-4:] == ["the", "run", "KilledWorker:", "gone"]
+
+
+def test_a_file_that_is_not_a_catalog_is_named_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``runs FILE`` / ``report FILE`` said ``FILE/catalog.sqlite: no run catalog here``; an
+    SQLite file of another program was given the catalog's tables."""
+    from ai4s_lab.cli import main
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("x: [1]\n")
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE points (x REAL)")
+    for command in ("runs", "report"):
+        assert main([command, str(grid)]) == 2
+        err = capsys.readouterr().err
+        assert f"{grid}: is a file, not a sweep folder or a run catalog" in err
+        assert "give a sweep's output folder, or the catalog.sqlite in it" in err
+        assert main([command, str(other)]) == 2
+        assert f"{other}: is an SQLite file with no 'runs' table" in capsys.readouterr().err
+    with sqlite3.connect(other) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["points"]
+    assert not (tmp_path / "index.html").exists()

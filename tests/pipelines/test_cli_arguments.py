@@ -40,3 +40,27 @@ def test_runs_lists_the_folders_of_single_runs(
     assert "nb-1 nb.ipynb succeeded" in listing and "nb-2 nb.ipynb    failed" in listing
     assert main(["runs", str(tmp_path / "nb-1")]) == 0  # one run's own folder
     assert ": 1 runs" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["sweep", "NB", "--grid", "GRID", "--workers", "0"], "--workers 0: give 1 or more"),
+        (["sweep", "NB", "--grid", "GRID", "--retries", "-1"], "--retries -1: give 0 or more"),
+        (["showcase", "--notebooks", "DIR", "--workers", "0"], "--workers 0: give 1 or more"),
+    ],
+)
+def test_option_errors_name_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    from tests.conftest import make_notebook
+
+    notebook = make_notebook(tmp_path / "nb.ipynb", ["y = x"], parameters="x = 1")
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("x: [1]\n")
+    (tmp_path / "showcase.txt").write_text("nb.ipynb\n")
+    where = {"NB": str(notebook), "GRID": str(grid), "DIR": str(tmp_path)}
+    out = tmp_path / "out"
+    assert main([*(where.get(arg, arg) for arg in argv), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"ai4s-lab: error: {message}\n"
+    assert not out.exists()

@@ -72,3 +72,29 @@ def test_a_lost_run_keeps_what_its_run_json_said(tmp_path: Path) -> None:
     assert read_manifest(run) == manifest
     assert manifest["started"] == "t0" and manifest["parameters"] == {"n": 2}
     assert manifest["status"] == "failed" and manifest["error"]["evalue"] == "OSError: gone"
+
+
+def test_a_scheduler_nobody_listens_on_is_an_input_error_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No scheduler at the address: a typed error naming the address and what to do, within the
+    connect timeout (not distributed's bare OSError after 30 s)."""
+    import socket
+    import time
+
+    from ai4s_lab.errors import InputError
+    from ai4s_lab.pipelines import executors
+
+    monkeypatch.setattr(executors, "SCHEDULER_CONNECT_TIMEOUT_S", 0.5)
+    with socket.socket() as bound:  # bound, never listening: connections are refused
+        bound.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{bound.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(InputError, match="cannot connect to the Dask scheduler") as caught:
+            DaskExecutor(scheduler=address)
+    assert time.monotonic() - started < 10
+    message = str(caught.value)
+    assert address in message and "start the scheduler" in message
+    assert "check the address" in message and "--executor local" in message
+    with pytest.raises(InputError, match=r"at nonsense .*missing port"):
+        DaskExecutor(scheduler="nonsense")

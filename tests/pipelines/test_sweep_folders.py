@@ -148,3 +148,43 @@ def test_a_notebook_without_kernelspec_and_with_magics(tmp_path: Path) -> None:
     nbformat.write(nb, path)
     sweep = Sweep(path, [{"x": 2, "smiles": "O=C=O"}], output_dir=tmp_path / "o")
     assert sweep.parameter_sets == [{"x": 2, "smiles": "O=C=O"}]
+
+
+def test_a_dask_scheduler_that_is_not_there_leaves_an_honest_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The executor starts inside the sweep's bookkeeping: when it cannot (no scheduler at the
+    address), the runs are pending with no attempt, the index lists them, the progress bar is
+    closed, and the command line says what to do in one line."""
+    import socket
+
+    import tqdm.auto
+
+    from ai4s_lab.pipelines import RunCatalog, executors
+
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(executors, "SCHEDULER_CONNECT_TIMEOUT_S", 0.5)
+    closed: list[bool] = []
+
+    class Bar(tqdm.auto.tqdm):  # type: ignore[misc, type-arg]
+        def close(self) -> None:
+            closed.append(True)
+            super().close()
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    source = make_notebook(tmp_path / "nb" / "sw.ipynb", ["y = x"], parameters="x = 0.5")
+    grid = tmp_path / "g.yaml"
+    grid.write_text("x: [1, 2]\n")
+    out = tmp_path / "out"
+    with socket.socket() as bound:  # bound, never listening: connections are refused
+        bound.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{bound.getsockname()[1]}"
+        argv = ["sweep", str(source), "--grid", str(grid), "--out", str(out),
+                "--executor", "dask", "--scheduler", address]  # fmt: skip
+        assert main(argv) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 1 and address in errors[0] and "--executor local" in errors[0]
+    assert closed
+    runs = RunCatalog(out, create=False).runs()
+    assert [(r["status"], r["attempts"]) for r in runs] == [("pending", 0), ("pending", 0)]
+    assert "2 runs: 0 succeeded, 0 failed, 2 unfinished" in (out / "index.html").read_text()
