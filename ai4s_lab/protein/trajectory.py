@@ -60,6 +60,7 @@ def load_trajectory(
     unwrap: bool = False,
     water: bool = True,
     hydrogens: bool = True,
+    progress: bool | None = None,
 ) -> Structure:
     """Read a trajectory: a multi-model structure file, or a topology plus a trajectory file.
 
@@ -89,6 +90,9 @@ def load_trajectory(
     water, hydrogens
         Keep water molecules / hydrogen atoms. ``water=False`` reads a solvated protein's
         frames in a tenth of the memory (only the kept atoms are stored).
+    progress
+        A tqdm progress bar while a trajectory file is read: ``None`` (default) shows it once
+        reading has taken 2 s, ``True`` from the start, ``False`` never.
 
     Returns
     -------
@@ -147,7 +151,7 @@ def load_trajectory(
     else:
         universe, top = None, _structure(topology)
     keep = _kept_atoms(top, water=water, hydrogens=hydrogens)
-    coords, times, cells = _read_frames(universe, top, path, fmt, frames, keep)
+    coords, times, cells = _read_frames(universe, top, path, fmt, frames, keep, progress)
     top = top._take_atoms(keep)
     boxes = box_matrices(cells)
     if boxes is not None:
@@ -199,10 +203,17 @@ def _kept_atoms(top: Structure, *, water: bool, hydrogens: bool) -> np.ndarray:
 
 
 def _read_frames(
-    universe: Any, top: Structure, path: Path, fmt: str, frames: slice, keep: np.ndarray
+    universe: Any,
+    top: Structure,
+    path: Path,
+    fmt: str,
+    frames: slice,
+    keep: np.ndarray,
+    progress: bool | None,
 ) -> tuple[np.ndarray, list[float], list[np.ndarray | None]]:
     """Positions ``(n_frames, len(keep), 3)`` (Å), times (ps) and cells of the chosen frames."""
     import torch
+    from tqdm.auto import tqdm
 
     mda = import_optional("MDAnalysis")
     short_header: tuple[int, int] | None = None
@@ -242,10 +253,18 @@ def _read_frames(
             coords = np.empty((expected, len(keep), 3))
             times: list[float] = []
             cells: list[np.ndarray | None] = []
-            for ts in universe.trajectory[frames]:
-                coords[len(times)] = ts.positions[keep]
-                times.append(float(ts.time))
-                cells.append(None if ts.dimensions is None else np.array(ts.dimensions))
+            with tqdm(
+                universe.trajectory[frames],
+                total=expected,
+                desc=path.name,
+                unit="frame",
+                disable=progress is False,
+                delay=2.0 if progress is None else 0.0,  # quick reads print nothing
+            ) as bar:
+                for ts in bar:
+                    coords[len(times)] = ts.positions[keep]
+                    times.append(float(ts.time))
+                    cells.append(None if ts.dimensions is None else np.array(ts.dimensions))
     except (DataFileError, ParameterError):
         raise
     except (OSError, ValueError, RuntimeError, EOFError, IndexError, TypeError) as err:

@@ -132,3 +132,13 @@ def test_numpy_integer_reference_frame(shared_data: Path) -> None:
     by_int = rmsd_over_time(trajectory, 3, device="cpu")
     torch.testing.assert_close(by_numpy, by_int, rtol=0, atol=0)
     assert float(by_numpy[3]) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_progress_bar_of_frames(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    top, xtc = shared_data / "protein" / "md_1u19.pdb", shared_data / "protein" / "md_1u19.xtc"
+    load_trajectory(top, xtc, progress=True)
+    shown = capsys.readouterr().err
+    assert "md_1u19.xtc: 100%" in shown and "51/51" in shown  # 51 frames, counted by MDAnalysis
+    load_trajectory(top, xtc, progress=False)
+    load_trajectory(top, xtc)  # default: a bar only once reading takes 2 s
+    assert capsys.readouterr().err == ""
