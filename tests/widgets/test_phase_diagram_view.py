@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ai4s_lab.errors import InputError
+from ai4s_lab.errors import Ai4sWarning, InputError
 from ai4s_lab.materials import PhaseDiagram, composition_map, load_entries
 
 pytest.importorskip("ipywidgets")
@@ -80,12 +80,16 @@ def test_binary_and_quaternary_figures(shared_data: Path) -> None:
     assert len(hull.x) == len(binary.stable_entries)
     assert min(hull.y) < 0 and max(hull.y) == 0.0
 
+    # total energies (Li-Fe-O) beside formation energies (Li-P-S): meaningless energies, but
+    # diagrams of five and four elements for the figure's dimensions (the mix is warned about)
     entries = list(load_entries(shared_data / "materials" / "li-fe-o-entries.json.gz"))
     entries += list(load_entries(shared_data / "materials" / "Li-P-S.json.gz"))
-    li_fe_p_s_o = PhaseDiagram(entries, zero_references=True)
+    with pytest.warns(Ai4sWarning, match="look like total energies"):
+        li_fe_p_s_o = PhaseDiagram(entries, zero_references=True)
     with pytest.raises(InputError, match="views draw 2, 3 or 4 elements"):
         phase_diagram_figure(li_fe_p_s_o)
-    quaternary = PhaseDiagram(entries, elements=["Li", "Fe", "O", "S"], zero_references=True)
+    with pytest.warns(Ai4sWarning, match="look like total energies"):
+        quaternary = PhaseDiagram(entries, elements=["Li", "Fe", "O", "S"], zero_references=True)
     figure = phase_diagram_figure(quaternary)
     assert [t.type for t in figure.data] == ["scatter3d"] * 4
 
