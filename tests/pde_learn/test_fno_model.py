@@ -249,3 +249,29 @@ def test_a_grid_too_coarse_after_padding_names_the_padding() -> None:
     model = FNO(1, 1, modes=12, width=8, layers=1, padding=4)
     with pytest.raises(InputError, match=r"\(16, 16\) \(padded by \[4, 4\] cells to \(20, 20\)"):
         model(torch.zeros(2, 1, 16, 16))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_models_run_and_match_float32(dtype: torch.dtype) -> None:
+    # torch has no half-precision FFT on the CPU: the layer used to raise a bare RuntimeError
+    from ai4s_lab.pde.learn import predict
+
+    torch.manual_seed(0)
+    model = FNO(1, 1, modes=4, width=8, layers=2, padding=2).eval()
+    x = torch.randn(2, 1, 16, 12)
+    reference = predict(model, x)
+    half = FNO(1, 1, modes=4, width=8, layers=2, padding=2)
+    half.load_state_dict(model.state_dict())
+    out = predict(half.half() if dtype == torch.float16 else half.bfloat16(), x)
+    assert out.dtype == dtype
+    scale = float(reference.abs().max())
+    torch.testing.assert_close(out.float(), reference, rtol=0, atol=0.05 * scale)
+
+
+def test_channels_last_input_gets_a_moveaxis_hint() -> None:
+    model = FNO(2, 1, modes=4, width=8, layers=1)
+    with pytest.raises(InputError, match=r"channels look last.*movedim\(-1, 1\)"):
+        model(torch.zeros(3, 16, 16, 2))
+    one_d = FNO(3, 1, modes=4, width=8, layers=1, ndim=1)
+    with pytest.raises(InputError, match=r"np\.moveaxis\(x, -1, 1\)"):
+        one_d(torch.zeros(3, 16, 3))

@@ -154,3 +154,51 @@ def test_to_tensors_takes_mappings_and_names_missing_variables() -> None:
         learn.to_tensors({"a": u0})
     with pytest.raises(ParameterError, match="samples=1"):
         learn.to_tensors(ds, samples=1)  # type: ignore[arg-type]
+
+
+def test_to_tensors_orders_named_dimensions_by_name() -> None:
+    """A user's dataset stored ``(x, sample)``, or with the target's grid axes swapped
+    against the input's, pairs the same points as the canonical ``(sample, y, x)`` layout;
+    the oracle is numpy's own transpose of the arrays."""
+    import xarray as xr
+
+    gen = np.random.default_rng(0)
+    a, p = gen.random((3, 8, 10)), gen.random((3, 8, 10))  # (sample, y, x)
+    canonical = xr.Dataset(
+        {"permeability": (("sample", "y", "x"), a), "pressure": (("sample", "y", "x"), p)},
+        attrs={"problem": "darcy"},
+    )
+    stored = xr.Dataset(
+        {"permeability": (("y", "x", "sample"), a.transpose(1, 2, 0)),
+         "pressure": (("sample", "x", "y"), p.transpose(0, 2, 1))},
+        attrs={"problem": "darcy"},
+    )  # fmt: skip
+    x, y = learn.to_tensors(stored, samples=[2, 0])
+    np.testing.assert_array_equal(x[:, 0].numpy(), a[[2, 0]].astype(np.float32))
+    np.testing.assert_array_equal(y[:, 0].numpy(), p[[2, 0]].astype(np.float32))
+    cx, cy = learn.to_tensors(canonical, samples=[2, 0])
+    assert torch.equal(cx, x) and torch.equal(cy, y)
+    # 1D Burgers stored (x, sample): 16 points of 3 samples, not 3 points of 16 samples
+    u0, u = gen.random((3, 16)), gen.random((3, 16))
+    burgers = xr.Dataset({"u0": (("x", "sample"), u0.T), "u": (("x", "sample"), u.T)})
+    bx, by = learn.to_tensors(burgers)  # no 'problem' attribute: read from the variables
+    np.testing.assert_array_equal(bx[:, 0].numpy(), u0.astype(np.float32))
+    np.testing.assert_array_equal(by[:, 0].numpy(), u.astype(np.float32))
+
+
+def test_navier_stokes_data_must_be_trajectories() -> None:
+    snapshots = np.random.default_rng(0).random((3, 16, 16))  # (sample, y, x): no t axis
+    with pytest.raises(InputError, match=r"shape \(3, 16, 16\).*\(sample, t, y, x\)"):
+        learn.to_tensors({"vorticity": snapshots, "problem": "navier-stokes"})
+    with pytest.raises(InputError, match="at least 2 frames"):
+        learn.to_tensors({"vorticity": snapshots[:, None], "problem": "navier-stokes"})
+
+
+def test_values_beyond_float32_are_refused_not_made_infinite() -> None:
+    u0 = np.ones((2, 16))
+    u0[1, 4] = 1e39  # finite in float64, inf in float32
+    data = {"u0": u0, "u": np.ones((2, 16))}
+    with pytest.raises(InputError, match=r"'u0' holds values up to 1e\+39.*float64"):
+        learn.to_tensors(data)
+    x, _ = learn.to_tensors(data, dtype=torch.float64)
+    assert float(x[1, 0, 4]) == 1e39

@@ -283,3 +283,40 @@ def test_odd_arguments_raise_typed_errors_or_do_the_documented_thing() -> None:
     assert (
         learn.train(_tiny_1d(), x, y, epochs=np.int64(1), progress=False, device="cpu").epochs == 1
     )
+
+
+def test_relative_l2_takes_arrays_and_matches_numpy() -> None:
+    gen = np.random.default_rng(0)
+    prediction, target = gen.random((4, 3, 5)), gen.random((4, 3, 5))
+    hand = np.linalg.norm((prediction - target).reshape(4, -1), axis=1) / np.linalg.norm(
+        target.reshape(4, -1), axis=1
+    )
+    per_sample = learn.relative_l2(prediction, target, reduce=False)
+    np.testing.assert_allclose(per_sample.numpy(), hand, rtol=1e-12)
+    assert float(learn.relative_l2(prediction, target)) == pytest.approx(hand.mean(), rel=1e-12)
+    # integers: ‖(1, 2) − (1, 3)‖ / ‖(1, 3)‖ = 1/√10
+    ints = learn.relative_l2(np.array([[1, 2]]), torch.tensor([[1, 3]]))
+    assert float(ints) == pytest.approx(1 / np.sqrt(10), rel=1e-12)
+    with pytest.raises(InputError, match=r"shape \(5,\).*field\[None\]"):
+        learn.relative_l2(np.ones(5), np.ones(5))
+
+
+def test_save_checkpoint_refuses_a_folder_and_creates_missing_ones(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match=r"save_checkpoint: path=.* is a directory"):
+        learn.save_checkpoint(_tiny_1d(), tmp_path)
+    path = learn.save_checkpoint(_tiny_1d(), tmp_path / "new folder" / "my model.pt")
+    model, _ = learn.load_checkpoint(path, device="cpu")
+    x = _tiny_data()[0]
+    assert torch.equal(learn.predict(model, x), learn.predict(_tiny_1d(), x))
+
+
+def test_training_a_trained_model_keeps_its_normalisation() -> None:
+    """Fine-tuning starts from the function the model computes: zero epochs on new data (in
+    other units) leave its predictions as they were; a new model is still fitted."""
+    x, y = _tiny_data()
+    model = learn.train(_tiny_1d(), x, y, epochs=1, progress=False, device="cpu").model
+    before = learn.predict(model, x)
+    learn.train(model, 100 * x, 100 * y, epochs=0, progress=False, device="cpu")
+    assert torch.equal(learn.predict(model, x), before)
+    fresh = learn.train(_tiny_1d(), x, y, epochs=0, progress=False, device="cpu").model
+    torch.testing.assert_close(fresh.out_std, y.double().std().reshape(1).float())

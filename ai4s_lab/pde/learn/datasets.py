@@ -531,34 +531,74 @@ def load_dataset(path: str | Path) -> xr.Dataset:
 
 
 def _problem_of(ds: Any) -> tuple[str, Mapping[str, Any]]:
-    """The problem of a dataset or mapping, and its variables by name."""
+    """The problem of a dataset or mapping, and its variables by name.
+
+    The problem is the ``problem`` attribute (or entry); without one, the problem of
+    :data:`PROBLEMS` whose input and output variables are present, so a user's own
+    ``xarray.Dataset`` of ``u0`` and ``u`` reads as ``"burgers"`` just as a mapping does.
+    """
     if hasattr(ds, "data_vars"):  # an xarray.Dataset
         problem = ds.attrs.get("problem")
         variables: Mapping[str, Any] = ds
+        names = {str(name) for name in ds.data_vars}
         where = "dataset attribute 'problem'"
     elif isinstance(ds, Mapping):
         variables = {str(k): v for k, v in ds.items() if k not in ("problem", "attrs")}
+        names = set(variables)
         attrs = ds.get("attrs")
         problem = ds.get("problem") or (
             attrs.get("problem") if isinstance(attrs, Mapping) else None
         )
         where = "mapping entry 'problem'"
-        if problem is None:
-            found = [key for key, pair in PROBLEMS.items() if set(pair) <= set(variables)]
-            problem = found[0] if len(found) == 1 else None
-            where = f"mapping with variables {sorted(variables)}"
     else:
         raise InputError(
             f"to_tensors: ds of type {type(ds).__name__} is neither an xarray.Dataset nor a "
             "mapping of variables; pass the dataset returned by learn.generate"
         )
+    if problem is None:
+        found = [key for key, pair in PROBLEMS.items() if set(pair) <= names]
+        problem = found[0] if len(found) == 1 else None
+        where = f"{where} is missing and the variables {sorted(names)}"
     if problem not in PROBLEMS:
         raise InputError(
-            f"to_tensors: {where} gives problem={problem!r}; expected one of {list(PROBLEMS)} "
-            "(make the dataset with ai4s_lab.pde.learn.generate, or give a mapping with the "
-            "variables of one problem, e.g. {'u0': ..., 'u': ...} for 'burgers')"
+            f"to_tensors: {where} give problem={problem!r}; expected one of {list(PROBLEMS)} "
+            "(make the dataset with ai4s_lab.pde.learn.generate, set its 'problem' attribute, "
+            "or give the variables of one problem, e.g. {'u0': ..., 'u': ...} for 'burgers')"
         )
     return str(problem), variables
+
+
+def _leading_dims(problem: str) -> tuple[str, ...]:
+    """Named dimensions that come first, in this order, in the tensors of ``problem``."""
+    return ("sample", "t") if problem == "navier-stokes" else ("sample",)
+
+
+def _ordered(value: Any, problem: str, like: tuple[str, ...] | None) -> Any:
+    """``value`` with its named dimensions in tensor order (an unnamed array unchanged).
+
+    ``sample`` (and ``t`` for Navier–Stokes) first, then the grid dimensions in the order of
+    ``like`` (the input's dimensions) when ``value`` has the same names, else its own order: a
+    user's ``(x, sample)`` array or a target stored as ``(sample, x, y)`` beside an input stored
+    as ``(sample, y, x)`` would otherwise be paired point by point in the wrong places.
+    """
+    dims = tuple(getattr(value, "dims", ()))
+    if not dims or not hasattr(value, "transpose"):
+        return value
+    if like is not None and set(like) == set(dims):
+        return value.transpose(*like)
+    first = [dim for dim in _leading_dims(problem) if dim in dims]
+    return value.transpose(*first, *(dim for dim in dims if dim not in first))
+
+
+def _check_trajectories(array: np.ndarray, name: str) -> None:
+    """Navier–Stokes data must be ``(sample, t, y, x)`` with at least two frames."""
+    if array.ndim != 4 or array.shape[1] < 2:
+        raise InputError(
+            f"to_tensors: the 'navier-stokes' variable {name!r} has shape {array.shape}; it "
+            "needs trajectories (sample, t, y, x) with at least 2 frames, whose consecutive "
+            "frames become the pairs ω(t) → ω(t + dt); stack snapshot pairs along a t axis, "
+            "e.g. np.stack([before, after], axis=1)"
+        )
 
 
 def to_tensors(
@@ -575,12 +615,14 @@ def to_tensors(
     Parameters
     ----------
     ds
-        A dataset from :func:`generate` (or :func:`load_dataset`), or a mapping of variable
-        names to arrays with the sample axis first, e.g. ``{"u0": u0, "u": u}``; the problem is
-        its ``"problem"`` entry or, without one, the problem of :data:`PROBLEMS` whose input and
-        output variables it holds.
+        A dataset from :func:`generate` (or :func:`load_dataset`), an ``xarray.Dataset`` of
+        one's own, or a mapping of variable names to arrays with the sample axis first, e.g.
+        ``{"u0": u0, "u": u}``; the problem is its ``"problem"`` attribute (entry) or, without
+        one, the problem of :data:`PROBLEMS` whose input and output variables it holds.
+        Named dimensions are put in order by name: ``sample`` (then ``t`` for Navier–Stokes)
+        first, and the output's grid dimensions in the order of the input's.
     dtype
-        Tensor dtype (default float32).
+        Tensor dtype (default float32); values beyond its range are refused, not made inf.
     samples
         Optional slice (or list of indices) of the ``sample`` axis (e.g. ``slice(0, 1000)`` for
         a training split).
@@ -588,8 +630,9 @@ def to_tensors(
     Raises
     ------
     InputError
-        For an empty dataset, a dataset of an unknown problem, a missing variable, or NaN/inf
-        values.
+        For an empty dataset, a dataset of an unknown problem, a missing variable, NaN/inf
+        values or values that overflow ``dtype``, or Navier–Stokes data that are not
+        trajectories ``(sample, t, y, x)``.
     """
     import numpy as np
     import torch
@@ -602,6 +645,7 @@ def to_tensors(
             "sample axis, e.g. slice(3, 4) or [3] for sample 3 alone"
         )
     arrays = []
+    like: tuple[str, ...] | None = None
     for name in (name_in, name_out):
         if name not in variables:
             raise InputError(
@@ -609,7 +653,8 @@ def to_tensors(
                 f"{sorted(map(str, variables))}); {problem!r} needs {name_in!r} and "
                 f"{name_out!r} — regenerate it with learn.generate({problem!r}, ...)"
             )
-        value = variables[name]
+        value = _ordered(variables[name], problem, like)
+        like = tuple(getattr(value, "dims", ())) or None
         if samples is not None and "sample" in getattr(value, "dims", ()):
             value = value.isel(sample=samples)
         elif samples is not None:
@@ -617,6 +662,8 @@ def to_tensors(
         array = np.asarray(getattr(value, "values", value))
         if array.ndim == 0:
             raise InputError(f"to_tensors: variable {name!r} is a scalar, not (sample, *grid)")
+        if problem == "navier-stokes" and array.size:
+            _check_trajectories(array, name)
         arrays.append(array)
     x, y = torch.as_tensor(arrays[0]), torch.as_tensor(arrays[1])
     if x.numel() == 0:
@@ -625,11 +672,21 @@ def to_tensors(
         )
     if problem == "navier-stokes":
         x, y = x[:, :-1].reshape(-1, *x.shape[2:]), y[:, 1:].reshape(-1, *y.shape[2:])
+    real = dtype or torch.float32
+    pairs = []
     for name, tensor in ((name_in, x), (name_out, y)):
         if not bool(torch.isfinite(tensor).all()):
             raise InputError(
                 f"dataset variable {name!r} contains NaN or inf values; regenerate it or drop "
                 "the bad samples"
             )
-    real = dtype or torch.float32
-    return x.unsqueeze(1).to(real), y.unsqueeze(1).to(real)
+        cast = tensor.unsqueeze(1).to(real)
+        if not bool(torch.isfinite(cast).all()):
+            largest = float(tensor.abs().max())
+            raise InputError(
+                f"dataset variable {name!r} holds values up to {largest:.3g}, beyond the range "
+                f"of {real} (they would become inf); rescale the data (e.g. to other units) or "
+                "pass dtype=torch.float64"
+            )
+        pairs.append(cast)
+    return pairs[0], pairs[1]

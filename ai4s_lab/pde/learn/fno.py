@@ -96,7 +96,16 @@ class SpectralConv(nn.Module):
         self.weight = nn.Parameter(scale * torch.randn(shape, dtype=torch.cfloat))
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
-        """Apply the convolution to ``v`` of shape ``(B, in_channels, *grid)``."""
+        """Apply the convolution to ``v`` of shape ``(B, in_channels, *grid)``.
+
+        float16 and bfloat16 input is transformed in float32 (torch has no half-precision FFT
+        on the CPU, and on a GPU only for powers of two) and the result cast back.
+        """
+        if v.dtype in (torch.float16, torch.bfloat16):
+            return self._transform(v.float()).to(v.dtype)
+        return self._transform(v)
+
+    def _transform(self, v: torch.Tensor) -> torch.Tensor:
         m = self.modes
         weight = self.weight.to(torch.complex128 if v.dtype == torch.float64 else torch.cfloat)
         if self.ndim == 1:
@@ -129,13 +138,23 @@ def _check_modes(modes: int, shape: tuple[int, ...]) -> None:
         )
 
 
+#: A channel whose standard deviation is at most this fraction of its root-mean-square value is
+#: constant up to rounding (float32 rounds at 6e-8 relative).
+CONSTANT_CHANNEL = 1e-6
+
+
 def _channel_scale(data: torch.Tensor, dims: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and standard deviation of each channel (in float64); a channel that is constant
     up to rounding (a parameter channel, a constant boundary value) gets a scale of 1, so its
-    rounding noise is not blown up into large inputs."""
+    rounding noise is not blown up into large inputs.
+
+    The test is relative to the channel's own magnitude, so data in small units (a pressure of
+    1e-8, a displacement in metres) are scaled like the same data in large ones.
+    """
     values = data.to(torch.float64)
     mean, std = values.mean(dim=dims), values.std(dim=dims)
-    constant = std <= 1e-6 * mean.abs().clamp_min(1.0)
+    rms = values.square().mean(dim=dims).sqrt()
+    constant = std <= CONSTANT_CHANNEL * rms
     return mean, torch.where(constant, torch.ones_like(std), std)
 
 
@@ -322,6 +341,11 @@ class FNO(nn.Module):
                 )
             elif x.ndim == expected - 1 and self.in_channels == 1:
                 fix = "add the channel axis, e.g. x[:, None]"
+            elif x.ndim == expected and x.shape[-1] == self.in_channels:
+                fix = (
+                    "the channels look last (batch, *grid, channels): move them to axis 1, "
+                    "e.g. x.movedim(-1, 1) for a tensor or np.moveaxis(x, -1, 1) for an array"
+                )
             else:
                 fix = "check the channel axis and the number of space dimensions"
             raise InputError(

@@ -91,18 +91,24 @@ class TrainResult:
         return len(self.history)
 
 
-def relative_l2(
-    prediction: torch.Tensor, target: torch.Tensor, *, reduce: bool = True
-) -> torch.Tensor:
+def relative_l2(prediction: Any, target: Any, *, reduce: bool = True) -> torch.Tensor:
     """Relative L2 error ``‖prediction − target‖₂ / ‖target‖₂`` per sample (dimensionless).
 
     Parameters
     ----------
     prediction, target
-        Tensors of the same shape ``(N, ...)``.
+        Tensors or arrays (numpy, xarray) of the same shape ``(N, ...)``, one sample per row;
+        integer data are compared in float64. A single field is one sample: ``field[None]``.
     reduce
         Return the mean over samples (a scalar) instead of the ``(N,)`` vector.
+
+    Raises
+    ------
+    InputError
+        For fields of different shapes, or fewer than two axes.
     """
+    prediction = _metric_tensor(prediction, "prediction")
+    target = _metric_tensor(target, "target")
     if prediction.shape != target.shape:
         raise InputError(
             f"prediction shape {tuple(prediction.shape)} differs from target shape "
@@ -112,6 +118,20 @@ def relative_l2(
     norm = target.flatten(1).norm(dim=1).clamp_min(torch.finfo(target.dtype).tiny)
     errors = diff / norm
     return errors.mean() if reduce else errors
+
+
+def _metric_tensor(value: Any, name: str) -> torch.Tensor:
+    """``value`` as a floating tensor ``(N, ...)`` for :func:`relative_l2` (tensors untouched)."""
+    tensor = _as_tensor(value, name)
+    if not (tensor.is_floating_point() or tensor.is_complex()):
+        tensor = tensor.to(torch.float64)
+    if tensor.ndim < 2:
+        raise InputError(
+            f"relative_l2: {name} has shape {tuple(tensor.shape)}; it needs a sample axis and "
+            "the field's axes, (N, ...): for one field pass field[None] (e.g. "
+            "relative_l2(p[None], t[None]))"
+        )
+    return tensor
 
 
 def _as_tensor(value: Any, name: str) -> torch.Tensor:
@@ -241,18 +261,24 @@ def learning_rate(
     )
 
 
-def _check_checkpoint_path(path: Path) -> None:
+def _normalization_fitted(model: FNO) -> bool:
+    """Whether ``model`` holds fitted scales (a new FNO has means 0 and deviations 1)."""
+    buffers = (model.in_mean, model.out_mean, model.in_std - 1, model.out_std - 1)
+    return any(bool(buffer.any()) for buffer in buffers)
+
+
+def _check_checkpoint_path(path: Path, owner: str = "train", name: str = "checkpoint") -> None:
     """Refuse a checkpoint path that cannot be written, before any epoch is spent."""
     if path.is_dir():
         raise ParameterError(
-            f"train: checkpoint={str(path)!r} is a directory; give a file path inside it, e.g. "
-            f"checkpoint={str(path / 'run.pt')!r}"
+            f"{owner}: {name}={str(path)!r} is a directory; give a file path inside it, e.g. "
+            f"{name}={str(path / 'run.pt')!r}"
         )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ParameterError(
-            f"train: the folder of checkpoint={str(path)!r} cannot be created ({err}); choose a "
+            f"{owner}: the folder of {name}={str(path)!r} cannot be created ({err}); choose a "
             "writable location"
         ) from err
 
@@ -338,7 +364,10 @@ def train(
         draws a seed from the operating system (a run that is not repeatable unless you pass
         back :attr:`TrainResult.seed`).
     normalize
-        Fit the model's per-channel normalisation to the training data first (not on resume).
+        Fit the model's per-channel normalisation to the training data first; not on resume,
+        and not for a model whose normalisation is already fitted (trained before, loaded with
+        :func:`load_checkpoint`, or fitted with :meth:`FNO.fit_normalization`), so fine-tuning
+        starts from the function the model computes. Call ``model.fit_normalization`` to refit.
     device
         Where to train (``"auto"``, ``"cpu"``, ``"cuda"``, ...).
     checkpoint
@@ -450,8 +479,10 @@ def train(
         torch.manual_seed(seed)
         if model.padding_grid is None and model.padding:
             model.padding_grid = tuple(x.shape[2:])
-        if normalize:
+        if normalize and not _normalization_fitted(model):
             model.fit_normalization(x, y)
+        elif normalize:
+            log.info("train: the model's normalisation is already fitted; keeping it")
     model.to(dev)
 
     def lr_at(epoch: int) -> float:
@@ -613,9 +644,15 @@ def _write_checkpoint(
 def save_checkpoint(model: FNO, path: str | Path) -> Path:
     """Write ``model`` (configuration, dtype and weights only) to ``path``; reload with
     :func:`load_checkpoint`. Such a file cannot be resumed by :func:`train` (it holds no
-    optimizer state)."""
+    optimizer state).
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is a directory or its folder cannot be created.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _check_checkpoint_path(path, owner="save_checkpoint", name="path")
     torch.save(
         {
             "format": CHECKPOINT_FORMAT,
