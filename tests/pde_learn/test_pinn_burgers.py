@@ -147,3 +147,14 @@ def test_cole_hopf_at_large_viscosity_matches_the_bessel_series(nu: float, t: fl
     exact = _bessel_series(x, t, nu)
     got = learn.cole_hopf_burgers(x, [t], viscosity=nu)[0]
     np.testing.assert_allclose(got, exact, rtol=0, atol=1e-12 * np.abs(exact).max())
+
+
+def test_numpy_integers_are_integers() -> None:
+    """``np.int64`` sizes (from a parameter grid, an array) mean what their Python ints mean."""
+    x = np.linspace(-1.0, 1.0, 5)
+    np.testing.assert_array_equal(
+        learn.cole_hopf_burgers(x, 0.5, quadrature=np.int64(64)),
+        learn.cole_hopf_burgers(x, 0.5, quadrature=64),
+    )
+    sizes = [p.shape for p in learn.BurgersPINN(np.int64(4), np.int64(2)).parameters()]
+    assert sizes == [p.shape for p in learn.BurgersPINN(4, 2).parameters()]

@@ -92,8 +92,7 @@ def cole_hopf_burgers(
     """
     if not (is_real(viscosity) and viscosity > 0 and math.isfinite(viscosity)):
         raise ParameterError(f"cole_hopf_burgers: viscosity={viscosity!r} must be positive")
-    bad_nodes = isinstance(quadrature, bool) or not isinstance(quadrature, int)
-    if bad_nodes or not 8 <= quadrature <= 300:
+    if not is_integer(quadrature) or not 8 <= quadrature <= 300:
         raise ParameterError(
             f"cole_hopf_burgers: quadrature={quadrature!r} must be an integer from 8 to 300"
         )
@@ -183,9 +182,9 @@ class BurgersPINN(nn.Module):
     def __init__(self, hidden: int = 20, depth: int = 8, *, hard_constraints: bool = True) -> None:
         super().__init__()
         for name, value in (("hidden", hidden), ("depth", depth)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_integer(value) or value < 1:
                 raise ParameterError(f"BurgersPINN: {name}={value!r} must be an integer >= 1")
-        sizes = [2] + [hidden] * depth + [1]
+        sizes = [2] + [int(hidden)] * int(depth) + [1]
         linears = [nn.Linear(a, b) for a, b in itertools.pairwise(sizes)]
         for layer in linears:
             nn.init.xavier_normal_(layer.weight)
