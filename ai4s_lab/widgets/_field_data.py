@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +62,9 @@ class Frames:
     Frames of an in-memory array are views of it. Frames of a DataArray (arranged to
     ``(t, z, y, x)`` order, not loaded) are loaded one at a time when asked for, flipped where
     the coordinates descend; the last one loaded is kept, so that showing, hovering and
-    profiling one frame reads it once. Appended frames are held in memory.
+    profiling one frame reads it once. Frames computed from others (``computed=(count, (z, y,
+    x), load)``, e.g. the error of a prediction) are made by ``load(i)`` when asked for, and
+    kept like loaded ones. Appended frames are held in memory.
     """
 
     def __init__(
@@ -74,14 +76,20 @@ class Frames:
         z_dim: str | None = None,
         flip: tuple[bool, bool] = (False, False),
         what: str = "",
+        computed: tuple[int, tuple[int, int, int], Callable[[int], np.ndarray]] | None = None,
     ) -> None:
-        if (stored is None) == (lazy is None):
-            raise TypeError("Frames needs either a stored (t, z, y, x) array or a DataArray")
+        if sum(source is not None for source in (stored, lazy, computed)) != 1:
+            raise TypeError(
+                "Frames needs one of a stored (t, z, y, x) array, a DataArray or a computation"
+            )
         self._stored = stored
         self._lazy = lazy
+        self._compute = computed[2] if computed is not None else None
         self._time_dim, self._z_dim, self._flip, self._what = time_dim, z_dim, flip, what
         if stored is not None:
             self._base, self.frame_shape = int(stored.shape[0]), tuple(stored.shape[1:])
+        elif computed is not None:
+            self._base, self.frame_shape = int(computed[0]), tuple(computed[1])
         else:
             sizes = lazy.sizes
             self._base = int(sizes[time_dim]) if time_dim is not None else 1
@@ -97,8 +105,9 @@ class Frames:
 
     @property
     def lazy(self) -> bool:
-        """Whether the frames are read from a DataArray when asked for (not held in memory)."""
-        return self._lazy is not None
+        """Whether the frames are read from a DataArray (or computed) when asked for, not held
+        in memory."""
+        return self._stored is None
 
     def __len__(self) -> int:
         return self._base + len(self._appended)
@@ -128,6 +137,8 @@ class Frames:
         self._appended.append(frame)
 
     def _load(self, index: int) -> np.ndarray:
+        if self._compute is not None:
+            return self._compute(index)
         part = self._lazy if self._time_dim is None else self._lazy.isel({self._time_dim: index})
         values = float_values(np.asarray(part.values), self._what)
         if self._z_dim is None:
@@ -207,7 +218,10 @@ class FieldData:
 
 
 def read_field(data: Any) -> FieldData:
-    """Frames of ``data`` (see the module docstring); :class:`InputError` if it cannot be shown."""
+    """Frames of ``data`` (see the module docstring); :class:`InputError` if it cannot be shown.
+    A :class:`FieldData` (read already, or computed) is returned as it is."""
+    if isinstance(data, FieldData):
+        return data
     if hasattr(data, "data_vars"):
         data = _only_variable(data)
     if hasattr(data, "dims") and hasattr(data, "coords"):  # not hasattr "values": it loads

@@ -100,15 +100,18 @@ class MoleculeGridView(anywidget.AnyWidget):
         index = table.index
         keep = index.name is not None or not pd.api.types.is_integer_dtype(index.dtype)
         self._data = table.reset_index(drop=not keep)
+        # the browser names columns by text: each name maps back to its label (0, 1, 2 in a
+        # table made from a NumPy array, a tuple in a MultiIndex)
+        self._labels = {str(c): c for c in self._data.columns}
         self._query = None if query is None else as_mol(query, "query", query=True)
         self._highlight_cache: dict[int, list[int]] = {}
         self._view = self._data.index.to_numpy()
         shown = (
-            list(columns)
+            [str(c) for c in columns]
             if columns is not None
             else [str(c) for c in self._data.columns if c not in ("smiles", "input", "row")][:4]
         )
-        missing = [c for c in shown if c not in self._data.columns]
+        missing = [c for c in shown if c not in self._labels]
         if missing:
             raise InputError(
                 f"columns {missing} not in the data; it has {list(self._data.columns)}"
@@ -116,7 +119,7 @@ class MoleculeGridView(anywidget.AnyWidget):
         super().__init__(
             page_size=int(page_size),
             columns=shown,
-            sortable=[str(c) for c in self._data.columns],
+            sortable=list(self._labels),
             n_rows=len(self._data),
             **kwargs,
         )
@@ -195,14 +198,15 @@ class MoleculeGridView(anywidget.AnyWidget):
                 table = table.query(self.filter)
             except Exception as err:  # pandas raises many types for a bad expression
                 errors.append(f"filter {self.filter!r}: {err}{self._filter_hint()}")
-        if self.sort_by and self.sort_by not in table.columns:
+        if self.sort_by and self.sort_by not in self._labels:
             errors.append(f"no column {self.sort_by!r}")
         elif self.sort_by:
+            label = self._labels[self.sort_by]
             try:
-                table = table.sort_values(self.sort_by, ascending=self.ascending, kind="stable")
+                table = table.sort_values(label, ascending=self.ascending, kind="stable")
             except TypeError:  # values that do not compare (numbers and text): sort as text
                 table = table.sort_values(
-                    self.sort_by, ascending=self.ascending, kind="stable", key=_as_text
+                    label, ascending=self.ascending, kind="stable", key=_as_text
                 )
         self.error = "; ".join(errors)
         self._view = table.index.to_numpy()
@@ -247,7 +251,7 @@ class MoleculeGridView(anywidget.AnyWidget):
                         self._query, self._mols[row], timeout=1
                     )
                 highlight = self._highlight_cache.get(row, [])
-            values = {c: _fmt(self._data.at[row, c]) for c in self.columns}
+            values = {c: _fmt(self._data.at[row, self._labels[c]]) for c in self.columns}
             cells.append(
                 {
                     "row": row,

@@ -53,3 +53,16 @@ def test_a_page_below_zero_is_the_first_page() -> None:
     grid.page = 2
     grid.page = -1
     assert grid.page == 0 and [c["row"] for c in grid.cells] == [0, 1]
+
+
+def test_a_table_with_number_column_labels_is_shown_and_sorted() -> None:
+    values = np.array([[3.0, 10.0], [1.0, 20.0], [2.0, 30.0], [5.0, 40.0], [4.0, 50.0]])
+    table = pd.DataFrame(values)  # columns 0 and 1, as a table of a NumPy array has
+    grid = MoleculeGridView(SMILES, table)
+    assert grid.columns == ["0", "1"]
+    assert [cell["values"]["1"] for cell in grid.cells] == [f"{v:.3g}" for v in values[:, 1]]
+    grid.sort_by = "0"
+    assert grid.error == ""
+    assert [cell["row"] for cell in grid.cells] == list(np.argsort(values[:, 0]))  # oracle
+    chosen = MoleculeGridView(SMILES, table, columns=[1])
+    assert list(chosen.cells[0]["values"]) == ["1"]
