@@ -87,14 +87,17 @@ class ContactMapView(ipywidgets.VBox):
             )
         self.axis = _axis_values(self.residue_ids)
         self.block = -(-n // MAX_CELLS_A_SIDE)
-        shown_axis = self.axis[:: self.block]
+        categorical = bool(self.axis) and isinstance(self.axis[0], str)
+        shown_axis = _cell_axis(self.axis, self.block, categorical)
         if self.block > 1:
             values = _block_means(values, self.block)
             title = f"{title} ({self.block} × {self.block} residue blocks, mean)"
+        # where a picked residue is marked: its own number on a numeric axis, its block's
+        # label on a categorical one
         self._position = {
-            tuple(key): shown_axis[i // self.block] for i, key in enumerate(self.residue_ids)
+            tuple(key): shown_axis[i // self.block] if categorical else self.axis[i]
+            for i, key in enumerate(self.residue_ids)
         }
-        categorical = bool(self.axis) and isinstance(self.axis[0], str)
         axis_type = "category" if categorical else "linear"
         self.figure = go.FigureWidget(
             data=[
@@ -166,6 +169,15 @@ def _block_means(values: np.ndarray, block: int) -> np.ndarray:
     padded = np.full((m * block, m * block), np.nan, dtype=np.float32)
     padded[:n, :n] = values
     return np.nanmean(padded.reshape(m, block, m, block), axis=(1, 3))
+
+
+def _cell_axis(axis: list[Any], block: int, categorical: bool) -> list[Any]:
+    """The coordinate of each cell of a map of ``block``-residue cells: plotly centres a cell
+    on its coordinate, so on a numeric axis a block's cell sits at the middle of its first and
+    last residue numbers; a categorical axis names a block by its first residue."""
+    if block == 1 or categorical:
+        return axis[::block]
+    return [(axis[i] + axis[min(i + block, len(axis)) - 1]) / 2 for i in range(0, len(axis), block)]
 
 
 def _axis_values(residue_ids: list[tuple[str, int, str]]) -> list[Any]:

@@ -134,9 +134,13 @@ def test_a_map_larger_than_the_cell_limit_shows_block_means(model, monkeypatch) 
     middle = block // 2
     assert cmap.clicked == [list(model.residue_ids[block + middle]),
                             list(model.residue_ids[2 * block + middle])]  # fmt: skip
+    # plotly centres a cell on its x: each block's cell at the middle of its residue numbers
+    numbers = [num for _, num, _ in model.residue_ids]
+    middles = [(numbers[i] + numbers[min(i + block, n) - 1]) / 2 for i in range(0, n, block)]
+    assert list(cmap.figure.data[0].x) == pytest.approx(middles)
     view.selected = [list(model.residue_ids[block + 1])]
     (x_line, _) = cmap.figure.layout.shapes
-    assert x_line.x0 == cmap.axis[block]  # the block's first residue, where its cell starts
+    assert x_line.x0 == numbers[block + 1]  # the residue picked, inside its block's cell
 
 
 def test_pae_view_and_bad_arguments(model, tmp_path) -> None:  # type: ignore[no-untyped-def]
