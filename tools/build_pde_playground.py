@@ -58,7 +58,7 @@ cells = [
         '    "allen-cahn": 128,  # interfaces of width √2·0.04 = 0.057 on 2π: spacing 2π/n ≲ 0.057\n'
         '    "navier-stokes": 128,  # viscosity 1e-3 on 2π: the spread of ω at t = 6 is 2 % off at n = 64, 0.2 % at 128\n'
         "}\n"
-        "if isinstance(n_grid, bool) or not isinstance(n_grid, int) or n_grid < 16:\n"
+        "if isinstance(n_grid, bool) or not isinstance(n_grid, int) or n_grid < 16 or n_grid % 2:\n"
         '    raise ValueError(f"n_grid={n_grid!r}: use an even integer >= 16")\n'
         'if name == "kuramoto-sivashinsky" and n_grid < MIN_GRID[name]:  # a wrong answer, not a rough one\n'
         '    raise ValueError(f"n_grid={n_grid} under-resolves {name}: use n_grid >= {MIN_GRID[name]}")\n'

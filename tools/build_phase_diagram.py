@@ -86,7 +86,9 @@ cells = [
         'near = near.sort_values("e_above_hull").drop_duplicates("formula")\n'
         'near["decomposes_to"] = [pd.reaction(pd.entries[i]) for i in near.index]\n'
         'ai4s_lab.record("n_metastable", int(len(near)))\n'
-        'print(f"{len(near)} unstable compositions within {e_above_hull_threshold} eV/atom of the hull")\n'
+        "polymorphs = int(near.formula.isin(stable.formula).sum())\n"
+        'print(f"{len(near)} metastable formulas within {e_above_hull_threshold} eV/atom of the hull "\n'
+        '      f"({polymorphs} of them higher-energy polymorphs of a stable compound)")\n'
         'near[["formula", "entry_id", "e_above_hull", "decomposes_to"]].head(15)'
     ),
     new_markdown_cell(

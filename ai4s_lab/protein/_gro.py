@@ -58,6 +58,7 @@ def read_gro(text: str, label: str) -> dict[str, Any]:
     starts: list[int] = []
     frames: list[np.ndarray] = []
     times: list[float | None] = []
+    cells: list[np.ndarray | None] = []
     first: list[str] = []
     pos = 0
     while pos < len(lines):
@@ -84,6 +85,7 @@ def read_gro(text: str, label: str) -> dict[str, Any]:
         frames.append(_positions(atom_lines, pos + 3, label))
         time = _TIME.search(lines[pos])
         times.append(float(time.group(1)) if time else None)
+        cells.append(_cell(lines[pos + 2 + count]))
         starts.append(pos)
         pos += count + 3
     if not frames or not first:
@@ -91,7 +93,36 @@ def read_gro(text: str, label: str) -> dict[str, Any]:
     columns = _topology(first, starts[0] + 3, label)
     columns["coords"] = np.stack(frames)
     columns["times"] = None if None in times else np.array(times, dtype=float)
+    columns["cells"] = None if any(c is None for c in cells) else np.stack(cells)  # type: ignore[arg-type]
     return columns
+
+
+def _cell(line: str) -> np.ndarray | None:
+    """``[a, b, c, α, β, γ]`` (Å, degrees) of a box line: ``v1(x) v2(y) v3(z)`` and, for a
+    triclinic box, ``v1(y) v1(z) v2(x) v2(z) v3(x) v3(y)`` (nm); None where it is not one."""
+    try:
+        values = [float(v) for v in line.split()]
+    except ValueError:
+        return None
+    if len(values) not in (3, 9):
+        return None
+    values += [0.0] * (9 - len(values))
+    vectors = _NM * np.array(
+        [
+            [values[0], values[3], values[4]],
+            [values[5], values[1], values[6]],
+            [values[7], values[8], values[2]],
+        ]
+    )
+    lengths = np.linalg.norm(vectors, axis=1)
+    if np.any(lengths <= 0):
+        return None
+    pairs = ((1, 2), (0, 2), (0, 1))  # α between b and c, β between a and c, γ between a and b
+    angles = [
+        np.degrees(np.arccos(np.clip(vectors[i] @ vectors[j] / (lengths[i] * lengths[j]), -1, 1)))
+        for i, j in pairs
+    ]
+    return np.array([*lengths, *angles])
 
 
 def _atom_count(lines: list[str], pos: int, label: str) -> int:

@@ -285,7 +285,7 @@ def _load_gro(text: str, label: str, *, water: bool, hydrogens: bool) -> Structu
     from ai4s_lab.protein._gro import read_gro
 
     columns = read_gro(text, label)
-    coords, times = columns.pop("coords"), columns.pop("times")
+    coords, times, cells = columns.pop("coords"), columns.pop("times"), columns.pop("cells")
     keep = np.ones(len(columns["atom_name"]), dtype=bool)
     if not water:
         keep &= ~columns["water"]
@@ -299,6 +299,8 @@ def _load_gro(text: str, label: str, *, water: bool, hydrogens: bool) -> Structu
     structure.metadata["methods"] = []
     if times is not None:
         structure.metadata["time_ps"] = times
+    if cells is not None:
+        structure.metadata["box"] = cells  # [a, b, c, α, β, γ] of each frame (Å, degrees)
     return structure
 
 

@@ -139,7 +139,21 @@ def load_trajectory(
         coords = top.coords[frames][:, keep]
         if len(coords) == 0:
             raise InputError(f"no frames in {start}:{stop}:{step} of {top.n_models} models")
-        out = top._take_atoms(keep).with_coords(coords)
+        out = top._take_atoms(keep)
+        cells = top.metadata.get("box")  # per frame, from a .gro file's box lines
+        if cells is not None and len(cells) == top.n_models:
+            out.metadata["box"] = np.asarray(cells)[frames]
+            boxes = box_matrices(list(out.metadata["box"]))
+            if boxes is not None:
+                _whole_molecules(coords, boxes, out, Path(top.source), unwrap=unwrap)
+        elif unwrap:
+            warnings.warn(
+                f"{top.source}: its models hold no periodic box (only .gro frames and trajectory "
+                "files do), so nothing was made whole (unwrap=True)",
+                Ai4sWarning,
+                stacklevel=2,
+            )
+        out = out.with_coords(coords)
         times = top.metadata.get("time_ps")
         if times is None or len(times) != top.n_models:
             times = np.arange(top.n_models, dtype=float)

@@ -109,3 +109,23 @@ def test_each_chain_is_joined_on_its_own(shared_data: Path) -> None:
             np.testing.assert_allclose(coords[k, atoms], whole[k, atoms] + shift, atol=1e-5)
             lattice = (shift - 7.0) @ np.linalg.inv(box[0])  # whole box vectors
             np.testing.assert_allclose(lattice, np.round(lattice), atol=1e-6)
+
+
+def test_gro_frames_carry_their_box_and_are_made_whole() -> None:
+    """A GROMACS .gro file's box line (nine values: a rhombic dodecahedron) against
+    MDAnalysis's reading of it; its protein, broken across the box, made whole as MDAnalysis
+    makes it whole over the TPR's bonds."""
+    datafiles = pytest.importorskip("MDAnalysisTests.datafiles")
+    with pytest.warns(Ai4sWarning, match=r"residues are broken across the periodic box"):
+        raw = load_trajectory(datafiles.GRO)
+    ours = load_trajectory(datafiles.GRO, unwrap=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        universe = mda.Universe(datafiles.TPR, datafiles.GRO)
+    np.testing.assert_allclose(raw.metadata["box"][0], universe.dimensions, atol=1e-3)
+    protein = universe.select_atoms("protein")
+    theirs = protein.unwrap(compound="fragments")
+    mine = ours.coords[0, protein.indices]
+    np.testing.assert_allclose(mine - mine[0], theirs - theirs[0], atol=1e-3)
+    with pytest.warns(Ai4sWarning, match="hold no periodic box"):
+        load_trajectory(load_structure(datafiles.PDB_small), unwrap=True)
