@@ -281,7 +281,9 @@ def _residue_pairs(mobile: Structure, target: Structure, alignment: Any) -> np.n
     if isinstance(alignment, str):
         if alignment != "sequence":
             raise InputError(f"alignment={alignment!r}: use None, 'sequence' or index pairs")
-        return sequence_alignment(mobile.sequence, target.sequence)
+        pairs = sequence_alignment(mobile.sequence, target.sequence)
+        _warn_if_unrelated(mobile, target, pairs)
+        return pairs
     pairs = np.asarray(alignment, dtype=np.int64)
     n_m, n_t = len(mobile.polymer_residues), len(target.polymer_residues)
     if pairs.ndim != 2 or pairs.shape[1] != 2:
@@ -315,8 +317,6 @@ def sequence_alignment(seq_a: str, seq_b: str) -> np.ndarray:
     from ai4s_lab._optional import import_optional
 
     import_optional("biotite")
-    import biotite.sequence as bseq
-    import biotite.sequence.align as balign
 
     for name, seq in (("seq_a", seq_a), ("seq_b", seq_b)):
         if not isinstance(seq, str):
@@ -330,15 +330,67 @@ def sequence_alignment(seq_a: str, seq_b: str) -> np.ndarray:
             f"cannot align an empty sequence (lengths {len(seq_a)} and {len(seq_b)}): "
             "a structure without amino-acid residues has none"
         )
+    trace = _best_alignment(seq_a, seq_b).trace
+    keep = (trace >= 0).all(axis=1)
+    return np.asarray(trace[keep], dtype=np.int64)
+
+
+def _best_alignment(seq_a: str, seq_b: str) -> Any:
+    """The optimal global BLOSUM62 alignment (biotite ``Alignment``), end gaps free."""
+    import biotite.sequence as bseq
+    import biotite.sequence.align as balign
+
     matrix = balign.SubstitutionMatrix.std_protein_matrix()
     # Letters BLOSUM62 lacks (U selenocysteine, O pyrrolysine, gaps) align as unknown, X.
     known = frozenset(bseq.ProteinSequence.alphabet.get_symbols()) - {"*"}
     a = bseq.ProteinSequence("".join(c if c in known else "X" for c in seq_a.upper()))
     b = bseq.ProteinSequence("".join(c if c in known else "X" for c in seq_b.upper()))
-    best = balign.align_optimal(a, b, matrix, gap_penalty=(-10, -1), terminal_penalty=False)[0]
-    trace = best.trace
-    keep = (trace >= 0).all(axis=1)
-    return np.asarray(trace[keep], dtype=np.int64)
+    return balign.align_optimal(
+        a, b, matrix, gap_penalty=(-10, -1), terminal_penalty=False, max_number=1
+    )[0]
+
+
+#: Sequences this identical over their aligned pairs are related (the "twilight zone" of
+#: sequence alignment lies below ~30 %); below it, the alignment's score is compared with the
+#: scores of shuffled sequences.
+RELATED_IDENTITY = 0.3
+#: Standard deviations above the mean score of shuffled sequences that an alignment of related
+#: sequences reaches; unrelated proteins stay near 0–2.
+RELATED_Z_SCORE = 4.0
+_SHUFFLES = 10
+#: Above this many alignment cells (length × length) the shuffle test is skipped (~2 s).
+_MAX_SHUFFLED_CELLS = 2_000_000
+
+
+def _warn_if_unrelated(mobile: Structure, target: Structure, pairs: np.ndarray) -> None:
+    """Warn where ``alignment="sequence"`` paired residues of sequences that look unrelated:
+    low identity, and an alignment score no better than that of shuffled sequences."""
+    import warnings
+
+    from ai4s_lab.errors import Ai4sWarning
+
+    seq_a, seq_b = mobile.sequence, target.sequence
+    a, b = np.array(list(seq_a)), np.array(list(seq_b))
+    identity = float(np.mean(a[pairs[:, 0]] == b[pairs[:, 1]])) if len(pairs) else 0.0
+    if identity >= RELATED_IDENTITY or len(a) * len(b) > _MAX_SHUFFLED_CELLS:
+        return
+    score = _best_alignment(seq_a, seq_b).score
+    rng = np.random.default_rng(0)  # the same verdict every time
+    shuffled = [_best_alignment("".join(rng.permutation(a)), seq_b).score for _ in range(_SHUFFLES)]
+    spread = float(np.std(shuffled)) or 1.0
+    z_score = (score - float(np.mean(shuffled))) / spread
+    if z_score >= RELATED_Z_SCORE:
+        return
+    warnings.warn(
+        f"alignment='sequence': {mobile.name or 'mobile'!r} and {target.name or 'target'!r} "
+        f"align with {100 * identity:.0f} % identical residues over {len(pairs)} pairs (of "
+        f"{len(a)} and {len(b)} residues), a score {z_score:.1f} standard deviations above "
+        "that of shuffled sequences: they look unrelated, so the paired residues need not "
+        "correspond in space and RMSD or TM-score over them say little; pair residues by "
+        "structure (TM-align) to compare unrelated folds",
+        Ai4sWarning,
+        stacklevel=4,
+    )
 
 
 def _transform(x: torch.Tensor, rotation: torch.Tensor, translation: torch.Tensor) -> torch.Tensor:

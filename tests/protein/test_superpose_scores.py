@@ -3,12 +3,13 @@ definition; batched results equal one-by-one results."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ai4s_lab.errors import InputError
+from ai4s_lab.errors import Ai4sWarning, InputError
 from ai4s_lab.protein import (
     example_file,
     gdt_ts,
@@ -277,3 +278,37 @@ def test_superpose_weights_of_the_wrong_length(ensemble) -> None:  # type: ignor
     even = superpose(ensemble, reference, weights=np.ones(20), device="cpu")
     plain = superpose(ensemble, reference, device="cpu")
     np.testing.assert_allclose(even.rmsd.numpy(), plain.rmsd.numpy(), atol=1e-9)
+
+
+_THREE_LETTER = {
+    "A": "ALA", "C": "CYS", "D": "ASP", "E": "GLU", "F": "PHE", "G": "GLY", "H": "HIS",
+    "I": "ILE", "K": "LYS", "L": "LEU", "M": "MET", "N": "ASN", "P": "PRO", "Q": "GLN",
+    "R": "ARG", "S": "SER", "T": "THR", "V": "VAL", "W": "TRP", "Y": "TYR",
+}  # fmt: skip
+
+
+def test_sequence_alignment_of_unrelated_proteins_warns(shared_data: Path) -> None:
+    """Ubiquitin on a dehydrogenase by sequence: 21 % identity that shuffled sequences reach
+    too (RMSD 18 Å over residues that do not correspond); a ubiquitin with 75 % of its
+    residues mutated (28 % identity, below the 30 % of the shuffle test) is still recognised
+    as related: its alignment scores far above shuffles."""
+    ubi = load_structure(shared_data / "protein" / "pdb1ubi.pdb")
+    other = load_structure(shared_data / "protein" / "5h73.pdb")
+    with pytest.warns(Ai4sWarning, match=r"'pdb1ubi' and '5h73' align with \d+ % identical"):
+        superpose(ubi, other, alignment="sequence", device="cpu")
+    rng = np.random.default_rng(1)
+    letters = list(ubi.sequence)
+    for i in rng.choice(len(letters), int(0.75 * len(letters)), replace=False):
+        letters[i] = str(rng.choice(list(_THREE_LETTER)))
+    identity = np.mean(np.array(letters) == np.array(list(ubi.sequence)))
+    assert 0.2 < identity < 0.3
+    mutant = ubi.with_coords(ubi.coords)
+    first = np.unique(mutant.residue_index, return_index=True)[1]
+    names = mutant.res_name.astype(object)
+    for k, residue in enumerate(ubi.polymer_residues):
+        names[mutant.residue_index == residue] = _THREE_LETTER[letters[k]]
+    mutant.res_name = names.astype(str)
+    assert mutant.sequence == "".join(letters) and len(first) >= len(letters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Ai4sWarning)
+        superpose(mutant, ubi, alignment="sequence", device="cpu")  # related: no warning
