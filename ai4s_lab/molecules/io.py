@@ -52,6 +52,10 @@ ID_COLUMNS = (
     "cid",
     "name",
     "title",
+    # systematic names (FreeSolv's "iupac", PubChem's "IUPACName"): last, as they may repeat
+    "iupac",
+    "iupac_name",
+    "iupacname",
 )
 #: columns of :attr:`MoleculeSet.data` set by the reader; an input column or SD field with one of
 #: these names is kept as ``"<name>.1"`` (pandas' convention for a repeated column name)

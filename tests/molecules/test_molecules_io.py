@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from rdkit import Chem
 
@@ -455,3 +456,13 @@ def test_smiles_file_rows_are_its_line_numbers_whatever_the_comments(tmp_path: P
             assert lines[row - 1].split()[0] == given
         unnamed = result.data[result.data["smiles"] == "Oc1ccccc1"].iloc[0]
         assert unnamed["id"] == str(unnamed["row"])  # a line without a name: its number
+
+
+def test_a_systematic_name_column_gives_the_ids(shared_data: Path, tmp_path: Path) -> None:
+    """FreeSolv's header (``iupac,smiles,expt,calc``): hits were named by row number."""
+    source = shared_data / "molecules" / "freesolv.csv"
+    path = tmp_path / "freesolv_head.csv"
+    path.write_text("\n".join(source.read_text().splitlines()[:4]) + "\n")
+    expected = pd.read_csv(path)["iupac"].tolist()
+    molecules = read_molecules(path, progress=False)
+    assert molecules.data["id"].tolist() == expected
