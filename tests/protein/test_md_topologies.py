@@ -229,3 +229,12 @@ def test_waters_and_hydrogens_can_be_left_out(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(_memory, "available_memory", lambda device: 1_000_000)
     with pytest.raises(ParameterError, match=r"98 frames of 3341 atoms.*water=False"):
         load_trajectory(datafiles.PSF, datafiles.DCD)
+
+
+def test_leaving_out_every_atom_is_refused() -> None:
+    """A box of 125 TIP3P waters (CHARMM) read without waters holds nothing: said before any
+    frame is read."""
+    with pytest.raises(InputError, match=r"water=False, hydrogens=True leave no atom"):
+        load_trajectory(datafiles.PSF_TRICLINIC, datafiles.DCD_TRICLINIC, water=False)
+    waters = load_trajectory(datafiles.PSF_TRICLINIC, datafiles.DCD_TRICLINIC, hydrogens=False)
+    assert waters.n_atoms == 125 and set(waters.element) == {"O"}
